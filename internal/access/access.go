@@ -1,0 +1,122 @@
+// Package access is abri's authorization in one place: who is acting (the
+// Actor), the roles, the actions, and the policy of role × action. Domain code
+// calls Actor.Require with the action it is about to do; handlers never decide.
+package access
+
+import (
+	"sort"
+
+	"abri/internal/apperr"
+)
+
+// Role is what a user may do in one base.
+type Role string
+
+const (
+	Admin        Role = "admin"
+	Coordinator  Role = "coordinator"
+	Warehouse    Role = "warehouse"
+	Distribution Role = "distribution"
+	Observer     Role = "observer"
+	Shop         Role = "shop"
+	Viewer       Role = "viewer"
+)
+
+// Roles lists every role, most powerful first.
+var Roles = []Role{Admin, Coordinator, Warehouse, Distribution, Observer, Shop, Viewer}
+
+// ParseRole checks a role name.
+func ParseRole(s string) (Role, error) {
+	for _, r := range Roles {
+		if string(r) == s {
+			return r, nil
+		}
+	}
+	return "", apperr.New(apperr.Invalid, "error.role_unknown")
+}
+
+// Action is one thing a role may or may not do.
+type Action string
+
+const (
+	ViewDashboard   Action = "dashboard.view"
+	ManageOwnTokens Action = "tokens.manage"
+	ManageUsers     Action = "users.manage"
+	VerifyLedger    Action = "ledger.verify"
+	ViewSites       Action = "sites.view"
+	ManageSites     Action = "sites.manage"
+	ViewLocations   Action = "locations.view"
+	ManageLocations Action = "locations.manage"
+	ViewCatalog     Action = "catalog.view"
+	ManageCatalog   Action = "catalog.manage"
+)
+
+var everyone = []Role{Admin, Coordinator, Warehouse, Distribution, Observer, Shop, Viewer}
+
+// policy is the whole matrix. An action missing here is allowed to nobody.
+var policy = map[Action][]Role{
+	ViewDashboard:   everyone,
+	ManageOwnTokens: everyone,
+	ManageUsers:     {Admin},
+	VerifyLedger:    {Admin},
+	ViewSites:       everyone,
+	ManageSites:     {Admin, Coordinator},
+	ViewLocations:   everyone,
+	ManageLocations: {Admin, Coordinator, Warehouse},
+	ViewCatalog:     everyone,
+	ManageCatalog:   {Admin, Coordinator, Warehouse},
+}
+
+// Actions lists every action the policy knows, sorted.
+func Actions() []Action {
+	as := make([]Action, 0, len(policy))
+	for a := range policy {
+		as = append(as, a)
+	}
+	sort.Slice(as, func(i, j int) bool { return as[i] < as[j] })
+	return as
+}
+
+// Allowed tells whether a role may do an action.
+func Allowed(r Role, a Action) bool {
+	for _, x := range policy[a] {
+		if x == r {
+			return true
+		}
+	}
+	return false
+}
+
+// Actor is who is acting: a user in one base of one organisation, with the
+// role they hold there. System actors are the command line and the demo seed.
+type Actor struct {
+	UserID int64
+	OrgID  int64
+	BaseID int64
+	Role   Role
+	System bool
+}
+
+// SystemActor acts for the command line in one organisation and base.
+func SystemActor(orgID, baseID int64) Actor {
+	return Actor{OrgID: orgID, BaseID: baseID, Role: Admin, System: true}
+}
+
+// Can tells whether the actor may do the action.
+func (a Actor) Can(act Action) bool {
+	if a.OrgID == 0 {
+		return false
+	}
+	return a.System || Allowed(a.Role, act)
+}
+
+// Require returns a Forbidden error unless the actor may do the action.
+func (a Actor) Require(act Action) error {
+	if a.OrgID == 0 || a.UserID == 0 && !a.System {
+		return apperr.New(apperr.Unauthorized, "error.unauthorized")
+	}
+	if !a.Can(act) {
+		return apperr.New(apperr.Forbidden, "error.forbidden")
+	}
+	return nil
+}

@@ -1,0 +1,98 @@
+// Package apperr is abri's one error type. An error carries a code that maps to
+// an HTTP status, and a message key from the translation catalogue that is safe
+// to show to a person. The wrapped cause stays for the logs only.
+package apperr
+
+import (
+	"errors"
+	"fmt"
+)
+
+// Code classifies an error for people and for HTTP.
+type Code string
+
+const (
+	Invalid      Code = "invalid"      // bad input: 400 or 422
+	NotFound     Code = "not_found"    // missing, or another organisation's: 404
+	Unauthorized Code = "unauthorized" // no valid session or token: 401
+	Forbidden    Code = "forbidden"    // the role may not do this here: 403
+	Conflict     Code = "conflict"     // someone else changed it first: 409
+	TooMany      Code = "too_many"     // throttled: 429
+	TooLarge     Code = "too_large"    // request body over the limit: 413
+	Internal     Code = "internal"     // a bug or an outage: 500, logged
+)
+
+// Error is an application error. Key names a message in the translation
+// catalogue; Args fill its placeholders.
+type Error struct {
+	Code Code
+	Key  string
+	Args []any
+	Err  error // internal cause, never shown
+}
+
+func (e *Error) Error() string {
+	if e.Err != nil {
+		return fmt.Sprintf("%s: %s: %v", e.Code, e.Key, e.Err)
+	}
+	return fmt.Sprintf("%s: %s", e.Code, e.Key)
+}
+
+func (e *Error) Unwrap() error { return e.Err }
+
+// New makes an error with a message key and its arguments.
+func New(code Code, key string, args ...any) *Error {
+	return &Error{Code: code, Key: key, Args: args}
+}
+
+// Wrap keeps an internal cause behind a safe message.
+func Wrap(err error, code Code, key string, args ...any) *Error {
+	return &Error{Code: code, Key: key, Args: args, Err: err}
+}
+
+// CodeOf returns the code of the first *Error in err's chain, or Internal.
+func CodeOf(err error) Code {
+	var e *Error
+	if errors.As(err, &e) {
+		return e.Code
+	}
+	return Internal
+}
+
+// As returns the first *Error in err's chain, or a generic internal error.
+func As(err error) *Error {
+	var e *Error
+	if errors.As(err, &e) {
+		return e
+	}
+	return &Error{Code: Internal, Key: "error.internal", Err: err}
+}
+
+// Is reports whether err carries the given code.
+func Is(err error, code Code) bool { return CodeOf(err) == code }
+
+// Status maps a code to its HTTP status.
+func Status(code Code) int {
+	switch code {
+	case Invalid:
+		return 400
+	case NotFound:
+		return 404
+	case Unauthorized:
+		return 401
+	case Forbidden:
+		return 403
+	case Conflict:
+		return 409
+	case TooMany:
+		return 429
+	case TooLarge:
+		return 413
+	default:
+		return 500
+	}
+}
+
+// ErrNotFound is the common "no such thing" error. Another organisation's
+// object gives the same error, so existence never leaks.
+func ErrNotFound() *Error { return New(NotFound, "error.not_found") }

@@ -1,0 +1,28 @@
+// Package clock gives abri an injectable notion of now, so tests control time.
+package clock
+
+import (
+	"sync"
+	"time"
+)
+
+// Clock tells the time.
+type Clock interface{ Now() time.Time }
+
+// System is the real clock, in UTC and truncated to microseconds so that a
+// time survives a round trip through either database unchanged.
+type System struct{}
+
+func (System) Now() time.Time { return time.Now().UTC().Truncate(time.Microsecond) }
+
+// Fixed is a clock for tests; Advance moves it on.
+type Fixed struct {
+	mu sync.Mutex
+	t  time.Time
+}
+
+func NewFixed(t time.Time) *Fixed { return &Fixed{t: t.UTC().Truncate(time.Microsecond)} }
+
+func (f *Fixed) Now() time.Time { f.mu.Lock(); defer f.mu.Unlock(); return f.t }
+
+func (f *Fixed) Advance(d time.Duration) { f.mu.Lock(); f.t = f.t.Add(d); f.mu.Unlock() }

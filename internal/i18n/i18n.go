@@ -1,0 +1,101 @@
+// Package i18n is abri's translation catalogue: every string a person reads
+// is a key looked up here. English, French and Arabic are complete (a test
+// checks every key in every language); Arabic is written right to left.
+package i18n
+
+import (
+	"embed"
+	"encoding/json"
+	"fmt"
+	"strings"
+)
+
+//go:embed locales/*.json
+var files embed.FS
+
+// Default is the language used when nothing else is known.
+const Default = "en"
+
+// Languages are the complete catalogues, in the order a menu shows them.
+var Languages = []string{"en", "fr", "ar"}
+
+// Names are each language's name in itself.
+var Names = map[string]string{"en": "English", "fr": "Français", "ar": "العربية"}
+
+var catalogues = map[string]map[string]string{}
+
+func init() {
+	for _, l := range Languages {
+		b, err := files.ReadFile("locales/" + l + ".json")
+		if err != nil {
+			panic(fmt.Sprintf("i18n: %s: %v", l, err))
+		}
+		m := map[string]string{}
+		if err := json.Unmarshal(b, &m); err != nil {
+			panic(fmt.Sprintf("i18n: %s: %v", l, err))
+		}
+		catalogues[l] = m
+	}
+}
+
+// Keys lists the keys of one language's catalogue.
+func Keys(lang string) []string {
+	var ks []string
+	for k := range catalogues[lang] {
+		ks = append(ks, k)
+	}
+	return ks
+}
+
+// Has tells whether a key exists in the English catalogue.
+func Has(key string) bool { _, ok := catalogues[Default][key]; return ok }
+
+// T translates a key into lang, filling %-verbs from args. A key missing in
+// lang falls back to English; a key missing everywhere shows itself, so it
+// is seen and fixed rather than hidden.
+func T(lang, key string, args ...any) string {
+	s, ok := catalogues[lang][key]
+	if !ok {
+		if s, ok = catalogues[Default][key]; !ok {
+			return key
+		}
+	}
+	if len(args) > 0 {
+		return fmt.Sprintf(s, args...)
+	}
+	return s
+}
+
+// Dir is the writing direction of a language: "rtl" or "ltr".
+func Dir(lang string) string {
+	if lang == "ar" {
+		return "rtl"
+	}
+	return "ltr"
+}
+
+// Supported tells whether lang has a catalogue.
+func Supported(lang string) bool { _, ok := catalogues[lang]; return ok }
+
+// Match picks the best supported language from an Accept-Language header,
+// honouring q-values; it returns Default when none fits.
+func Match(acceptLanguage string) string {
+	best, bestQ := Default, -1.0
+	for i, part := range strings.Split(acceptLanguage, ",") {
+		if i > 20 {
+			break
+		}
+		tag, params, _ := strings.Cut(strings.TrimSpace(part), ";")
+		q := 1.0
+		if v, ok := strings.CutPrefix(strings.TrimSpace(params), "q="); ok {
+			if _, err := fmt.Sscanf(v, "%g", &q); err != nil {
+				continue
+			}
+		}
+		base, _, _ := strings.Cut(strings.ToLower(tag), "-")
+		if Supported(base) && q > bestQ && q > 0 {
+			best, bestQ = base, q
+		}
+	}
+	return best
+}
