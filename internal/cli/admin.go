@@ -1,0 +1,228 @@
+package cli
+
+import (
+	"bufio"
+	"errors"
+	"fmt"
+	"strings"
+
+	"abri/internal/access"
+	"abri/internal/account"
+	"abri/internal/apperr"
+	"abri/internal/i18n"
+	"abri/internal/ledger"
+)
+
+var errVerifyFailed = errors.New("ledger verification failed")
+
+func (e *env) migrate(args []string) error {
+	fs := e.newFlags("migrate", "migrate [--data DIR] [--db DSN]")
+	var s storeFlags
+	s.register(fs)
+	if err := parse(fs, args); err != nil {
+		return err
+	}
+	d, _, err := e.open(s, nil)
+	if err != nil {
+		return err
+	}
+	defer d.Close()
+	v, err := d.Version(e.ctx)
+	if err != nil {
+		return fmt.Errorf("read schema version: %w", err)
+	}
+	fmt.Fprintf(e.stdout, "database (%s) at schema version %d\n", d.Dialect, v)
+	return nil
+}
+
+func (e *env) verify(args []string) error {
+	fs := e.newFlags("verify", "verify [--data DIR] [--db DSN]")
+	var s storeFlags
+	s.register(fs)
+	if err := parse(fs, args); err != nil {
+		return err
+	}
+	d, _, err := e.open(s, nil)
+	if err != nil {
+		return err
+	}
+	defer d.Close()
+	rep, err := ledger.Verify(e.ctx, d)
+	if err != nil {
+		return err
+	}
+	if rep.Broken != nil {
+		fmt.Fprintf(e.stdout, "ledger BROKEN at %s (checked %d entries in %d chains)\n", rep.Broken, rep.Entries, rep.Chains)
+		return errVerifyFailed
+	}
+	fmt.Fprintf(e.stdout, "ledger intact: %d entries in %d chains\n", rep.Entries, rep.Chains)
+	return nil
+}
+
+const userUsage = `abri user add --org SLUG --email EMAIL --name NAME --role ROLE [--base NAME] [--password-stdin]
+       abri user add-org --org SLUG --org-name NAME --base NAME --email EMAIL --name NAME [--password-stdin]
+       abri user passwd --email EMAIL [--password-stdin]
+       abri user disable --email EMAIL [--enable]`
+
+// user manages accounts from the command line, acting as the system in the
+// user's organisation. Without --password-stdin a password is generated and
+// printed once, so none ends up in the shell history.
+func (e *env) user(args []string) error {
+	if len(args) == 0 || args[0] == "--help" || args[0] == "-h" {
+		fmt.Fprintln(e.stderr, "Usage: "+userUsage)
+		if len(args) == 0 {
+			return usageError{"user: missing subcommand (add, add-org, passwd, disable)"}
+		}
+		return nil
+	}
+	sub := args[0]
+	fs := e.newFlags("user "+sub, userUsage)
+	var s storeFlags
+	s.register(fs)
+	org := fs.String("org", "", "organisation short name (slug)")
+	orgName := fs.String("org-name", "", "organisation name (add-org)")
+	base := fs.String("base", "", "base name (default: the organisation's first base)")
+	email := fs.String("email", "", "the user's email, used to sign in")
+	name := fs.String("name", "", "the user's display name")
+	role := fs.String("role", "", "role in the base: "+rolesList())
+	pwStdin := fs.Bool("password-stdin", false, "read the password from the first line of standard input")
+	enable := fs.Bool("enable", false, "enable instead of disable (disable)")
+	if err := parse(fs, args[1:]); err != nil {
+		return err
+	}
+	password := func() (string, bool, error) {
+		if !*pwStdin {
+			return account.RandomPassword(), true, nil
+		}
+		line, err := bufio.NewReader(e.stdin).ReadString('\n')
+		line = strings.TrimRight(line, "\r\n")
+		if line == "" && err != nil {
+			return "", false, fmt.Errorf("read password from standard input: %w", err)
+		}
+		return line, false, nil
+	}
+	need := func(vals ...string) error {
+		for i := 0; i < len(vals); i += 2 {
+			if strings.TrimSpace(vals[i+1]) == "" {
+				return usageError{fmt.Sprintf("user %s: --%s is required", sub, vals[i])}
+			}
+		}
+		return nil
+	}
+	switch sub {
+	case "add", "add-org", "passwd", "disable":
+	default:
+		return usageError{fmt.Sprintf("user: unknown subcommand %q (add, add-org, passwd, disable)", sub)}
+	}
+	d, accounts, err := e.open(s, nil)
+	if err != nil {
+		return err
+	}
+	defer d.Close()
+	ctx := e.ctx
+	switch sub {
+	case "add-org", "add":
+		if err := need("org", *org, "email", *email, "name", *name); err != nil {
+			return err
+		}
+		var actor access.Actor
+		r := access.Role(*role)
+		if sub == "add-org" {
+			if err := need("org-name", *orgName, "base", *base); err != nil {
+				return err
+			}
+			o, b, err := accounts.CreateOrganisation(ctx, *org, *orgName, *base)
+			if err != nil {
+				return say(err)
+			}
+			actor, r = access.SystemActor(o.ID, b.ID), access.Admin
+		} else {
+			if err := need("role", *role); err != nil {
+				return err
+			}
+			if actor, err = systemActor(e, accounts, *org, *base); err != nil {
+				return err
+			}
+		}
+		pw, generated, err := password()
+		if err != nil {
+			return err
+		}
+		u, err := accounts.AddUser(ctx, actor, account.NewUser{Email: *email, Name: *name, Password: pw, BaseID: actor.BaseID, Role: r})
+		if err != nil {
+			return say(err)
+		}
+		fmt.Fprintf(e.stdout, "added user %d (%s) as %s\n", u.ID, u.Email, r)
+		if generated {
+			fmt.Fprintf(e.stdout, "password: %s\n", pw)
+		}
+	case "passwd", "disable":
+		if err := need("email", *email); err != nil {
+			return err
+		}
+		u, err := accounts.UserByEmail(ctx, *email)
+		if err != nil {
+			return say(err)
+		}
+		actor := access.SystemActor(u.OrgID, 0)
+		if sub == "passwd" {
+			pw, generated, err := password()
+			if err != nil {
+				return err
+			}
+			if err := accounts.SetPassword(ctx, actor, u.ID, pw); err != nil {
+				return say(err)
+			}
+			fmt.Fprintf(e.stdout, "password set for %s; their sessions have ended\n", u.Email)
+			if generated {
+				fmt.Fprintf(e.stdout, "password: %s\n", pw)
+			}
+		} else {
+			if err := accounts.SetDisabled(ctx, actor, u.ID, !*enable); err != nil {
+				return say(err)
+			}
+			state := "disabled; their sessions and API tokens have ended"
+			if *enable {
+				state = "enabled"
+			}
+			fmt.Fprintf(e.stdout, "%s %s\n", u.Email, state)
+		}
+	}
+	return nil
+}
+
+func systemActor(e *env, accounts *account.Service, slug, baseName string) (access.Actor, error) {
+	o, err := accounts.OrganisationBySlug(e.ctx, slug)
+	if err != nil {
+		return access.Actor{}, fmt.Errorf("organisation %q: %w", slug, say(err))
+	}
+	actor := access.SystemActor(o.ID, 0)
+	bases, err := accounts.Bases(e.ctx, actor)
+	if err != nil {
+		return actor, err
+	}
+	for _, b := range bases {
+		if baseName == "" || strings.EqualFold(b.Name, baseName) {
+			actor.BaseID = b.ID
+			return actor, nil
+		}
+	}
+	return actor, fmt.Errorf("organisation %q has no base %q", slug, baseName)
+}
+
+// say turns an application error into its English message for the terminal.
+func say(err error) error {
+	var ae *apperr.Error
+	if errors.As(err, &ae) && ae.Code != apperr.Internal {
+		return errors.New(i18n.T("en", ae.Key, ae.Args...))
+	}
+	return err
+}
+
+func rolesList() string {
+	var s []string
+	for _, r := range access.Roles {
+		s = append(s, string(r))
+	}
+	return strings.Join(s, ", ")
+}
