@@ -1,7 +1,6 @@
 package cli
 
 import (
-	"context"
 	"fmt"
 	"log/slog"
 	"net"
@@ -89,7 +88,7 @@ func (e *env) serve(args []string) error {
 // run serves until the context ends, then shuts down gracefully and lets the
 // caller close the database. ready, when set, runs once the server is up.
 func (e *env) run(ln net.Listener, d *db.DB, accounts *account.Service, baseURL string, logger *slog.Logger, start time.Time, ready func()) error {
-	srv, err := server.New(server.Config{DB: d, Accounts: accounts, BaseURL: baseURL, Logger: logger})
+	srv, err := server.New(server.Config{DB: d, Accounts: accounts, BaseURL: baseURL, Logger: logger, Version: version()})
 	if err != nil {
 		return err
 	}
@@ -158,4 +157,3 @@ func (e *env) demo(args []string) error {
 	})
 }
 
-var _ = context.Background

@@ -5,12 +5,19 @@ package server
 
 import (
 	"context"
+	"errors"
+	"fmt"
 	"log/slog"
 	"net"
 	"net/http"
+	"sync"
+	"time"
 
 	"abri/internal/account"
+	"abri/internal/api"
 	"abri/internal/db"
+	"abri/internal/metrics"
+	"abri/internal/web"
 )
 
 // Config is everything the server needs.
@@ -19,17 +26,83 @@ type Config struct {
 	Accounts *account.Service
 	BaseURL  string
 	Logger   *slog.Logger
+	// Version is shown in the abri_build_info metric; empty reads the
+	// module's build information.
+	Version string
 }
+
+// Limits and timeouts of the HTTP server.
+const (
+	// MaxBody caps every request body unless the route raises its own cap
+	// (see cappedBody).
+	MaxBody = 10 << 20
+
+	// ShutdownGrace is how long requests in flight may run on after a
+	// shutdown begins.
+	ShutdownGrace = 20 * time.Second
+
+	// PurgeEvery is how often expired sessions are deleted.
+	PurgeEvery = time.Hour
+
+	readHeaderTimeout = 10 * time.Second
+	// Bodies of up to 10 MiB come from phones on poor signal; two minutes
+	// allow about 0.7 Mbit/s. A route that needs longer can extend its own
+	// deadlines with http.ResponseController.
+	readTimeout    = 2 * time.Minute
+	writeTimeout   = 2 * time.Minute
+	idleTimeout    = 2 * time.Minute
+	maxHeaderBytes = 64 << 10
+
+	readyTimeout = 2 * time.Second
+)
+
+// processStart is close enough to the start of the process: package
+// variables are set before main runs.
+var processStart = time.Now()
 
 // Server is abri's HTTP server.
 type Server struct {
 	cfg     Config
+	log     *slog.Logger
+	mux     *http.ServeMux
 	handler http.Handler
+	metrics *metrics.Registry
+	http    *metrics.HTTP
 }
 
-// New builds the server's handler tree. STUB: filled in by the server work.
+// New builds the server's handler tree.
 func New(cfg Config) (*Server, error) {
-	return &Server{cfg: cfg, handler: http.NotFoundHandler()}, nil
+	if cfg.DB == nil || cfg.Accounts == nil {
+		return nil, errors.New("server: a database and an account service are needed")
+	}
+	s := &Server{cfg: cfg, log: cfg.Logger, mux: http.NewServeMux(), metrics: metrics.NewRegistry()}
+	if s.log == nil {
+		s.log = slog.Default()
+	}
+	s.http = metrics.NewHTTP(s.metrics)
+	metrics.RegisterDB(s.metrics, cfg.DB.Stats)
+	metrics.RegisterRuntime(s.metrics)
+	metrics.RegisterProcess(s.metrics, processStart)
+	metrics.RegisterBuild(s.metrics, cfg.Version)
+
+	apiHandler, err := api.New(api.Config{DB: cfg.DB, Accounts: cfg.Accounts, BaseURL: cfg.BaseURL, Logger: s.log})
+	if err != nil {
+		return nil, fmt.Errorf("build the API: %w", err)
+	}
+	webHandler, err := web.New(web.Config{DB: cfg.DB, Accounts: cfg.Accounts, BaseURL: cfg.BaseURL, Logger: s.log})
+	if err != nil {
+		return nil, fmt.Errorf("build the web screens: %w", err)
+	}
+	s.mux.Handle("/api/", apiHandler)
+	s.mux.HandleFunc("GET /healthz", s.healthz)
+	s.mux.HandleFunc("GET /readyz", s.readyz)
+	s.mux.Handle("GET /metrics", s.metrics.Handler())
+	s.mux.Handle("/", webHandler)
+
+	// Outermost first: every request is timed and logged, including one
+	// whose handler panicked, which the recoverer answers with a 500.
+	s.handler = s.instrument(s.recoverer(s.capBody(s.mux)))
+	return s, nil
 }
 
 // Handler is the whole tree, for tests.
@@ -40,12 +113,98 @@ func (s *Server) Handler() http.Handler { return s.handler }
 func Listen(addr string) (net.Listener, error) { return net.Listen("tcp", addr) }
 
 // Serve serves on ln until ctx is cancelled, then stops taking new requests,
-// lets the ones in flight finish (up to 20 s) and returns.
+// lets the ones in flight finish (up to ShutdownGrace) and returns. The
+// caller closes the database afterwards. While serving it deletes expired
+// sessions every hour.
 func (s *Server) Serve(ctx context.Context, ln net.Listener) error {
-	srv := &http.Server{Handler: s.handler}
-	go func() { <-ctx.Done(); srv.Shutdown(context.Background()) }()
-	if err := srv.Serve(ln); err != http.ErrServerClosed {
+	srv := &http.Server{
+		Handler:           s.handler,
+		ReadHeaderTimeout: readHeaderTimeout,
+		ReadTimeout:       readTimeout,
+		WriteTimeout:      writeTimeout,
+		IdleTimeout:       idleTimeout,
+		MaxHeaderBytes:    maxHeaderBytes,
+		ErrorLog:          newServerErrorLog(s.log),
+	}
+
+	var wg sync.WaitGroup
+	purgeCtx, stopPurge := context.WithCancel(ctx)
+	wg.Add(1)
+	go func() {
+		defer wg.Done()
+		s.purgeSessions(purgeCtx)
+	}()
+	// The database is closed after Serve returns, so the purge must be over.
+	defer wg.Wait()
+	defer stopPurge()
+
+	served := make(chan error, 1)
+	go func() { served <- srv.Serve(ln) }()
+
+	select {
+	case err := <-served:
+		return err // the caller says what it was doing
+	case <-ctx.Done():
+	}
+	s.log.Info("shutting down: no new requests; waiting for those in flight", "grace", ShutdownGrace.String())
+	sctx, cancel := context.WithTimeout(context.Background(), ShutdownGrace)
+	defer cancel()
+	if err := srv.Shutdown(sctx); err != nil {
+		s.log.Warn("shutdown: requests still running after the grace period were cut", "err", err.Error())
+		srv.Close()
+	}
+	if err := <-served; err != nil && !errors.Is(err, http.ErrServerClosed) {
 		return err
 	}
+	s.log.Info("http server stopped")
 	return nil
+}
+
+// purgeSessions deletes expired sessions now and every PurgeEvery until ctx
+// ends.
+func (s *Server) purgeSessions(ctx context.Context) {
+	t := time.NewTicker(PurgeEvery)
+	defer t.Stop()
+	for {
+		n, err := s.cfg.Accounts.PurgeExpiredSessions(ctx)
+		switch {
+		case err != nil && ctx.Err() == nil:
+			s.log.Error("purge expired sessions", "err", err.Error())
+		case n > 0:
+			s.log.Info("purged expired sessions", "count", n)
+		}
+		select {
+		case <-ctx.Done():
+			return
+		case <-t.C:
+		}
+	}
+}
+
+// healthz answers 200 while the process runs: it says nothing about the
+// database, so an orchestrator does not restart abri for an outage of its
+// database.
+func (s *Server) healthz(w http.ResponseWriter, r *http.Request) {
+	writeText(w, http.StatusOK, "ok\n")
+}
+
+// readyz answers 200 when the database answers a ping within two seconds.
+func (s *Server) readyz(w http.ResponseWriter, r *http.Request) {
+	ctx, cancel := context.WithTimeout(r.Context(), readyTimeout)
+	defer cancel()
+	if err := s.cfg.DB.Ping(ctx); err != nil {
+		s.log.Warn("not ready: the database does not answer", "err", err.Error())
+		writeText(w, http.StatusServiceUnavailable, "database unavailable\n")
+		return
+	}
+	writeText(w, http.StatusOK, "ready\n")
+}
+
+func writeText(w http.ResponseWriter, status int, body string) {
+	h := w.Header()
+	h.Set("Content-Type", "text/plain; charset=utf-8")
+	h.Set("X-Content-Type-Options", "nosniff")
+	h.Set("Cache-Control", "no-store")
+	w.WriteHeader(status)
+	w.Write([]byte(body))
 }

@@ -1,0 +1,283 @@
+package api_test
+
+import (
+	"bytes"
+	"encoding/json"
+	"net/http"
+	"sort"
+	"strings"
+	"testing"
+
+	"abri/internal/account"
+	"abri/internal/api"
+	"abri/internal/db"
+	"abri/internal/dbtest"
+)
+
+type object = map[string]any
+
+var httpMethods = []string{"get", "put", "post", "delete", "options", "head", "patch", "trace"}
+
+func loadDocument(t *testing.T) object {
+	t.Helper()
+	var doc object
+	dec := json.NewDecoder(bytes.NewReader(api.OpenAPIDocument()))
+	dec.UseNumber()
+	if err := dec.Decode(&doc); err != nil {
+		t.Fatalf("openapi.json does not parse: %v", err)
+	}
+	return doc
+}
+
+// resolve follows a local $ref ("#/components/…"), failing on a dangling one.
+func resolve(t *testing.T, doc object, v any) object {
+	t.Helper()
+	o, ok := v.(object)
+	if !ok {
+		t.Fatalf("not an object: %v", v)
+	}
+	for depth := 0; depth < 10; depth++ {
+		ref, ok := o["$ref"].(string)
+		if !ok {
+			return o
+		}
+		if !strings.HasPrefix(ref, "#/") {
+			t.Fatalf("non-local $ref %q", ref)
+		}
+		var cur any = doc
+		for _, part := range strings.Split(strings.TrimPrefix(ref, "#/"), "/") {
+			m, ok := cur.(object)
+			if !ok || m[part] == nil {
+				t.Fatalf("$ref %q does not resolve", ref)
+			}
+			cur = m[part]
+		}
+		if o, ok = cur.(object); !ok {
+			t.Fatalf("$ref %q is not an object", ref)
+		}
+	}
+	t.Fatalf("$ref loop at %v", o)
+	return nil
+}
+
+// walkRefs checks that every $ref anywhere in the document resolves.
+func walkRefs(t *testing.T, doc object, v any) {
+	t.Helper()
+	switch x := v.(type) {
+	case object:
+		if _, ok := x["$ref"]; ok {
+			resolve(t, doc, x)
+		}
+		for _, c := range x {
+			walkRefs(t, doc, c)
+		}
+	case []any:
+		for _, c := range x {
+			walkRefs(t, doc, c)
+		}
+	}
+}
+
+// operations lists the documented "METHOD path" pairs with their operation.
+func operations(t *testing.T, doc object) map[string]object {
+	t.Helper()
+	paths, ok := doc["paths"].(object)
+	if !ok {
+		t.Fatal("no paths")
+	}
+	ops := map[string]object{}
+	for path, item := range paths {
+		for _, m := range httpMethods {
+			if op, ok := item.(object)[m]; ok {
+				ops[strings.ToUpper(m)+" "+path] = op.(object)
+			}
+		}
+	}
+	return ops
+}
+
+// TestOpenAPIMatchesRoutes checks the document against the route table: every
+// registered route is documented, every documented operation is registered,
+// public routes say so and the others document their 401.
+func TestOpenAPIMatchesRoutes(t *testing.T) {
+	doc := loadDocument(t)
+	if v, _ := doc["openapi"].(string); !strings.HasPrefix(v, "3.1.") {
+		t.Errorf("openapi version %q, want 3.1.x", v)
+	}
+	walkRefs(t, doc, doc)
+	schemes, _ := resolve(t, doc, doc["components"])["securitySchemes"].(object)
+	if bearer, _ := schemes["bearerAuth"].(object); bearer["type"] != "http" || bearer["scheme"] != "bearer" {
+		t.Errorf("bearerAuth scheme = %v", bearer)
+	}
+	if sec, _ := doc["security"].([]any); len(sec) != 1 {
+		t.Errorf("top-level security must require bearerAuth: %v", doc["security"])
+	}
+
+	ops := operations(t, doc)
+	registered := map[string]api.Route{}
+	for _, rt := range api.Routes() {
+		key := rt.Method + " " + rt.Path
+		if _, dup := registered[key]; dup {
+			t.Errorf("route %s is in the table twice", key)
+		}
+		registered[key] = rt
+		if _, ok := ops[key]; !ok {
+			t.Errorf("route %s is registered but not in openapi.json", key)
+		}
+	}
+	ids := map[string]bool{}
+	for key, op := range ops {
+		rt, ok := registered[key]
+		if !ok {
+			t.Errorf("openapi.json documents %s, which is not registered", key)
+			continue
+		}
+		id, _ := op["operationId"].(string)
+		if id == "" || ids[id] {
+			t.Errorf("%s: missing or repeated operationId %q", key, id)
+		}
+		ids[id] = true
+		responses, _ := op["responses"].(object)
+		if _, ok := responses["200"]; !ok {
+			t.Errorf("%s: no 200 response documented", key)
+		}
+		sec, hasSec := op["security"].([]any)
+		public := hasSec && len(sec) == 0
+		if public == rt.Auth {
+			t.Errorf("%s: document says public=%v, the route table says auth=%v", key, public, rt.Auth)
+		}
+		if _, ok := responses["401"]; rt.Auth && !ok {
+			t.Errorf("%s: needs a token but documents no 401", key)
+		}
+		if op["requestBody"] != nil {
+			if _, ok := responses["413"]; !ok {
+				t.Errorf("%s: takes a body but documents no 413", key)
+			}
+		}
+	}
+}
+
+// TestOpenAPIRoutesAreServed asks the real handler for every documented
+// operation: none may fall through to "unknown route" or "wrong method", and
+// the document itself is served as it is embedded.
+func TestOpenAPIRoutesAreServed(t *testing.T) {
+	d := dbtest.SQLite(t)
+	h, err := api.New(api.Config{DB: d, Accounts: account.New(d)})
+	if err != nil {
+		t.Fatal(err)
+	}
+	for key := range operations(t, loadDocument(t)) {
+		method, path, _ := strings.Cut(key, " ")
+		path = strings.NewReplacer("{", "", "}", "").Replace(path) // fill {id} wildcards with their own name
+		w := call(h, method, path, "", nil)
+		if w.Code == http.StatusNotFound || w.Code == http.StatusMethodNotAllowed {
+			t.Errorf("%s: answered %d, as if not registered: %s", key, w.Code, w.Body)
+		}
+	}
+	w := call(h, "GET", "/api/v1/openapi.json", "", nil)
+	if w.Code != 200 || !bytes.Equal(w.Body.Bytes(), api.OpenAPIDocument()) {
+		t.Errorf("openapi.json served with %d and %d bytes", w.Code, w.Body.Len())
+	}
+	checkHeaders(t, w)
+}
+
+// TestOpenAPIMeMatchesHandler checks that /me's documented example and schema
+// have exactly the fields the handler returns, at every level.
+func TestOpenAPIMeMatchesHandler(t *testing.T) {
+	dbtest.Each(t, func(t *testing.T, d *db.DB) {
+		f := setup(t, d)
+		w := call(f.h, "GET", "/api/v1/me", f.token, nil)
+		if w.Code != 200 {
+			t.Fatalf("/me: %d %s", w.Code, w.Body)
+		}
+		var got object
+		if err := json.Unmarshal(w.Body.Bytes(), &got); err != nil {
+			t.Fatal(err)
+		}
+		doc := loadDocument(t)
+		op := operations(t, doc)["GET /api/v1/me"]
+		content := resolve(t, doc, op["responses"].(object)["200"])["content"].(object)["application/json"].(object)
+		example, ok := content["example"].(object)
+		if !ok {
+			t.Fatal("/me documents no example")
+		}
+		sameKeys(t, "example", example, got)
+		schemaMatches(t, doc, "schema", content["schema"], got)
+	})
+}
+
+func keysOf(m object) []string {
+	var ks []string
+	for k := range m {
+		ks = append(ks, k)
+	}
+	sort.Strings(ks)
+	return ks
+}
+
+// sameKeys compares two JSON objects' field names, recursively.
+func sameKeys(t *testing.T, where string, doc, got object) {
+	t.Helper()
+	if a, b := strings.Join(keysOf(doc), ","), strings.Join(keysOf(got), ","); a != b {
+		t.Errorf("%s has fields [%s], the handler returns [%s]", where, a, b)
+	}
+	for k, v := range doc {
+		if dv, ok := v.(object); ok {
+			gv, ok := got[k].(object)
+			if !ok {
+				t.Errorf("%s.%s: documented as an object, returned as %T", where, k, got[k])
+				continue
+			}
+			sameKeys(t, where+"."+k, dv, gv)
+		}
+	}
+}
+
+// schemaMatches checks a returned value against a schema's properties,
+// required fields and JSON types.
+func schemaMatches(t *testing.T, doc object, where string, schema any, got any) {
+	t.Helper()
+	s := resolve(t, doc, schema)
+	switch s["type"] {
+	case "object":
+		g, ok := got.(object)
+		if !ok {
+			t.Errorf("%s: schema says object, handler returns %T", where, got)
+			return
+		}
+		props, _ := s["properties"].(object)
+		if a, b := strings.Join(keysOf(props), ","), strings.Join(keysOf(g), ","); a != b {
+			t.Errorf("%s: schema properties [%s], handler returns [%s]", where, a, b)
+		}
+		for _, r := range s["required"].([]any) {
+			if _, ok := g[r.(string)]; !ok {
+				t.Errorf("%s: required %v missing", where, r)
+			}
+		}
+		for k, p := range props {
+			if v, ok := g[k]; ok {
+				schemaMatches(t, doc, where+"."+k, p, v)
+			}
+		}
+	case "string":
+		v, ok := got.(string)
+		if !ok {
+			t.Errorf("%s: schema says string, handler returns %T", where, got)
+		}
+		if enum, ok := s["enum"].([]any); ok {
+			found := false
+			for _, e := range enum {
+				found = found || e == v
+			}
+			if !found {
+				t.Errorf("%s: %q is not in the enum %v", where, v, enum)
+			}
+		}
+	case "integer":
+		if n, ok := got.(float64); !ok || n != float64(int64(n)) {
+			t.Errorf("%s: schema says integer, handler returns %v", where, got)
+		}
+	default:
+		t.Errorf("%s: schema type %v not checked by this test", where, s["type"])
+	}
+}

@@ -1,0 +1,264 @@
+package cli_test
+
+import (
+	"bytes"
+	"context"
+	"database/sql"
+	"fmt"
+	"io"
+	"net"
+	"net/http"
+	"os"
+	"path/filepath"
+	"regexp"
+	"strings"
+	"sync"
+	"testing"
+	"time"
+
+	"abri/internal/cli"
+	"abri/internal/dbtest"
+
+	_ "modernc.org/sqlite"
+)
+
+// syncBuffer is a bytes.Buffer safe to read while the command writes.
+type syncBuffer struct {
+	mu sync.Mutex
+	b  bytes.Buffer
+}
+
+func (s *syncBuffer) Write(p []byte) (int, error) {
+	s.mu.Lock()
+	defer s.mu.Unlock()
+	return s.b.Write(p)
+}
+func (s *syncBuffer) String() string { s.mu.Lock(); defer s.mu.Unlock(); return s.b.String() }
+
+func run(t *testing.T, stdin string, args ...string) (int, string, string) {
+	t.Helper()
+	var out, errb bytes.Buffer
+	code := cli.Run(context.Background(), args, strings.NewReader(stdin), &out, &errb)
+	return code, out.String(), errb.String()
+}
+
+func TestBadStartIsOneLineAndNonZero(t *testing.T) {
+	busy, err := net.Listen("tcp", "127.0.0.1:0")
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer busy.Close()
+	roDir := filepath.Join(t.TempDir(), "ro")
+	os.Mkdir(roDir, 0o500)
+	cases := []struct {
+		name string
+		args []string
+		want string
+	}{
+		{"malformed dsn", []string{"serve", "--addr", "127.0.0.1:0", "--db", "postgres://%zz"}, "malformed PostgreSQL DSN"},
+		{"unknown dsn scheme", []string{"migrate", "--db", "mysql://x/y"}, "unsupported database DSN scheme"},
+		{"unwritable data dir", []string{"serve", "--addr", "127.0.0.1:0", "--data", filepath.Join(roDir, "data")}, "data directory"},
+		{"port in use", []string{"serve", "--addr", busy.Addr().String(), "--data", t.TempDir()}, "address already in use"},
+		{"bad addr", []string{"serve", "--addr", "nonsense"}, "--addr"},
+		{"unknown command", []string{"frobnicate"}, "unknown command"},
+	}
+	for _, c := range cases {
+		t.Run(c.name, func(t *testing.T) {
+			if c.name == "unwritable data dir" && os.Geteuid() == 0 {
+				// root writes anywhere; a path under a regular file fails for everyone.
+				f := filepath.Join(t.TempDir(), "file")
+				os.WriteFile(f, nil, 0o600)
+				c.args[4] = filepath.Join(f, "data")
+			}
+			code, _, stderr := run(t, "", c.args...)
+			if code == 0 {
+				t.Fatalf("exit 0, want non-zero; stderr %q", stderr)
+			}
+			if !strings.Contains(stderr, c.want) {
+				t.Errorf("stderr %q does not mention %q", stderr, c.want)
+			}
+			if n := strings.Count(strings.TrimRight(stderr, "\n"), "\n"); n != 0 {
+				t.Errorf("error is %d lines, want one: %q", n+1, stderr)
+			}
+		})
+	}
+}
+
+func TestVersionAndHelp(t *testing.T) {
+	code, out, _ := run(t, "", "version")
+	if code != 0 || !strings.HasPrefix(out, "abri ") {
+		t.Errorf("version: %d %q", code, out)
+	}
+	for _, cmd := range []string{"serve", "demo", "migrate", "verify", "user"} {
+		code, _, errOut := run(t, "", cmd, "--help")
+		if code != 0 || !strings.Contains(errOut, "Usage: abri "+cmd) {
+			t.Errorf("%s --help: exit %d, %q", cmd, code, errOut)
+		}
+	}
+}
+
+func TestUserCommands(t *testing.T) {
+	data := t.TempDir()
+	code, out, errOut := run(t, "", "user", "add-org", "--data", data, "--org", "test-org", "--org-name", "Test Org",
+		"--base", "Warehouse", "--email", "Admin@Example.org", "--name", "Ada")
+	if code != 0 || !strings.Contains(out, "added user") || !strings.Contains(out, "password: ") {
+		t.Fatalf("add-org: %d %q %q", code, out, errOut)
+	}
+	code, out, errOut = run(t, "a-long-enough-password\n", "user", "add", "--data", data, "--org", "test-org",
+		"--email", "w@example.org", "--name", "Wendy", "--role", "warehouse", "--password-stdin")
+	if code != 0 || strings.Contains(out, "password: ") {
+		t.Fatalf("add with stdin password: %d %q %q", code, out, errOut)
+	}
+	// The same email again: a clear message, nothing added.
+	code, _, errOut = run(t, "", "user", "add", "--data", data, "--org", "test-org",
+		"--email", "w@example.org", "--name", "Wendy", "--role", "warehouse")
+	if code != 1 || !strings.Contains(errOut, "already has an account") {
+		t.Errorf("duplicate email: %d %q", code, errOut)
+	}
+	code, _, errOut = run(t, "", "user", "add", "--data", data, "--org", "test-org",
+		"--email", "x@example.org", "--name", "X", "--role", "emperor")
+	if code != 1 || !strings.Contains(errOut, "Unknown role") {
+		t.Errorf("bad role: %d %q", code, errOut)
+	}
+	code, _, errOut = run(t, "short\n", "user", "passwd", "--data", data, "--email", "w@example.org", "--password-stdin")
+	if code != 1 || !strings.Contains(errOut, "at least") {
+		t.Errorf("short password: %d %q", code, errOut)
+	}
+	if code, out, _ := run(t, "", "user", "disable", "--data", data, "--email", "w@example.org"); code != 0 || !strings.Contains(out, "disabled") {
+		t.Errorf("disable: %d %q", code, out)
+	}
+	if code, _, errOut := run(t, "", "user", "disable", "--data", data, "--email", "nobody@example.org"); code != 1 || !strings.Contains(errOut, "Not found") {
+		t.Errorf("disable unknown: %d %q", code, errOut)
+	}
+	if code, out, _ := run(t, "", "verify", "--data", data); code != 0 || !strings.Contains(out, "ledger intact") {
+		t.Errorf("verify: %d %q", code, out)
+	}
+}
+
+var userLine = regexp.MustCompile(`(?m)^user (\w+) (\S+) (\S+) (abri_\S+)$`)
+
+// startDemo runs "abri demo" on a free port until the test ends and returns
+// its URL and printed users by role.
+func startDemo(t *testing.T, args ...string) (string, map[string][]string) {
+	t.Helper()
+	ctx, cancel := context.WithCancel(context.Background())
+	var out, errb syncBuffer
+	done := make(chan int, 1)
+	go func() {
+		done <- cli.Run(ctx, append([]string{"demo", "--addr", "127.0.0.1:0"}, args...), strings.NewReader(""), &out, &errb)
+	}()
+	t.Cleanup(func() {
+		cancel()
+		select {
+		case <-done:
+		case <-time.After(30 * time.Second):
+			t.Error("demo did not stop within 30 s of cancel")
+		}
+	})
+	deadline := time.Now().Add(60 * time.Second)
+	for time.Now().Before(deadline) {
+		s := out.String()
+		if strings.Contains(s, "user viewer ") {
+			m := regexp.MustCompile(`open (http://\S+)/ `).FindStringSubmatch(s)
+			if m == nil {
+				t.Fatalf("no URL in demo output: %q", s)
+			}
+			users := map[string][]string{}
+			for _, u := range userLine.FindAllStringSubmatch(s, -1) {
+				if _, seen := users[u[1]]; !seen {
+					users[u[1]] = u[2:]
+				}
+			}
+			return m[1], users
+		}
+		select {
+		case code := <-done:
+			t.Fatalf("demo exited %d: %s", code, errb.String())
+		case <-time.After(50 * time.Millisecond):
+		}
+	}
+	t.Fatalf("demo did not print its users within 60 s: %q %q", out.String(), errb.String())
+	return "", nil
+}
+
+func TestDemoOnBothDatabases(t *testing.T) {
+	for _, dbName := range []string{"sqlite", "postgres"} {
+		t.Run(dbName, func(t *testing.T) {
+			var args []string
+			if dbName == "postgres" {
+				args = []string{"--db", dbtest.PostgresDSN(t)}
+			} else {
+				args = []string{"--data", t.TempDir()}
+			}
+			url, users := startDemo(t, args...)
+			for _, role := range []string{"admin", "coordinator", "warehouse", "distribution", "observer", "shop", "viewer"} {
+				if users[role] == nil {
+					t.Errorf("demo printed no %s user", role)
+				}
+			}
+			req, _ := http.NewRequest("GET", url+"/api/v1/me", nil)
+			req.Header.Set("Authorization", "Bearer "+users["coordinator"][2])
+			res, err := http.DefaultClient.Do(req)
+			if err != nil {
+				t.Fatal(err)
+			}
+			body, _ := io.ReadAll(res.Body)
+			res.Body.Close()
+			if res.StatusCode != 200 || !strings.Contains(string(body), `"coordinator"`) {
+				t.Errorf("GET /api/v1/me with the printed coordinator token: %d %s", res.StatusCode, body)
+			}
+			for _, p := range []string{"/healthz", "/readyz"} {
+				res, err := http.Get(url + p)
+				if err != nil || res.StatusCode != 200 {
+					t.Errorf("%s: %v %v", p, err, res)
+				} else {
+					res.Body.Close()
+				}
+			}
+		})
+	}
+}
+
+// TestVerifyCatchesTampering runs the demo on a data directory, stops it,
+// verifies the ledger, then changes one payload in a copy and verifies again.
+func TestVerifyCatchesTampering(t *testing.T) {
+	data := t.TempDir()
+	ctx, cancel := context.WithCancel(context.Background())
+	var out syncBuffer
+	done := make(chan int, 1)
+	go func() {
+		done <- cli.Run(ctx, []string{"demo", "--addr", "127.0.0.1:0", "--data", data}, strings.NewReader(""), &out, io.Discard)
+	}()
+	for i := 0; i < 1200 && !strings.Contains(out.String(), "user viewer"); i++ {
+		time.Sleep(50 * time.Millisecond)
+	}
+	cancel()
+	if code := <-done; code != 0 {
+		t.Fatalf("demo exited %d", code)
+	}
+	code, stdout, _ := run(t, "", "verify", "--data", data)
+	if code != 0 || !strings.Contains(stdout, "ledger intact") {
+		t.Fatalf("verify on the demo: %d %q", code, stdout)
+	}
+	// Tamper with a copy: the second entry's payload of the first chain.
+	copyDir := t.TempDir()
+	b, err := os.ReadFile(filepath.Join(data, "abri.db"))
+	if err != nil {
+		t.Fatal(err)
+	}
+	os.WriteFile(filepath.Join(copyDir, "abri.db"), b, 0o600)
+	sdb, err := sql.Open("sqlite", filepath.Join(copyDir, "abri.db"))
+	if err != nil {
+		t.Fatal(err)
+	}
+	var org int64
+	sdb.QueryRow("SELECT MIN(org_id) FROM ledger").Scan(&org)
+	if _, err := sdb.Exec(`UPDATE ledger SET payload = '{"name":"Someone Else"}' WHERE org_id = ? AND seq = 2`, org); err != nil {
+		t.Fatal(err)
+	}
+	sdb.Close()
+	code, stdout, _ = run(t, "", "verify", "--data", copyDir)
+	if code == 0 || !strings.Contains(stdout, fmt.Sprintf("organisation %d, entry 2", org)) {
+		t.Errorf("verify on a tampered copy: exit %d, %q; want non-zero naming entry 2", code, stdout)
+	}
+}
