@@ -156,4 +156,3 @@ func (e *env) demo(args []string) error {
 		}
 	})
 }
-
