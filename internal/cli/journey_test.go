@@ -55,7 +55,7 @@ func TestJourneyCoordinatorArabic(t *testing.T) {
 	}
 
 	// Switch to Arabic with the language menu in the page header.
-	submit("switch to Arabic", `form.lang-switch button[value="ar"]`)
+	submit("switch to Arabic", `form[action="/lang"] button[value="ar"]`)
 	dir, err := chromedp.Run(ctx, chromedp.Evaluate[string](`document.documentElement.dir`))
 	if err != nil || dir != "rtl" {
 		t.Fatalf("after switching to Arabic, <html dir> = %q (%v), want rtl", dir, err)

@@ -1,0 +1,83 @@
+package web
+
+import (
+	"net/http"
+
+	"abri/internal/access"
+)
+
+// card is one thing a role does, on the start page. Cards marked Soon name
+// work that later screens will do; they are there so that volunteers see
+// what abri is for from the first day.
+type card struct {
+	Title  string // catalogue key
+	Desc   string // catalogue key
+	Href   string
+	Soon   bool
+	Action access.Action // shown only when the role may do it; "" for all
+}
+
+// cardsByRole is each role's start page.
+var cardsByRole = map[access.Role][]card{
+	access.Admin: {
+		{Title: "web.card.users", Desc: "web.card.users_desc", Href: "/admin/users", Action: access.ManageUsers},
+		{Title: "web.card.places", Desc: "web.card.places_desc", Soon: true},
+		{Title: "web.card.retention", Desc: "web.card.retention_desc", Soon: true},
+		{Title: "web.card.journal", Desc: "web.card.journal_desc", Soon: true},
+	},
+	access.Coordinator: {
+		{Title: "web.card.plan", Desc: "web.card.plan_desc", Soon: true},
+		{Title: "web.card.needs", Desc: "web.card.needs_desc", Soon: true},
+		{Title: "web.card.losses", Desc: "web.card.losses_desc", Soon: true},
+		{Title: "web.card.figures", Desc: "web.card.figures_desc", Soon: true},
+	},
+	access.Warehouse: {
+		{Title: "web.card.sort", Desc: "web.card.sort_desc", Soon: true},
+		{Title: "web.card.scan_box", Desc: "web.card.scan_box_desc", Soon: true},
+		{Title: "web.card.labels", Desc: "web.card.labels_desc", Soon: true},
+		{Title: "web.card.stock", Desc: "web.card.stock_desc", Soon: true},
+	},
+	access.Distribution: {
+		{Title: "web.card.rounds", Desc: "web.card.rounds_desc", Soon: true},
+		{Title: "web.card.tally", Desc: "web.card.tally_desc", Soon: true},
+		{Title: "web.card.returns", Desc: "web.card.returns_desc", Soon: true},
+	},
+	access.Observer: {
+		{Title: "web.card.log_eviction", Desc: "web.card.log_eviction_desc", Soon: true},
+		{Title: "web.card.incidents", Desc: "web.card.incidents_desc", Soon: true},
+	},
+	access.Shop: {
+		{Title: "web.card.scan_card", Desc: "web.card.scan_card_desc", Soon: true},
+		{Title: "web.card.checkout", Desc: "web.card.checkout_desc", Soon: true},
+	},
+	access.Viewer: {
+		{Title: "web.card.stock", Desc: "web.card.stock_desc", Soon: true},
+		{Title: "web.card.schedule", Desc: "web.card.schedule_desc", Soon: true},
+		{Title: "web.card.reports", Desc: "web.card.reports_desc", Soon: true},
+	},
+}
+
+// everyoneCards close every start page.
+var everyoneCards = []card{
+	{Title: "web.card.settings", Desc: "web.card.settings_desc", Href: "/settings"},
+}
+
+type dashboardPage struct {
+	Cards []card
+}
+
+func (s *server) dashboard(w http.ResponseWriter, r *http.Request, c *reqCtx) error {
+	if err := c.P.Actor.Require(access.ViewDashboard); err != nil {
+		return err
+	}
+	var cards []card
+	for _, list := range [][]card{cardsByRole[c.P.Actor.Role], everyoneCards} {
+		for _, cd := range list {
+			if cd.Action == "" || access.Allowed(c.P.Actor.Role, cd.Action) {
+				cards = append(cards, cd)
+			}
+		}
+	}
+	s.render(w, r, c, http.StatusOK, "dashboard", "web.dashboard.title", dashboardPage{Cards: cards})
+	return nil
+}

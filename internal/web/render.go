@@ -1,0 +1,244 @@
+package web
+
+import (
+	"bytes"
+	"embed"
+	"errors"
+	"fmt"
+	"html/template"
+	"io/fs"
+	"net/http"
+	"net/url"
+	"path"
+	"strings"
+	"time"
+
+	"abri/internal/access"
+	"abri/internal/account"
+	"abri/internal/apperr"
+	"abri/internal/i18n"
+)
+
+//go:embed templates
+var templateFS embed.FS
+
+// pages holds every page template, parsed once per language so that the
+// template function t translates without being told the language.
+type pages struct {
+	byLang map[string]map[string]*template.Template
+}
+
+// loadPages parses templates/layout.html with each templates/pages/*.html.
+// Every page must define "content".
+func loadPages(st *staticFiles) (*pages, error) {
+	files, err := fs.Glob(templateFS, "templates/pages/*.html")
+	if err != nil {
+		return nil, err
+	}
+	if len(files) == 0 {
+		return nil, errors.New("no page templates")
+	}
+	ps := &pages{byLang: map[string]map[string]*template.Template{}}
+	for _, lang := range i18n.Languages {
+		root, err := template.New("").Funcs(funcs(lang, st)).ParseFS(templateFS, "templates/layout.html")
+		if err != nil {
+			return nil, err
+		}
+		ps.byLang[lang] = map[string]*template.Template{}
+		for _, f := range files {
+			t, err := root.Clone()
+			if err != nil {
+				return nil, err
+			}
+			if t, err = t.ParseFS(templateFS, f); err != nil {
+				return nil, err
+			}
+			if t.Lookup("content") == nil {
+				return nil, fmt.Errorf("%s does not define \"content\"", f)
+			}
+			ps.byLang[lang][strings.TrimSuffix(path.Base(f), ".html")] = t
+		}
+	}
+	return ps, nil
+}
+
+func funcs(lang string, st *staticFiles) template.FuncMap {
+	return template.FuncMap{
+		// t translates a catalogue key, filling its placeholders.
+		"t": func(key string, args ...any) string { return i18n.T(lang, key, args...) },
+		// role is a role's name in this language.
+		"role": func(r access.Role) string { return i18n.T(lang, "web.role."+string(r)) },
+		// langName is a language's name in itself.
+		"langName": func(l string) string { return i18n.Names[l] },
+		// date shows a day, or "never" for a zero time.
+		"date": func(t time.Time) string {
+			if t.IsZero() || t.Unix() <= 0 {
+				return i18n.T(lang, "web.never")
+			}
+			return t.UTC().Format("2006-01-02")
+		},
+		// asset is a static file's content-hashed address.
+		"asset": func(name string) (string, error) {
+			u := st.url(name)
+			if u == "" {
+				return "", fmt.Errorf("no static file %q", name)
+			}
+			return u, nil
+		},
+	}
+}
+
+// view is what the layout needs around every page.
+type view struct {
+	Lang      string
+	Dir       string
+	Title     string // catalogue key
+	Path      string // where to come back to after choosing a language
+	User      *account.Principal
+	Nav       []navLink
+	Languages []string
+	Flash     string // catalogue key
+	Data      any    // the page's own data
+}
+
+type navLink struct {
+	Path    string
+	Key     string
+	Current bool
+}
+
+// navItem is one entry of the main navigation; it shows only to roles the
+// policy allows the action. An empty action means every signed-in person.
+type navItem struct {
+	Path   string
+	Key    string
+	Action access.Action
+}
+
+var navItems = []navItem{
+	{Path: "/", Key: "web.nav.dashboard", Action: access.ViewDashboard},
+	{Path: "/admin/users", Key: "web.nav.users", Action: access.ManageUsers},
+	{Path: "/settings", Key: "web.nav.settings"},
+}
+
+func navFor(p *account.Principal, current string) []navLink {
+	if p == nil {
+		return nil
+	}
+	var links []navLink
+	for _, it := range navItems {
+		if it.Action != "" && !access.Allowed(p.Actor.Role, it.Action) {
+			continue
+		}
+		cur := current == it.Path || it.Path != "/" && strings.HasPrefix(current, it.Path+"/")
+		links = append(links, navLink{Path: it.Path, Key: it.Key, Current: cur})
+	}
+	return links
+}
+
+// render draws a page into a buffer first, so a template error becomes a
+// clean 500 page instead of half a page.
+func (s *server) render(w http.ResponseWriter, r *http.Request, c *reqCtx, status int, name, title string, data any) {
+	t := s.pages.byLang[c.Lang][name]
+	if t == nil {
+		t = s.pages.byLang[i18n.Default][name]
+	}
+	back := "/"
+	if r.Method == http.MethodGet {
+		back = localPath(r.URL.RequestURI())
+	}
+	v := view{
+		Lang:      c.Lang,
+		Dir:       i18n.Dir(c.Lang),
+		Title:     title,
+		Path:      back,
+		User:      c.P,
+		Nav:       navFor(c.P, r.URL.Path),
+		Languages: i18n.Languages,
+		Flash:     s.takeFlash(w, r),
+		Data:      data,
+	}
+	var buf bytes.Buffer
+	if t == nil {
+		s.log.Error("web: no such template", "template", name)
+	} else if err := t.ExecuteTemplate(&buf, "layout", v); err != nil {
+		s.log.Error("web: template failed", "template", name, "err", err)
+		t = nil
+	}
+	if t == nil {
+		if name != "error" {
+			s.renderError(w, r, c, http.StatusInternalServerError, "error.internal")
+			return
+		}
+		http.Error(w, c.T("error.internal"), http.StatusInternalServerError)
+		return
+	}
+	h := w.Header()
+	h.Set("Content-Type", "text/html; charset=utf-8")
+	h.Set("Cache-Control", "no-store")
+	w.WriteHeader(status)
+	w.Write(buf.Bytes())
+}
+
+// errorPage is the data of the error page.
+type errorPage struct {
+	Status  int
+	Message string
+}
+
+// errorTitles names each error page.
+var errorTitles = map[int]string{
+	http.StatusBadRequest:            "web.error.title_invalid",
+	http.StatusForbidden:             "web.error.title_forbidden",
+	http.StatusNotFound:              "web.error.title_not_found",
+	http.StatusConflict:              "web.error.title_conflict",
+	http.StatusRequestEntityTooLarge: "web.error.title_too_large",
+	http.StatusTooManyRequests:       "web.error.title_too_many",
+	http.StatusInternalServerError:   "web.error.title_internal",
+}
+
+func (s *server) renderError(w http.ResponseWriter, r *http.Request, c *reqCtx, status int, key string, args ...any) {
+	title, ok := errorTitles[status]
+	if !ok {
+		title = "web.error.title_internal"
+	}
+	s.render(w, r, c, status, "error", title, errorPage{Status: status, Message: c.T(key, args...)})
+}
+
+// fail turns a handler's error into a page: "please sign in" becomes a
+// redirect to the sign-in page; every other code its status (apperr.Status is
+// the one mapping, shared with the API) and its safe message. Only internal
+// errors are logged, with the route pattern rather than the path, which may
+// hold a secret.
+func (s *server) fail(w http.ResponseWriter, r *http.Request, c *reqCtx, err error) {
+	var tooLarge *http.MaxBytesError
+	if errors.As(err, &tooLarge) {
+		err = apperr.Wrap(err, apperr.TooLarge, "error.too_large")
+	}
+	e := apperr.As(err)
+	if e.Code == apperr.Unauthorized {
+		to := "/login"
+		if r.Method == http.MethodGet && r.URL.Path != "/" {
+			to += "?next=" + url.QueryEscape(localPath(r.URL.RequestURI()))
+		}
+		redirect(w, r, to)
+		return
+	}
+	status := apperr.Status(e.Code)
+	if status >= 500 {
+		s.log.Error("web: internal error", "method", r.Method, "route", r.Pattern, "err", err)
+	}
+	s.renderError(w, r, c, status, e.Key, e.Args...)
+}
+
+// formError is the message to show beside a form when err is a problem with
+// what was typed (bad input, a conflict, a missing choice), and "" when err is
+// something else, which goes to fail.
+func formError(c *reqCtx, err error) (string, int) {
+	e := apperr.As(err)
+	switch e.Code {
+	case apperr.Invalid, apperr.Conflict:
+		return c.T(e.Key, e.Args...), apperr.Status(e.Code)
+	}
+	return "", 0
+}

@@ -1,0 +1,120 @@
+package web
+
+import (
+	"net/http"
+
+	"abri/internal/account"
+	"abri/internal/i18n"
+)
+
+const minPasswordLen = account.MinPasswordLen
+
+// settingsPage is the data of the settings page.
+type settingsPage struct {
+	Lang          string // the saved setting; "" means from the browser
+	Languages     []string
+	MinLen        int
+	PasswordError string
+}
+
+func (s *server) settings(w http.ResponseWriter, r *http.Request, c *reqCtx) error {
+	s.renderSettings(w, r, c, http.StatusOK, "")
+	return nil
+}
+
+func (s *server) renderSettings(w http.ResponseWriter, r *http.Request, c *reqCtx, status int, pwErr string) {
+	s.render(w, r, c, status, "settings", "web.settings.title", settingsPage{
+		Lang: c.P.User.Lang, Languages: i18n.Languages, MinLen: minPasswordLen, PasswordError: pwErr,
+	})
+}
+
+// saveLanguage stores the person's language; "" follows the browser.
+func (s *server) saveLanguage(w http.ResponseWriter, r *http.Request, c *reqCtx) error {
+	if err := parseForm(r); err != nil {
+		return err
+	}
+	l := r.PostForm.Get("lang")
+	if err := s.accounts.SetLanguage(r.Context(), c.P.Actor, l); err != nil {
+		return err
+	}
+	if l != "" { // the sign-in page after signing out stays in this language
+		http.SetCookie(w, s.cookie(r, langCookie, l, oneYear))
+	}
+	s.setFlash(w, r, "web.flash.language_saved")
+	redirect(w, r, "/settings")
+	return nil
+}
+
+// changePassword changes the person's own password; every other session of
+// theirs ends, this one stays.
+func (s *server) changePassword(w http.ResponseWriter, r *http.Request, c *reqCtx) error {
+	if err := parseForm(r); err != nil {
+		return err
+	}
+	next := r.PostForm.Get("new")
+	if next != r.PostForm.Get("new_again") {
+		s.renderSettings(w, r, c, http.StatusBadRequest, c.T("web.error.password_mismatch"))
+		return nil
+	}
+	if err := s.accounts.ChangePassword(r.Context(), c.P.Actor, c.token, r.PostForm.Get("current"), next); err != nil {
+		if msg, status := formError(c, err); msg != "" {
+			s.renderSettings(w, r, c, status, msg)
+			return nil
+		}
+		return err
+	}
+	s.setFlash(w, r, "web.flash.password_changed")
+	redirect(w, r, "/settings")
+	return nil
+}
+
+// tokensPage is the data of the API tokens page. Secret is set only on the
+// answer to the post that made it: it is shown once and never again.
+type tokensPage struct {
+	Tokens []account.Token
+	Secret string
+	Name   string
+	Error  string
+}
+
+func (s *server) tokens(w http.ResponseWriter, r *http.Request, c *reqCtx) error {
+	return s.renderTokens(w, r, c, http.StatusOK, tokensPage{})
+}
+
+func (s *server) renderTokens(w http.ResponseWriter, r *http.Request, c *reqCtx, status int, tp tokensPage) error {
+	ts, err := s.accounts.Tokens(r.Context(), c.P.Actor)
+	if err != nil {
+		return err
+	}
+	tp.Tokens = ts
+	s.render(w, r, c, status, "tokens", "web.tokens.title", tp)
+	return nil
+}
+
+func (s *server) createToken(w http.ResponseWriter, r *http.Request, c *reqCtx) error {
+	if err := parseForm(r); err != nil {
+		return err
+	}
+	name := r.PostForm.Get("name")
+	secret, _, err := s.accounts.CreateToken(r.Context(), c.P.Actor, name)
+	if err != nil {
+		if msg, status := formError(c, err); msg != "" {
+			return s.renderTokens(w, r, c, status, tokensPage{Name: name, Error: msg})
+		}
+		return err
+	}
+	return s.renderTokens(w, r, c, http.StatusOK, tokensPage{Secret: secret})
+}
+
+func (s *server) revokeToken(w http.ResponseWriter, r *http.Request, c *reqCtx) error {
+	id, err := pathID(r, "id")
+	if err != nil {
+		return err
+	}
+	if err := s.accounts.RevokeToken(r.Context(), c.P.Actor, id); err != nil {
+		return err
+	}
+	s.setFlash(w, r, "web.flash.token_revoked")
+	redirect(w, r, "/settings/tokens")
+	return nil
+}

@@ -1,0 +1,75 @@
+package web
+
+import (
+	"bytes"
+	"crypto/sha256"
+	"embed"
+	"encoding/hex"
+	"io/fs"
+	"mime"
+	"net/http"
+	"path"
+	"time"
+)
+
+//go:embed static
+var staticFS embed.FS
+
+type asset struct {
+	body  []byte
+	hash  string
+	ctype string
+}
+
+// staticFiles serves the embedded static files under /static/<hash>/<name>.
+// The hash is of the content, so an address never changes meaning and
+// browsers may keep a file for a year.
+type staticFiles struct {
+	files    map[string]asset
+	notFound http.Handler
+}
+
+func loadStatic() (*staticFiles, error) {
+	entries, err := fs.ReadDir(staticFS, "static")
+	if err != nil {
+		return nil, err
+	}
+	st := &staticFiles{files: map[string]asset{}, notFound: http.NotFoundHandler()}
+	for _, e := range entries {
+		if e.IsDir() {
+			continue
+		}
+		b, err := staticFS.ReadFile("static/" + e.Name())
+		if err != nil {
+			return nil, err
+		}
+		sum := sha256.Sum256(b)
+		ctype := mime.TypeByExtension(path.Ext(e.Name()))
+		if ctype == "" {
+			ctype = "application/octet-stream"
+		}
+		st.files[e.Name()] = asset{body: b, hash: hex.EncodeToString(sum[:6]), ctype: ctype}
+	}
+	return st, nil
+}
+
+// url is a file's address, or "" when there is no such file.
+func (st *staticFiles) url(name string) string {
+	a, ok := st.files[name]
+	if !ok {
+		return ""
+	}
+	return "/static/" + a.hash + "/" + name
+}
+
+func (st *staticFiles) ServeHTTP(w http.ResponseWriter, r *http.Request) {
+	a, ok := st.files[r.PathValue("name")]
+	if !ok || r.PathValue("hash") != a.hash {
+		st.notFound.ServeHTTP(w, r)
+		return
+	}
+	h := w.Header()
+	h.Set("Content-Type", a.ctype)
+	h.Set("Cache-Control", "public, max-age=31536000, immutable")
+	http.ServeContent(w, r, "", time.Time{}, bytes.NewReader(a.body))
+}
