@@ -49,6 +49,9 @@ const (
 	ManageLocations Action = "locations.manage"
 	ViewCatalog     Action = "catalog.view"
 	ManageCatalog   Action = "catalog.manage"
+	ViewStock       Action = "stock.view"
+	EditStock       Action = "stock.edit"
+	MoveStock       Action = "stock.move"
 )
 
 var everyone = []Role{Admin, Coordinator, Warehouse, Distribution, Observer, Shop, Viewer}
@@ -65,6 +68,11 @@ var policy = map[Action][]Role{
 	ManageLocations: {Admin, Coordinator, Warehouse},
 	ViewCatalog:     everyone,
 	ManageCatalog:   {Admin, Coordinator, Warehouse},
+	// Everyone may see the stock; the warehouse makes and edits boxes; the
+	// distribution team also moves them (loads out, leftovers back).
+	ViewStock: everyone,
+	EditStock: {Admin, Coordinator, Warehouse},
+	MoveStock: {Admin, Coordinator, Warehouse, Distribution},
 }
 
 // Actions lists every action the policy knows, sorted.

@@ -67,7 +67,11 @@ func WriteError(w http.ResponseWriter, r *http.Request, err error) {
 		}
 		w.Header().Set("WWW-Authenticate", challenge)
 	}
-	b, _ := json.Marshal(errorBody{errorDetail{Code: code, Message: i18n.T("en", key, args...)}})
+	msg := i18n.T("en", key, args...)
+	if key == e.Key {
+		msg = i18n.Message("en", e)
+	}
+	b, _ := json.Marshal(errorBody{errorDetail{Code: code, Message: msg}})
 	writeBytes(w, status, b)
 }
 

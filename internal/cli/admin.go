@@ -214,7 +214,7 @@ func systemActor(e *env, accounts *account.Service, slug, baseName string) (acce
 func say(err error) error {
 	var ae *apperr.Error
 	if errors.As(err, &ae) && ae.Code != apperr.Internal {
-		return errors.New(i18n.T("en", ae.Key, ae.Args...))
+		return errors.New(i18n.Message("en", ae))
 	}
 	return err
 }

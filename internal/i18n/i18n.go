@@ -5,9 +5,12 @@ package i18n
 
 import (
 	"embed"
+	"errors"
 	"encoding/json"
 	"fmt"
 	"strings"
+
+	"abri/internal/apperr"
 )
 
 //go:embed locales/*.json
@@ -98,4 +101,16 @@ func Match(acceptLanguage string) string {
 		}
 	}
 	return best
+}
+
+// Message renders an application error in lang: its own message, followed by
+// that of any application error it wraps (e.g. "Box 3: The size is not one of
+// the product's sizes.").
+func Message(lang string, e *apperr.Error) string {
+	s := T(lang, e.Key, e.Args...)
+	var inner *apperr.Error
+	if e.Err != nil && errors.As(e.Err, &inner) && inner != e {
+		s += " " + Message(lang, inner)
+	}
+	return s
 }

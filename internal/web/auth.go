@@ -45,7 +45,7 @@ func (s *server) login(w http.ResponseWriter, r *http.Request, c *reqCtx) error 
 				email = ""
 			}
 			s.render(w, r, c, apperr.Status(e.Code), "login", "web.login.title",
-				loginPage{Email: email, Next: next, Error: c.T(e.Key, e.Args...)})
+				loginPage{Email: email, Next: next, Error: i18n.Message(c.Lang, e)})
 			return nil
 		}
 		return err

@@ -238,7 +238,7 @@ func formError(c *reqCtx, err error) (string, int) {
 	e := apperr.As(err)
 	switch e.Code {
 	case apperr.Invalid, apperr.Conflict:
-		return c.T(e.Key, e.Args...), apperr.Status(e.Code)
+		return i18n.Message(c.Lang, e), apperr.Status(e.Code)
 	}
 	return "", 0
 }

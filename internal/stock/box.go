@@ -1,0 +1,533 @@
+// Package stock is the warehouse: boxes with unguessable codes, their states
+// and locations, pre-printed labels, donations, the box list and the stock
+// overview. A box holds one product in one size (or a measured quantity).
+package stock
+
+import (
+	"context"
+	"errors"
+	"fmt"
+	"math"
+	"strings"
+	"time"
+	"unicode/utf8"
+
+	"abri/internal/access"
+	"abri/internal/apperr"
+	"abri/internal/catalog"
+	"abri/internal/db"
+	"abri/internal/ledger"
+	"abri/internal/place"
+)
+
+// Limits on what a box may hold.
+const (
+	MaxItems      = 100_000
+	MaxComment    = 500
+	MaxTags       = 10
+	MaxTagLen     = 40
+	MaxMeasureMil = 10_000_000_000 // 10 tonnes in grams
+)
+
+// Box is one box as people see it, with the names it refers to.
+type Box struct {
+	ID           int64
+	Code         string
+	ProductID    int64
+	ProductName  string
+	CategoryID   int64
+	CategoryName string
+	Gender       string
+	Measure      string // the product's measure ("mass", "volume") or "" for counted goods
+	SizeRangeID  int64
+	Size         string
+	MeasureMil   int64 // quantity in thousandths of kg or l
+	Items        int64
+	LocationID   int64
+	LocationName string
+	State        State
+	ExpiresOn    string // YYYY-MM-DD or ""
+	Comment      string
+	Tags         []string
+	DonationID   int64
+	Version      int64
+	CreatedAt    time.Time
+	UpdatedAt    time.Time
+}
+
+// Quantity is the measured quantity in the base unit (kg or l).
+func (b Box) Quantity() float64 { return float64(b.MeasureMil) / 1000 }
+
+// BaseUnit is "kg" or "l" for measured goods, "" otherwise.
+func (b Box) BaseUnit() string {
+	switch b.Measure {
+	case "mass":
+		return "kg"
+	case "volume":
+		return "l"
+	}
+	return ""
+}
+
+// Service is the warehouse store.
+type Service struct{ DB *db.DB }
+
+// New returns the warehouse store.
+func New(d *db.DB) *Service { return &Service{DB: d} }
+
+const boxCols = `b.id, b.code, b.product_id, p.name, p.category_id, c.name, p.gender, r.measure, p.size_range_id, b.size, b.measure,
+	b.items, b.location_id, l.name, b.state, b.expires_on, b.comment, COALESCE(b.donation_id, 0), b.version,
+	b.created_at, b.updated_at`
+
+const boxFrom = ` FROM boxes b
+	JOIN products p ON p.id = b.product_id
+	JOIN categories c ON c.id = p.category_id
+	JOIN size_ranges r ON r.id = p.size_range_id
+	JOIN locations l ON l.id = b.location_id`
+
+func scanBox(sc interface{ Scan(...any) error }) (Box, error) {
+	var b Box
+	var created, updated int64
+	err := sc.Scan(&b.ID, &b.Code, &b.ProductID, &b.ProductName, &b.CategoryID, &b.CategoryName, &b.Gender, &b.Measure,
+		&b.SizeRangeID, &b.Size, &b.MeasureMil, &b.Items, &b.LocationID, &b.LocationName, &b.State, &b.ExpiresOn, &b.Comment, &b.DonationID,
+		&b.Version, &created, &updated)
+	b.CreatedAt, b.UpdatedAt = db.FromMicros(created), db.FromMicros(updated)
+	return b, err
+}
+
+// NewBox is what a volunteer fills in to make a box.
+type NewBox struct {
+	Code       string // a pre-printed label's code; "" makes a new one
+	ProductID  int64
+	Size       string
+	Quantity   float64 // for measured goods, in Unit
+	Unit       string  // kg, g, l, ml… ("" means the base unit)
+	Items      int64
+	LocationID int64
+	ExpiresOn  string
+	Comment    string
+	Tags       []string
+	DonationID int64
+}
+
+// CreateBox makes one box.
+func (s *Service) CreateBox(ctx context.Context, actor access.Actor, nb NewBox) (Box, error) {
+	bs, err := s.CreateBoxes(ctx, actor, []NewBox{nb})
+	if err != nil {
+		return Box{}, err
+	}
+	return bs[0], nil
+}
+
+// CreateBoxes makes several boxes in one transaction (sorting mode): all are
+// made or none.
+func (s *Service) CreateBoxes(ctx context.Context, actor access.Actor, nbs []NewBox) ([]Box, error) {
+	if err := actor.Require(access.EditStock); err != nil {
+		return nil, err
+	}
+	if len(nbs) == 0 || len(nbs) > 500 {
+		return nil, apperr.New(apperr.Invalid, "stock.error.batch_size", 500)
+	}
+	ids := make([]int64, 0, len(nbs))
+	err := s.DB.InTx(ctx, func(tx *db.Tx) error {
+		for i, nb := range nbs {
+			id, err := createBox(ctx, tx, actor, nb)
+			if err != nil {
+				if len(nbs) > 1 {
+					return rowError(i, err)
+				}
+				return err
+			}
+			ids = append(ids, id)
+		}
+		return nil
+	})
+	if err != nil {
+		return nil, err
+	}
+	return s.boxesByID(ctx, s.DB, actor, ids)
+}
+
+// rowError names which row of a batch failed, keeping the message.
+func rowError(i int, err error) error {
+	var ae *apperr.Error
+	if errors.As(err, &ae) {
+		return &apperr.Error{Code: ae.Code, Key: "stock.error.in_row", Args: []any{i + 1}, Err: err}
+	}
+	return err
+}
+
+func createBox(ctx context.Context, tx *db.Tx, actor access.Actor, nb NewBox) (int64, error) {
+	p, err := catalog.GetProduct(ctx, tx, actor, nb.ProductID)
+	if err != nil {
+		if apperr.Is(err, apperr.NotFound) {
+			return 0, apperr.New(apperr.Invalid, "stock.error.product_unknown")
+		}
+		return 0, err
+	}
+	size, measure, err := checkContent(ctx, tx, p, nb.Size, nb.Quantity, nb.Unit)
+	if err != nil {
+		return 0, err
+	}
+	if nb.Items < 0 || nb.Items > MaxItems {
+		return 0, apperr.New(apperr.Invalid, "stock.error.items_range", MaxItems)
+	}
+	loc, err := liveLocation(ctx, tx, actor, nb.LocationID)
+	if err != nil {
+		return 0, err
+	}
+	expires, err := checkDate(nb.ExpiresOn)
+	if err != nil {
+		return 0, err
+	}
+	comment, err := checkComment(nb.Comment)
+	if err != nil {
+		return 0, err
+	}
+	tags, err := checkTags(nb.Tags)
+	if err != nil {
+		return 0, err
+	}
+	if nb.DonationID != 0 {
+		var one int
+		err := tx.QueryRow(ctx, "SELECT 1 FROM donations WHERE id = ? AND org_id = ? AND base_id = ?", nb.DonationID, actor.OrgID, actor.BaseID).Scan(&one)
+		if db.IsNoRows(err) {
+			return 0, apperr.New(apperr.Invalid, "stock.error.donation_unknown")
+		}
+		if err != nil {
+			return 0, fmt.Errorf("check donation: %w", err)
+		}
+	}
+	code, fromLabel, err := claimCode(ctx, tx, actor, nb.Code)
+	if err != nil {
+		return 0, err
+	}
+	var donation any
+	if nb.DonationID != 0 {
+		donation = nb.DonationID
+	}
+	state := State(loc.DefaultState)
+	id, err := tx.InsertID(ctx, `INSERT INTO boxes (org_id, base_id, code, product_id, size, measure, items, location_id, state,
+		expires_on, comment, donation_id, created_by, created_at, updated_at) VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)`,
+		actor.OrgID, actor.BaseID, code, p.ID, size, measure, nb.Items, loc.ID, string(state), expires, comment, donation,
+		actor.UserID, db.Micros(tx.Now), db.Micros(tx.Now))
+	if db.IsUniqueViolation(err) {
+		return 0, apperr.New(apperr.Conflict, "stock.error.code_taken")
+	}
+	if err != nil {
+		return 0, fmt.Errorf("create box: %w", err)
+	}
+	if fromLabel {
+		if _, err := tx.Exec(ctx, "UPDATE label_codes SET box_id = ? WHERE code = ?", id, code); err != nil {
+			return 0, fmt.Errorf("create box: use label: %w", err)
+		}
+	}
+	if err := setTags(ctx, tx, actor, id, tags); err != nil {
+		return 0, err
+	}
+	payload := map[string]any{"code": code, "product_id": p.ID, "items": nb.Items, "location_id": loc.ID, "state": state}
+	if size != "" {
+		payload["size"] = size
+	}
+	if measure != 0 {
+		payload["measure"] = measure
+	}
+	if expires != "" {
+		payload["expires_on"] = expires
+	}
+	if len(tags) > 0 {
+		payload["tags"] = tags
+	}
+	if nb.DonationID != 0 {
+		payload["donation_id"] = nb.DonationID
+	}
+	if comment != "" {
+		payload["comment_set"] = true // the text stays out of the ledger
+	}
+	if _, err := ledger.Append(ctx, tx, actor, "box.created", "box", id, payload); err != nil {
+		return 0, err
+	}
+	return id, nil
+}
+
+// claimCode checks or makes the code of a new box. A pre-printed label of the
+// actor's base is used up; an unknown well-formed code (a label printed by
+// another server, say) is accepted if nothing uses it.
+func claimCode(ctx context.Context, tx *db.Tx, actor access.Actor, raw string) (string, bool, error) {
+	if strings.TrimSpace(raw) == "" {
+		for i := 0; i < 5; i++ {
+			c := NewCode()
+			used, err := codeUsed(ctx, tx, c)
+			if err != nil {
+				return "", false, err
+			}
+			if !used {
+				return c, false, nil
+			}
+		}
+		return "", false, errors.New("create box: no free code after 5 tries")
+	}
+	code, err := ParseCode(raw)
+	if err != nil {
+		return "", false, err
+	}
+	var org, base int64
+	var boxID *int64
+	err = tx.QueryRow(ctx, "SELECT org_id, base_id, box_id FROM label_codes WHERE code = ?"+tx.ForUpdate(), code).Scan(&org, &base, &boxID)
+	switch {
+	case db.IsNoRows(err):
+		used, err := codeUsed(ctx, tx, code)
+		if err != nil {
+			return "", false, err
+		}
+		if used {
+			return "", false, apperr.New(apperr.Conflict, "stock.error.code_taken")
+		}
+		return code, false, nil
+	case err != nil:
+		return "", false, fmt.Errorf("read label: %w", err)
+	case org != actor.OrgID || base != actor.BaseID || boxID != nil:
+		return "", false, apperr.New(apperr.Conflict, "stock.error.code_taken")
+	}
+	return code, true, nil
+}
+
+func codeUsed(ctx context.Context, q db.Queryer, code string) (bool, error) {
+	var n int
+	err := q.QueryRow(ctx, "SELECT (SELECT COUNT(*) FROM boxes WHERE code = ?) + (SELECT COUNT(*) FROM label_codes WHERE code = ?)", code, code).Scan(&n)
+	if err != nil {
+		return false, fmt.Errorf("check code: %w", err)
+	}
+	return n > 0, nil
+}
+
+// checkContent validates the size or the measured quantity against the
+// product and returns the size label and the quantity in thousandths.
+func checkContent(ctx context.Context, q db.Queryer, p catalog.Product, size string, qty float64, unit string) (string, int64, error) {
+	size = strings.TrimSpace(size)
+	if p.Measure != "" {
+		if size != "" {
+			return "", 0, apperr.New(apperr.Invalid, "stock.error.size_for_measured")
+		}
+		if math.IsNaN(qty) || math.IsInf(qty, 0) || qty <= 0 {
+			return "", 0, apperr.New(apperr.Invalid, "stock.error.quantity_required")
+		}
+		per := 1.0
+		if unit != "" {
+			var dim string
+			err := q.QueryRow(ctx, "SELECT per_base_unit, dimension FROM units WHERE symbol = ?", unit).Scan(&per, &dim)
+			if db.IsNoRows(err) || err == nil && dim != p.Measure {
+				return "", 0, apperr.New(apperr.Invalid, "stock.error.unit_unknown")
+			}
+			if err != nil {
+				return "", 0, fmt.Errorf("read unit: %w", err)
+			}
+		}
+		mil := math.Round(qty / per * 1000)
+		if mil < 1 || mil > MaxMeasureMil {
+			return "", 0, apperr.New(apperr.Invalid, "stock.error.quantity_range")
+		}
+		return "", int64(mil), nil
+	}
+	if qty != 0 {
+		return "", 0, apperr.New(apperr.Invalid, "stock.error.quantity_for_counted")
+	}
+	var n, has int
+	if err := q.QueryRow(ctx, "SELECT COUNT(*), COALESCE(SUM(CASE WHEN label = ? THEN 1 ELSE 0 END), 0) FROM sizes WHERE range_id = ?",
+		size, p.SizeRangeID).Scan(&n, &has); err != nil {
+		return "", 0, fmt.Errorf("read sizes: %w", err)
+	}
+	switch {
+	case n == 0 && size != "":
+		return "", 0, apperr.New(apperr.Invalid, "stock.error.size_unknown")
+	case n > 0 && has == 0:
+		return "", 0, apperr.New(apperr.Invalid, "stock.error.size_unknown")
+	}
+	return size, 0, nil
+}
+
+// liveLocation returns a location of the actor's base that is not archived.
+// Another base's location is "not found" in the form's terms.
+func liveLocation(ctx context.Context, q db.Queryer, actor access.Actor, id int64) (place.Location, error) {
+	loc, err := place.GetLocation(ctx, q, actor, id)
+	if apperr.Is(err, apperr.NotFound) || err == nil && loc.Archived {
+		return loc, apperr.New(apperr.Invalid, "stock.error.location_unknown")
+	}
+	return loc, err
+}
+
+func checkDate(s string) (string, error) {
+	s = strings.TrimSpace(s)
+	if s == "" {
+		return "", nil
+	}
+	t, err := time.Parse("2006-01-02", s)
+	if err != nil || t.Year() < 2000 || t.Year() > 2100 {
+		return "", apperr.New(apperr.Invalid, "stock.error.date_invalid")
+	}
+	return t.Format("2006-01-02"), nil
+}
+
+func checkComment(s string) (string, error) {
+	s = strings.TrimSpace(s)
+	if !utf8.ValidString(s) || utf8.RuneCountInString(s) > MaxComment {
+		return "", apperr.New(apperr.Invalid, "stock.error.comment_long", MaxComment)
+	}
+	return s, nil
+}
+
+func checkTags(in []string) ([]string, error) {
+	seen := map[string]bool{}
+	var out []string
+	for _, t := range in {
+		t = strings.ToLower(strings.Join(strings.Fields(t), " "))
+		if t == "" || seen[t] {
+			continue
+		}
+		if !utf8.ValidString(t) || utf8.RuneCountInString(t) > MaxTagLen {
+			return nil, apperr.New(apperr.Invalid, "stock.error.tag_long", MaxTagLen)
+		}
+		seen[t] = true
+		out = append(out, t)
+	}
+	if len(out) > MaxTags {
+		return nil, apperr.New(apperr.Invalid, "stock.error.tags_many", MaxTags)
+	}
+	return out, nil
+}
+
+// setTags replaces a box's tags, creating the base's tags as needed.
+func setTags(ctx context.Context, tx *db.Tx, actor access.Actor, boxID int64, tags []string) error {
+	if _, err := tx.Exec(ctx, "DELETE FROM box_tags WHERE box_id = ?", boxID); err != nil {
+		return fmt.Errorf("set tags: %w", err)
+	}
+	for _, t := range tags {
+		id, err := tagID(ctx, tx, actor, t)
+		if err != nil {
+			return err
+		}
+		if _, err := tx.Exec(ctx, "INSERT INTO box_tags (box_id, tag_id) VALUES (?, ?)", boxID, id); err != nil {
+			return fmt.Errorf("set tags: %w", err)
+		}
+	}
+	return nil
+}
+
+func tagID(ctx context.Context, tx *db.Tx, actor access.Actor, name string) (int64, error) {
+	var id int64
+	err := tx.QueryRow(ctx, "SELECT id FROM tags WHERE base_id = ? AND org_id = ? AND name = ?", actor.BaseID, actor.OrgID, name).Scan(&id)
+	if db.IsNoRows(err) {
+		id, err = tx.InsertID(ctx, "INSERT INTO tags (org_id, base_id, name) VALUES (?, ?, ?)", actor.OrgID, actor.BaseID, name)
+	}
+	if err != nil {
+		return 0, fmt.Errorf("tag %q: %w", name, err)
+	}
+	return id, nil
+}
+
+// Box returns the box with this code in the actor's base. A mistyped code is
+// Invalid; a code of another base or organisation is NotFound, like one that
+// does not exist.
+func (s *Service) Box(ctx context.Context, actor access.Actor, code string) (Box, error) {
+	if err := actor.Require(access.ViewStock); err != nil {
+		return Box{}, err
+	}
+	c, err := ParseCode(code)
+	if err != nil {
+		return Box{}, err
+	}
+	return boxByCode(ctx, s.DB, actor, c, "")
+}
+
+func boxByCode(ctx context.Context, q db.Queryer, actor access.Actor, code, suffix string) (Box, error) {
+	b, err := scanBox(q.QueryRow(ctx, "SELECT "+boxCols+boxFrom+" WHERE b.code = ? AND b.org_id = ? AND b.base_id = ?"+suffix,
+		code, actor.OrgID, actor.BaseID))
+	if db.IsNoRows(err) {
+		return b, apperr.New(apperr.NotFound, "stock.error.box_unknown")
+	}
+	if err != nil {
+		return b, fmt.Errorf("read box: %w", err)
+	}
+	tags, err := tagsOf(ctx, q, []int64{b.ID})
+	if err != nil {
+		return b, err
+	}
+	b.Tags = tags[b.ID]
+	return b, nil
+}
+
+// boxesByID reads boxes of the actor's base in the order of ids.
+func (s *Service) boxesByID(ctx context.Context, q db.Queryer, actor access.Actor, ids []int64) ([]Box, error) {
+	if len(ids) == 0 {
+		return nil, nil
+	}
+	args := []any{actor.OrgID, actor.BaseID}
+	for _, id := range ids {
+		args = append(args, id)
+	}
+	rows, err := q.Query(ctx, "SELECT "+boxCols+boxFrom+" WHERE b.org_id = ? AND b.base_id = ? AND b.id IN ("+placeholders(len(ids))+")", args...)
+	if err != nil {
+		return nil, fmt.Errorf("read boxes: %w", err)
+	}
+	byID := map[int64]Box{}
+	for rows.Next() {
+		b, err := scanBox(rows)
+		if err != nil {
+			rows.Close()
+			return nil, fmt.Errorf("read boxes: %w", err)
+		}
+		byID[b.ID] = b
+	}
+	rows.Close()
+	if err := rows.Err(); err != nil {
+		return nil, err
+	}
+	tags, err := tagsOf(ctx, q, ids)
+	if err != nil {
+		return nil, err
+	}
+	out := make([]Box, 0, len(ids))
+	for _, id := range ids {
+		if b, ok := byID[id]; ok {
+			b.Tags = tags[id]
+			out = append(out, b)
+		}
+	}
+	return out, nil
+}
+
+func placeholders(n int) string {
+	return strings.TrimSuffix(strings.Repeat("?, ", n), ", ")
+}
+
+// tagsOf reads the tags of several boxes in one query.
+func tagsOf(ctx context.Context, q db.Queryer, ids []int64) (map[int64][]string, error) {
+	out := map[int64][]string{}
+	if len(ids) == 0 {
+		return out, nil
+	}
+	args := make([]any, len(ids))
+	for i, id := range ids {
+		args[i] = id
+	}
+	rows, err := q.Query(ctx, "SELECT bt.box_id, t.name FROM box_tags bt JOIN tags t ON t.id = bt.tag_id WHERE bt.box_id IN ("+
+		placeholders(len(ids))+") ORDER BY t.name", args...)
+	if err != nil {
+		return nil, fmt.Errorf("read tags: %w", err)
+	}
+	defer rows.Close()
+	for rows.Next() {
+		var id int64
+		var name string
+		if err := rows.Scan(&id, &name); err != nil {
+			return nil, fmt.Errorf("read tags: %w", err)
+		}
+		out[id] = append(out[id], name)
+	}
+	return out, rows.Err()
+}
+
+// productOf rebuilds the product facts a box carries, for validation.
+func productOf(b Box) catalog.Product {
+	return catalog.Product{ID: b.ProductID, Measure: b.Measure, SizeRangeID: b.SizeRangeID}
+}

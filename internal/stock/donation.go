@@ -1,0 +1,98 @@
+package stock
+
+import (
+	"context"
+	"fmt"
+	"strings"
+	"time"
+	"unicode/utf8"
+
+	"abri/internal/access"
+	"abri/internal/apperr"
+	"abri/internal/db"
+	"abri/internal/ledger"
+)
+
+// Donation sources: the kind of giver, never who. Each has the translation
+// key "stock.source.<source>".
+var Sources = []string{"individual", "collection", "group", "business", "other"}
+
+// Donation is what came in on one day from one kind of source.
+type Donation struct {
+	ID         int64
+	Source     string
+	ReceivedOn string // YYYY-MM-DD
+	WeightG    int64
+	ItemCount  int64
+	Note       string
+	Boxes      int64 // boxes made from it (when listed)
+	CreatedAt  time.Time
+}
+
+// RecordDonation records an intake. No field holds a donor's name or contact:
+// the note's hint says so.
+func (s *Service) RecordDonation(ctx context.Context, actor access.Actor, d Donation) (Donation, error) {
+	if err := actor.Require(access.EditStock); err != nil {
+		return Donation{}, err
+	}
+	ok := false
+	for _, x := range Sources {
+		ok = ok || x == d.Source
+	}
+	if !ok {
+		return Donation{}, apperr.New(apperr.Invalid, "stock.error.source_unknown")
+	}
+	day, err := checkDate(d.ReceivedOn)
+	if err != nil || day == "" {
+		return Donation{}, apperr.New(apperr.Invalid, "stock.error.date_invalid")
+	}
+	if d.WeightG < 0 || d.WeightG > 100_000_000 || d.ItemCount < 0 || d.ItemCount > 10_000_000 {
+		return Donation{}, apperr.New(apperr.Invalid, "stock.error.donation_amount")
+	}
+	d.Note = strings.TrimSpace(d.Note)
+	if !utf8.ValidString(d.Note) || utf8.RuneCountInString(d.Note) > MaxComment {
+		return Donation{}, apperr.New(apperr.Invalid, "stock.error.comment_long", MaxComment)
+	}
+	d.ReceivedOn = day
+	err = s.DB.InTx(ctx, func(tx *db.Tx) error {
+		id, err := tx.InsertID(ctx, `INSERT INTO donations (org_id, base_id, source, received_on, weight_g, item_count, note, created_by, created_at)
+			VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?)`, actor.OrgID, actor.BaseID, d.Source, d.ReceivedOn, d.WeightG, d.ItemCount, d.Note,
+			actor.UserID, db.Micros(tx.Now))
+		if err != nil {
+			return fmt.Errorf("record donation: %w", err)
+		}
+		d.ID, d.CreatedAt = id, tx.Now
+		_, err = ledger.Append(ctx, tx, actor, "donation.recorded", "donation", id, map[string]any{
+			"source": d.Source, "received_on": d.ReceivedOn, "weight_g": d.WeightG, "item_count": d.ItemCount})
+		return err
+	})
+	return d, err
+}
+
+// Donations lists the base's latest intakes with how many boxes each made.
+func (s *Service) Donations(ctx context.Context, actor access.Actor, limit int) ([]Donation, error) {
+	if err := actor.Require(access.ViewStock); err != nil {
+		return nil, err
+	}
+	if limit <= 0 || limit > 500 {
+		limit = 50
+	}
+	rows, err := s.DB.Query(ctx, `SELECT d.id, d.source, d.received_on, d.weight_g, d.item_count, d.note, d.created_at,
+		(SELECT COUNT(*) FROM boxes b WHERE b.donation_id = d.id)
+		FROM donations d WHERE d.org_id = ? AND d.base_id = ? ORDER BY d.received_on DESC, d.id DESC LIMIT ?`, actor.OrgID, actor.BaseID, limit)
+	if err != nil {
+		return nil, fmt.Errorf("list donations: %w", err)
+	}
+	defer rows.Close()
+	var out []Donation
+	for rows.Next() {
+		var d Donation
+		var at int64
+		if err := rows.Scan(&d.ID, &d.Source, &d.ReceivedOn, &d.WeightG, &d.ItemCount, &d.Note, &at, &d.Boxes); err != nil {
+			return nil, fmt.Errorf("list donations: %w", err)
+		}
+		d.CreatedAt = db.FromMicros(at)
+		out = append(out, d)
+	}
+	return out, rows.Err()
+}

@@ -1,0 +1,333 @@
+package stock
+
+import (
+	"context"
+	"fmt"
+	"slices"
+
+	"abri/internal/access"
+	"abri/internal/apperr"
+	"abri/internal/db"
+	"abri/internal/ledger"
+)
+
+// Change is what a person changes on one box. Nil fields stay as they are.
+// Version is the version the person saw; if the box changed since, nothing
+// is saved and the error carries the box as it is now.
+type Change struct {
+	Version    int64
+	LocationID *int64
+	State      *State
+	Items      *int64
+	Size       *string
+	Quantity   *float64 // measured goods, in Unit
+	Unit       string
+	ExpiresOn  *string
+	Comment    *string
+	Tags       *[]string
+}
+
+// StaleError is the cause inside a Conflict when someone else saved the box
+// first: Current is the box as it is now, Changed the fields that differ from
+// what the person saw.
+type StaleError struct {
+	Current Box
+	Seen    int64
+}
+
+func (e *StaleError) Error() string {
+	return fmt.Sprintf("box %s changed: version %d, seen %d", e.Current.Code, e.Current.Version, e.Seen)
+}
+
+// UpdateBox applies a change to one box, checking the version.
+func (s *Service) UpdateBox(ctx context.Context, actor access.Actor, code string, ch Change) (Box, error) {
+	act := access.EditStock
+	if ch.Items == nil && ch.Size == nil && ch.Quantity == nil && ch.ExpiresOn == nil && ch.Comment == nil && ch.Tags == nil {
+		act = access.MoveStock // only location and state: the distribution team may too
+	}
+	if err := actor.Require(act); err != nil {
+		return Box{}, err
+	}
+	c, err := ParseCode(code)
+	if err != nil {
+		return Box{}, err
+	}
+	var out Box
+	err = s.DB.InTx(ctx, func(tx *db.Tx) error {
+		b, err := boxByCode(ctx, tx, actor, c, tx.ForUpdate())
+		if err != nil {
+			return err
+		}
+		if ch.Version != b.Version {
+			return &apperr.Error{Code: apperr.Conflict, Key: "stock.error.stale", Err: &StaleError{Current: b, Seen: ch.Version}}
+		}
+		if err := applyChange(ctx, tx, actor, b, ch); err != nil {
+			return err
+		}
+		out, err = boxByCode(ctx, tx, actor, c, "")
+		return err
+	})
+	return out, err
+}
+
+// applyChange checks and writes one change to a box read in this
+// transaction, and its ledger event. It does nothing when nothing changes.
+func applyChange(ctx context.Context, tx *db.Tx, actor access.Actor, b Box, ch Change) error {
+	changes := map[string][2]any{}
+	set := []string{}
+	args := []any{}
+	put := func(field, col string, from, to, stored any) {
+		changes[field] = [2]any{from, to}
+		set = append(set, col+" = ?")
+		args = append(args, stored)
+	}
+	state := b.State
+	if ch.LocationID != nil && *ch.LocationID != b.LocationID {
+		if !b.State.Movable() {
+			return apperr.New(apperr.Invalid, "stock.error.not_movable")
+		}
+		loc, err := liveLocation(ctx, tx, actor, *ch.LocationID)
+		if err != nil {
+			return err
+		}
+		put("location_id", "location_id", b.LocationID, loc.ID, loc.ID)
+		if ch.State == nil {
+			state = moveState(b.State, State(loc.DefaultState))
+		}
+	}
+	if ch.State != nil {
+		if _, err := ParseState(string(*ch.State)); err != nil {
+			return err
+		}
+		state = *ch.State
+	}
+	if state != b.State {
+		if !CanMove(b.State, state) {
+			return apperr.New(apperr.Invalid, "stock.error.state_move")
+		}
+		put("state", "state", b.State, state, string(state))
+	}
+	if ch.Items != nil && *ch.Items != b.Items {
+		if *ch.Items < 0 || *ch.Items > MaxItems {
+			return apperr.New(apperr.Invalid, "stock.error.items_range", MaxItems)
+		}
+		put("items", "items", b.Items, *ch.Items, *ch.Items)
+	}
+	if ch.Size != nil || ch.Quantity != nil {
+		p := productOf(b)
+		size, qty := b.Size, 0.0
+		if ch.Size != nil {
+			size = *ch.Size
+		}
+		if p.Measure != "" {
+			qty = b.Quantity()
+			if ch.Quantity != nil {
+				qty = *ch.Quantity
+			}
+		}
+		unit := ch.Unit
+		if ch.Quantity == nil {
+			unit = ""
+		}
+		sz, mil, err := checkContent(ctx, tx, p, size, qty, unit)
+		if err != nil {
+			return err
+		}
+		if sz != b.Size {
+			put("size", "size", b.Size, sz, sz)
+		}
+		if mil != b.MeasureMil {
+			put("measure", "measure", b.MeasureMil, mil, mil)
+		}
+	}
+	if ch.ExpiresOn != nil {
+		d, err := checkDate(*ch.ExpiresOn)
+		if err != nil {
+			return err
+		}
+		if d != b.ExpiresOn {
+			put("expires_on", "expires_on", b.ExpiresOn, d, d)
+		}
+	}
+	if ch.Comment != nil {
+		cm, err := checkComment(*ch.Comment)
+		if err != nil {
+			return err
+		}
+		if cm != b.Comment {
+			// The comment's text stays out of the ledger.
+			put("comment", "comment", nil, nil, cm)
+		}
+	}
+	tagsChanged := false
+	if ch.Tags != nil {
+		tags, err := checkTags(*ch.Tags)
+		if err != nil {
+			return err
+		}
+		old := slices.Clone(b.Tags)
+		slices.Sort(old)
+		nt := slices.Clone(tags)
+		slices.Sort(nt)
+		if !slices.Equal(old, nt) {
+			if err := setTags(ctx, tx, actor, b.ID, tags); err != nil {
+				return err
+			}
+			changes["tags"] = [2]any{old, nt}
+			tagsChanged = true
+		}
+	}
+	if len(set) == 0 && !tagsChanged {
+		return nil
+	}
+	set = append(set, "version = version + 1", "updated_at = ?")
+	args = append(args, db.Micros(tx.Now), b.ID, actor.OrgID, actor.BaseID)
+	if _, err := tx.Exec(ctx, "UPDATE boxes SET "+joinComma(set)+" WHERE id = ? AND org_id = ? AND base_id = ?", args...); err != nil {
+		return fmt.Errorf("update box %s: %w", b.Code, err)
+	}
+	kind := "box.updated"
+	switch {
+	case len(changes) == 1 && changes["location_id"] != [2]any{} || len(changes) == 2 && changes["location_id"] != [2]any{} && changes["state"] != [2]any{}:
+		kind = "box.moved"
+	case len(changes) == 1 && changes["state"] != [2]any{}:
+		kind = "box.state_changed"
+	}
+	payload := map[string]any{"code": b.Code}
+	for f, v := range changes {
+		if f == "comment" {
+			payload["comment_changed"] = true
+			continue
+		}
+		payload[f] = map[string]any{"from": v[0], "to": v[1]}
+	}
+	_, err := ledger.Append(ctx, tx, actor, kind, "box", b.ID, payload)
+	return err
+}
+
+// moveState is the state a box takes when moved to a location with a default
+// state: a box that was given out, lost or scrapped comes back into stock when
+// put on a shelf; a reserved box stays reserved on a shelf.
+func moveState(from, locDefault State) State {
+	if locDefault == InStock && (from == Reserved || from == Received) {
+		return from
+	}
+	if CanMove(from, locDefault) {
+		return locDefault
+	}
+	return from
+}
+
+func joinComma(s []string) string {
+	out := ""
+	for i, x := range s {
+		if i > 0 {
+			out += ", "
+		}
+		out += x
+	}
+	return out
+}
+
+// BulkResult says what a bulk action did to each code.
+type BulkResult struct {
+	Done   []string         // codes changed (or already as asked)
+	Failed map[string]error // code → why not
+	Boxes  map[string]Box   // the boxes after the change, by code
+}
+
+// bulk runs one change on many boxes in one transaction. A box that cannot
+// take it is reported and left as it was; the others change.
+func (s *Service) bulk(ctx context.Context, actor access.Actor, act access.Action, codes []string, ch Change) (BulkResult, error) {
+	res := BulkResult{Failed: map[string]error{}, Boxes: map[string]Box{}}
+	if err := actor.Require(act); err != nil {
+		return res, err
+	}
+	if len(codes) == 0 || len(codes) > 500 {
+		return res, apperr.New(apperr.Invalid, "stock.error.batch_size", 500)
+	}
+	err := s.DB.InTx(ctx, func(tx *db.Tx) error {
+		seen := map[string]bool{}
+		for _, raw := range codes {
+			c, err := ParseCode(raw)
+			if err != nil {
+				res.Failed[raw] = err
+				continue
+			}
+			if seen[c] {
+				continue
+			}
+			seen[c] = true
+			b, err := boxByCode(ctx, tx, actor, c, tx.ForUpdate())
+			if err == nil {
+				ch.Version = b.Version
+				err = applyChange(ctx, tx, actor, b, ch)
+			}
+			if err != nil {
+				if apperr.CodeOf(err) == apperr.Internal {
+					return err
+				}
+				res.Failed[c] = err
+				continue
+			}
+			res.Done = append(res.Done, c)
+		}
+		return nil
+	})
+	if err != nil {
+		return BulkResult{}, err
+	}
+	for _, c := range res.Done {
+		if b, err := boxByCode(ctx, s.DB, actor, c, ""); err == nil {
+			res.Boxes[c] = b
+		}
+	}
+	return res, nil
+}
+
+// MoveBoxes moves boxes to a location (scanning mode).
+func (s *Service) MoveBoxes(ctx context.Context, actor access.Actor, codes []string, locationID int64) (BulkResult, error) {
+	return s.bulk(ctx, actor, access.MoveStock, codes, Change{LocationID: &locationID})
+}
+
+// SetState changes the state of boxes.
+func (s *Service) SetState(ctx context.Context, actor access.Actor, codes []string, state State) (BulkResult, error) {
+	if _, err := ParseState(string(state)); err != nil {
+		return BulkResult{}, err
+	}
+	return s.bulk(ctx, actor, access.MoveStock, codes, Change{State: &state})
+}
+
+// TagBoxes adds a tag to (or, with remove, takes it off) boxes.
+func (s *Service) TagBoxes(ctx context.Context, actor access.Actor, codes []string, tag string, remove bool) (BulkResult, error) {
+	tags, err := checkTags([]string{tag})
+	if err != nil {
+		return BulkResult{}, err
+	}
+	if len(tags) == 0 {
+		return BulkResult{}, apperr.New(apperr.Invalid, "stock.error.tag_required")
+	}
+	res := BulkResult{Failed: map[string]error{}, Boxes: map[string]Box{}}
+	if err := actor.Require(access.EditStock); err != nil {
+		return res, err
+	}
+	// Tags differ per box, so each box gets its own change.
+	for _, raw := range codes {
+		b, err := s.Box(ctx, actor, raw)
+		if err != nil {
+			res.Failed[raw] = err
+			continue
+		}
+		nt := slices.DeleteFunc(slices.Clone(b.Tags), func(t string) bool { return t == tags[0] })
+		if !remove {
+			nt = append(nt, tags[0])
+		}
+		nb, err := s.UpdateBox(ctx, actor, b.Code, Change{Version: b.Version, Tags: &nt})
+		if err != nil {
+			res.Failed[b.Code] = err
+			continue
+		}
+		res.Done = append(res.Done, b.Code)
+		res.Boxes[b.Code] = nb
+	}
+	return res, nil
+}
