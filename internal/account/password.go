@@ -70,6 +70,11 @@ func decodeHash(s string) (salt, key []byte, m, t uint32, p uint8, err error) {
 	if len(parts) != 6 || parts[1] != "argon2id" {
 		return nil, nil, 0, 0, 0, errors.New("not an argon2id hash")
 	}
+	// Only the version this package computes: a hash claiming another one
+	// would be checked with the wrong algorithm.
+	if parts[2] != fmt.Sprintf("v=%d", argon2.Version) {
+		return nil, nil, 0, 0, 0, errors.New("argon2id version not supported")
+	}
 	if _, err = fmt.Sscanf(parts[3], "m=%d,t=%d,p=%d", &m, &t, &p); err != nil {
 		return nil, nil, 0, 0, 0, fmt.Errorf("argon2id parameters: %w", err)
 	}

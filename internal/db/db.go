@@ -93,6 +93,9 @@ func Open(ctx context.Context, dsn string) (*DB, error) {
 	defer cancel()
 	if err := d.sql.PingContext(pctx); err != nil {
 		d.sql.Close()
+		if kind == SQLite { // name the file; a PostgreSQL DSN may hold a password
+			return nil, fmt.Errorf("open sqlite database %s: %w", target, err)
+		}
 		return nil, fmt.Errorf("connect to %s database: %w", kind, err)
 	}
 	if kind == SQLite {
@@ -127,14 +130,18 @@ func ParseDSN(dsn string) (Dialect, string, error) {
 			return 0, "", errors.New("malformed PostgreSQL DSN: no host")
 		}
 		return Postgres, dsn, nil
-	case strings.HasPrefix(dsn, "sqlite:"):
-		p := strings.TrimPrefix(strings.TrimPrefix(dsn, "sqlite:"), "//")
-		if p == "" {
+	case strings.HasPrefix(dsn, "sqlite:"), strings.HasPrefix(dsn, "file:"):
+		p, _ := strings.CutPrefix(dsn, "sqlite:")
+		if p == dsn {
+			p = strings.TrimPrefix(dsn, "file:")
+		}
+		p = strings.TrimPrefix(p, "//")
+		// An empty file name would make SQLite open a private temporary
+		// database that vanishes on close: refuse it.
+		if path, _, _ := strings.Cut(p, "?"); path == "" {
 			return 0, "", errors.New("malformed SQLite DSN: no file path")
 		}
 		return SQLite, p, nil
-	case strings.HasPrefix(dsn, "file:"):
-		return SQLite, strings.TrimPrefix(dsn, "file:"), nil
 	case strings.Contains(dsn, "://"):
 		return 0, "", fmt.Errorf("unsupported database DSN scheme %q (use postgres:// or a SQLite file path)", dsn[:strings.Index(dsn, "://")])
 	default:

@@ -54,15 +54,20 @@ func Append(ctx context.Context, tx *db.Tx, actor access.Actor, kind, entity str
 
 	var headSeq int64
 	var headHash []byte
-	err = tx.QueryRow(ctx, "SELECT seq, hash FROM ledger_heads WHERE org_id = ?"+tx.ForUpdate(), e.OrgID).Scan(&headSeq, &headHash)
-	switch {
-	case err == nil:
-	case db.IsNoRows(err):
-		headHash = genesis
-		if _, err := tx.Exec(ctx, "INSERT INTO ledger_heads (org_id, seq, hash) VALUES (?, 0, ?)", e.OrgID, genesis); err != nil {
+	readHead := func() error {
+		return tx.QueryRow(ctx, "SELECT seq, hash FROM ledger_heads WHERE org_id = ?"+tx.ForUpdate(), e.OrgID).Scan(&headSeq, &headHash)
+	}
+	err = readHead()
+	if db.IsNoRows(err) {
+		// A new chain. Two transactions may start it at once (on PostgreSQL
+		// neither sees the other's row yet): the second waits on the
+		// first's insert, does nothing, then locks the head it made.
+		if _, err := tx.Exec(ctx, "INSERT INTO ledger_heads (org_id, seq, hash) VALUES (?, 0, ?) ON CONFLICT (org_id) DO NOTHING", e.OrgID, genesis); err != nil {
 			return Event{}, fmt.Errorf("ledger append %s: new chain: %w", kind, err)
 		}
-	default:
+		err = readHead()
+	}
+	if err != nil {
 		return Event{}, fmt.Errorf("ledger append %s: read head: %w", kind, err)
 	}
 	e.Seq = headSeq + 1

@@ -3,6 +3,7 @@ package ledger
 import (
 	"bytes"
 	"context"
+	"database/sql"
 	"fmt"
 
 	"abri/internal/db"
@@ -11,7 +12,7 @@ import (
 // Break describes the first entry where a chain stops holding.
 type Break struct {
 	OrgID  int64
-	Seq    int64 // the entry at fault; for a missing tail, the head's seq
+	Seq    int64 // the first entry at fault: missing, changed, or past the head
 	Reason string
 }
 
@@ -28,7 +29,38 @@ type Report struct {
 
 // Verify recomputes every chain from its first entry and checks it against
 // the stored hashes and the chain heads. It stops at the first break.
+//
+// It reads in one read-only transaction, so that it sees the heads and the
+// entries as of one moment: on a running server an append landing between
+// two reads would otherwise look like an entry past the head.
 func Verify(ctx context.Context, d *db.DB) (Report, error) {
+	opts := &sql.TxOptions{ReadOnly: true}
+	if d.Dialect == db.Postgres {
+		opts.Isolation = sql.LevelRepeatableRead
+	}
+	stx, err := d.SQL().BeginTx(ctx, opts)
+	if err != nil {
+		return Report{}, fmt.Errorf("verify: begin: %w", err)
+	}
+	defer stx.Rollback()
+	return verify(ctx, snapshot{stx, d})
+}
+
+// snapshot runs the reads of Verify in its transaction, rebinding the SQL.
+type snapshot struct {
+	tx *sql.Tx
+	d  *db.DB
+}
+
+func (s snapshot) Query(ctx context.Context, q string, args ...any) (*sql.Rows, error) {
+	return s.tx.QueryContext(ctx, s.d.Rebind(q), args...)
+}
+
+func (s snapshot) QueryRow(ctx context.Context, q string, args ...any) *sql.Row {
+	return s.tx.QueryRowContext(ctx, s.d.Rebind(q), args...)
+}
+
+func verify(ctx context.Context, d snapshot) (Report, error) {
 	var rep Report
 	heads := map[int64]struct {
 		seq  int64
@@ -80,7 +112,7 @@ func Verify(ctx context.Context, d *db.DB) (Report, error) {
 	return rep, nil
 }
 
-func verifyChain(ctx context.Context, d *db.DB, org, headSeq int64, headHash []byte) (int64, *Break, error) {
+func verifyChain(ctx context.Context, d snapshot, org, headSeq int64, headHash []byte) (int64, *Break, error) {
 	rows, err := d.Query(ctx, `SELECT seq, at, base_id, actor_id, kind, entity, entity_id, payload, prev_hash, hash
 		FROM ledger WHERE org_id = ? ORDER BY seq`, org)
 	if err != nil {
@@ -112,8 +144,13 @@ func verifyChain(ctx context.Context, d *db.DB, org, headSeq int64, headHash []b
 	if err := rows.Err(); err != nil {
 		return n, nil, fmt.Errorf("verify organisation %d: %w", org, err)
 	}
-	if want-1 != headSeq || !bytes.Equal(prev, headHash) {
-		return n, &Break{org, headSeq, fmt.Sprintf("chain ends at entry %d but its head says %d", want-1, headSeq)}, nil
+	switch last := want - 1; {
+	case last < headSeq: // the tail from want on was deleted
+		return n, &Break{org, want, fmt.Sprintf("entry missing: the chain ends at entry %d but its head says %d", last, headSeq)}, nil
+	case last > headSeq: // entries were added behind the ledger's back
+		return n, &Break{org, headSeq + 1, fmt.Sprintf("entry past the chain head (the head says %d)", headSeq)}, nil
+	case !bytes.Equal(prev, headHash):
+		return n, &Break{org, headSeq, "entry does not match the chain head"}, nil
 	}
 	return n, nil, nil
 }
