@@ -15,6 +15,8 @@ import (
 	"abri/internal/account"
 	"abri/internal/apperr"
 	"abri/internal/db"
+	"abri/internal/place"
+	"abri/internal/stock"
 )
 
 // Config is what the API needs.
@@ -27,8 +29,10 @@ type Config struct {
 
 // api holds what every handler needs.
 type api struct {
-	cfg Config
-	log *slog.Logger
+	cfg    Config
+	log    *slog.Logger
+	stock  *stock.Service
+	places *place.Service
 }
 
 // handlerFunc answers one route. p is the caller's principal (zero on public
@@ -50,6 +54,20 @@ var routes = []route{
 	{"GET", "/api/v1/openapi.json", true, (*api).openAPI},
 	{"GET", "/api/v1/me", false, (*api).me},
 	{"PATCH", "/api/v1/me", false, (*api).updateMe},
+
+	// The warehouse.
+	{"GET", "/api/v1/products", false, (*api).products},
+	{"GET", "/api/v1/locations", false, (*api).locations},
+	{"GET", "/api/v1/boxes", false, (*api).listBoxes},
+	{"POST", "/api/v1/boxes", false, (*api).createBox},
+	{"POST", "/api/v1/boxes/move", false, (*api).moveBoxes},
+	{"GET", "/api/v1/boxes/{code}", false, (*api).getBox},
+	{"PATCH", "/api/v1/boxes/{code}", false, (*api).updateBox},
+	{"GET", "/api/v1/boxes/{code}/history", false, (*api).boxHistory},
+	{"GET", "/api/v1/labels.pdf", false, (*api).labelsPDF},
+	{"GET", "/api/v1/stock", false, (*api).stockOverview},
+	{"GET", "/api/v1/donations", false, (*api).listDonations},
+	{"POST", "/api/v1/donations", false, (*api).createDonation},
 }
 
 // Route describes one registered endpoint.
@@ -75,10 +93,14 @@ func New(cfg Config) (http.Handler, error) {
 	if cfg.Accounts == nil {
 		return nil, errors.New("api: no account service")
 	}
+	if cfg.DB == nil {
+		return nil, errors.New("api: no database")
+	}
 	if !json.Valid(openAPIDocument) {
 		return nil, errors.New("api: the embedded OpenAPI document is not valid JSON")
 	}
-	a := &api{cfg: cfg, log: cfg.Logger}
+	cfg.BaseURL = strings.TrimRight(cfg.BaseURL, "/")
+	a := &api{cfg: cfg, log: cfg.Logger, stock: stock.New(cfg.DB), places: place.New(cfg.DB)}
 	if a.log == nil {
 		a.log = slog.Default()
 	}
@@ -88,10 +110,14 @@ func New(cfg Config) (http.Handler, error) {
 		mux.Handle(rt.method+" "+rt.path, a.endpoint(rt))
 		methods[rt.path] = append(methods[rt.path], rt.method)
 	}
-	// A pattern without a method is less specific than the same path with
-	// one, so these catch only the methods not registered above.
+	// Every other method of a known path is answered 405. The patterns
+	// name each method rather than none: a pattern without a method would
+	// conflict with a wildcard one (/boxes/move against GET /boxes/{code}).
 	for path, ms := range methods {
-		mux.Handle(path, a.wrongMethod(ms))
+		h := a.wrongMethod(ms)
+		for _, m := range otherMethods(ms) {
+			mux.Handle(m+" "+path, h)
+		}
 	}
 	mux.HandleFunc("/api/", func(w http.ResponseWriter, r *http.Request) {
 		a.writeError(w, r, apperr.New(apperr.NotFound, "api.route_unknown"))
@@ -141,6 +167,29 @@ func (a *api) authenticate(r *http.Request) (account.Principal, error) {
 		return account.Principal{}, apperr.New(apperr.Unauthorized, keyTokenInvalid)
 	}
 	return p, err
+}
+
+// standardMethods are the methods a known path answers 405 to when it does
+// not serve them; any other method is an unknown route.
+var standardMethods = []string{"GET", "HEAD", "POST", "PUT", "PATCH", "DELETE", "OPTIONS", "TRACE"}
+
+// otherMethods lists the standard methods not in ms. HEAD counts as served
+// when GET is, since ServeMux answers HEAD with the GET handler.
+func otherMethods(ms []string) []string {
+	served := map[string]bool{}
+	for _, m := range ms {
+		served[m] = true
+		if m == http.MethodGet {
+			served[http.MethodHead] = true
+		}
+	}
+	var out []string
+	for _, m := range standardMethods {
+		if !served[m] {
+			out = append(out, m)
+		}
+	}
+	return out
 }
 
 // wrongMethod answers a known path asked with a method it does not have.

@@ -43,7 +43,7 @@ func (s *syncBuffer) Write(p []byte) (int, error) {
 }
 func (s *syncBuffer) String() string { s.mu.Lock(); defer s.mu.Unlock(); return s.b.String() }
 
-func setup(t *testing.T, d *db.DB) fixture {
+func setup(t testing.TB, d *db.DB) fixture {
 	t.Helper()
 	ctx := context.Background()
 	f := fixture{acc: account.New(d), logs: &syncBuffer{}}

@@ -3,10 +3,12 @@ package api_test
 import (
 	"bytes"
 	"encoding/json"
+	"fmt"
 	"net/http"
 	"sort"
 	"strings"
 	"testing"
+	"time"
 
 	"abri/internal/account"
 	"abri/internal/api"
@@ -18,7 +20,7 @@ type object = map[string]any
 
 var httpMethods = []string{"get", "put", "post", "delete", "options", "head", "patch", "trace"}
 
-func loadDocument(t *testing.T) object {
+func loadDocument(t testing.TB) object {
 	t.Helper()
 	var doc object
 	dec := json.NewDecoder(bytes.NewReader(api.OpenAPIDocument()))
@@ -138,8 +140,10 @@ func TestOpenAPIMatchesRoutes(t *testing.T) {
 		}
 		ids[id] = true
 		responses, _ := op["responses"].(object)
-		if _, ok := responses["200"]; !ok {
-			t.Errorf("%s: no 200 response documented", key)
+		_, ok200 := responses["200"]
+		_, ok201 := responses["201"]
+		if ok200 == ok201 {
+			t.Errorf("%s: document one success, 200 or (for a route that makes something) 201", key)
 		}
 		sec, hasSec := op["security"].([]any)
 		public := hasSec && len(sec) == 0
@@ -233,51 +237,202 @@ func sameKeys(t *testing.T, where string, doc, got object) {
 	}
 }
 
-// schemaMatches checks a returned value against a schema's properties,
-// required fields and JSON types.
+// schemaMatches checks a returned value against a schema: its JSON types
+// (a list of types, or anyOf/oneOf alternatives, for nullable values),
+// enums, date and date-time formats, and for objects exactly the documented
+// properties with every required one present, at every level.
 func schemaMatches(t *testing.T, doc object, where string, schema any, got any) {
 	t.Helper()
+	for _, p := range validate(t, doc, where, schema, got) {
+		t.Error(p)
+	}
+}
+
+// jsonKind is the JSON type of a decoded value.
+func jsonKind(v any) string {
+	switch v.(type) {
+	case nil:
+		return "null"
+	case bool:
+		return "boolean"
+	case float64, json.Number:
+		return "number"
+	case string:
+		return "string"
+	case []any:
+		return "array"
+	case object:
+		return "object"
+	}
+	return fmt.Sprintf("%T", v)
+}
+
+func isInteger(v any) bool {
+	switch n := v.(type) {
+	case float64:
+		return n == float64(int64(n))
+	case json.Number:
+		_, err := n.Int64()
+		return err == nil
+	}
+	return false
+}
+
+// validate lists what in got does not match schema.
+func validate(t *testing.T, doc object, where string, schema any, got any) []string {
+	t.Helper()
 	s := resolve(t, doc, schema)
-	switch s["type"] {
+	for _, k := range []string{"anyOf", "oneOf"} {
+		if alts, ok := s[k].([]any); ok {
+			var all []string
+			for _, a := range alts {
+				ps := validate(t, doc, where, a, got)
+				if len(ps) == 0 {
+					return nil
+				}
+				all = append(all, ps...)
+			}
+			return []string{fmt.Sprintf("%s: matches none of %s: %s", where, k, strings.Join(all, "; "))}
+		}
+	}
+	var types []string
+	switch x := s["type"].(type) {
+	case string:
+		types = []string{x}
+	case []any:
+		for _, y := range x {
+			types = append(types, y.(string))
+		}
+	default:
+		return []string{fmt.Sprintf("%s: schema has no type", where)}
+	}
+	kind := jsonKind(got)
+	typ := ""
+	for _, ty := range types {
+		if ty == kind || ty == "integer" && kind == "number" && isInteger(got) {
+			typ = ty
+		}
+	}
+	if typ == "" {
+		return []string{fmt.Sprintf("%s: schema says %v, handler returns %s %v", where, types, kind, got)}
+	}
+	var problems []string
+	if enum, ok := s["enum"].([]any); ok {
+		found := false
+		for _, e := range enum {
+			found = found || e == got
+		}
+		if !found {
+			problems = append(problems, fmt.Sprintf("%s: %v is not in the enum %v", where, got, enum))
+		}
+	}
+	switch typ {
+	case "string":
+		v := got.(string)
+		switch s["format"] {
+		case "date-time":
+			if _, err := time.Parse(time.RFC3339Nano, v); err != nil {
+				problems = append(problems, fmt.Sprintf("%s: %q is not an RFC 3339 time", where, v))
+			}
+		case "date":
+			if _, err := time.Parse("2006-01-02", v); err != nil {
+				problems = append(problems, fmt.Sprintf("%s: %q is not a date", where, v))
+			}
+		}
+	case "array":
+		if items, ok := s["items"]; ok {
+			for i, x := range got.([]any) {
+				problems = append(problems, validate(t, doc, fmt.Sprintf("%s[%d]", where, i), items, x)...)
+			}
+		}
 	case "object":
-		g, ok := got.(object)
-		if !ok {
-			t.Errorf("%s: schema says object, handler returns %T", where, got)
-			return
-		}
+		g := got.(object)
 		props, _ := s["properties"].(object)
-		if a, b := strings.Join(keysOf(props), ","), strings.Join(keysOf(g), ","); a != b {
-			t.Errorf("%s: schema properties [%s], handler returns [%s]", where, a, b)
+		if props == nil {
+			return problems // a free-form object
 		}
-		for _, r := range s["required"].([]any) {
+		if a, b := strings.Join(keysOf(props), ","), strings.Join(keysOf(g), ","); a != b {
+			problems = append(problems, fmt.Sprintf("%s: schema properties [%s], handler returns [%s]", where, a, b))
+		}
+		req, _ := s["required"].([]any)
+		for _, r := range req {
 			if _, ok := g[r.(string)]; !ok {
-				t.Errorf("%s: required %v missing", where, r)
+				problems = append(problems, fmt.Sprintf("%s: required %v missing", where, r))
 			}
 		}
 		for k, p := range props {
 			if v, ok := g[k]; ok {
-				schemaMatches(t, doc, where+"."+k, p, v)
+				problems = append(problems, validate(t, doc, where+"."+k, p, v)...)
 			}
 		}
-	case "string":
-		v, ok := got.(string)
-		if !ok {
-			t.Errorf("%s: schema says string, handler returns %T", where, got)
-		}
-		if enum, ok := s["enum"].([]any); ok {
-			found := false
-			for _, e := range enum {
-				found = found || e == v
-			}
-			if !found {
-				t.Errorf("%s: %q is not in the enum %v", where, v, enum)
-			}
-		}
-	case "integer":
-		if n, ok := got.(float64); !ok || n != float64(int64(n)) {
-			t.Errorf("%s: schema says integer, handler returns %v", where, got)
-		}
-	default:
-		t.Errorf("%s: schema type %v not checked by this test", where, s["type"])
 	}
+	return problems
+}
+
+// TestOpenAPIExamplesMatchSchemas checks every example the document gives,
+// of an answer or of a request body, against its schema: an example is what
+// a reader copies, so it must be right.
+func TestOpenAPIExamplesMatchSchemas(t *testing.T) {
+	doc := loadDocument(t)
+	n := 0
+	var walk func(where string, v any)
+	walk = func(where string, v any) {
+		switch x := v.(type) {
+		case object:
+			if ex, ok := x["example"]; ok && x["schema"] != nil {
+				schemaMatches(t, doc, where, x["schema"], ex)
+				n++
+			}
+			for k, c := range x {
+				walk(where+"/"+k, c)
+			}
+		case []any:
+			for i, c := range x {
+				walk(fmt.Sprintf("%s/%d", where, i), c)
+			}
+		}
+	}
+	walk("#", doc)
+	if n < 10 {
+		t.Errorf("only %d examples checked", n)
+	}
+}
+
+// TestOpenAPIRequestExamplesAreAccepted sends each documented request body
+// example to the real handler: none may be refused for a field the handler
+// does not know, or a value of the wrong type. With the example check above,
+// the documented properties are exactly fields the handler reads.
+func TestOpenAPIRequestExamplesAreAccepted(t *testing.T) {
+	dbtest.Each(t, func(t *testing.T, d *db.DB) {
+		f := setup(t, d)
+		doc := loadDocument(t)
+		for key, op := range operations(t, doc) {
+			rb, ok := op["requestBody"].(object)
+			if !ok {
+				continue
+			}
+			content := rb["content"].(object)["application/json"].(object)
+			ex, ok := content["example"]
+			if !ok {
+				t.Errorf("%s: the request body has no example", key)
+				continue
+			}
+			if props := resolve(t, doc, content["schema"])["properties"].(object); len(keysOf(props)) != len(keysOf(ex.(object))) {
+				t.Errorf("%s: the example does not show every field", key)
+			}
+			body, _ := json.Marshal(ex)
+			method, path, _ := strings.Cut(key, " ")
+			path = strings.ReplaceAll(path, "{code}", "7KX3M9PQC")
+			w := call(f.h, method, path, f.token, bytes.NewReader(body))
+			if w.Code == http.StatusBadRequest {
+				var e struct{ Error struct{ Message string } }
+				json.Unmarshal(w.Body.Bytes(), &e)
+				for _, word := range []string{"Unknown field", "wrong type", "JSON"} {
+					if strings.Contains(e.Error.Message, word) {
+						t.Errorf("%s: the handler refuses the documented example: %s", key, e.Error.Message)
+					}
+				}
+			}
+		}
+	})
 }

@@ -11,6 +11,7 @@ import (
 
 	"abri/internal/apperr"
 	"abri/internal/i18n"
+	"abri/internal/stock"
 )
 
 // Message keys the API itself uses.
@@ -35,6 +36,9 @@ type errorBody struct {
 type errorDetail struct {
 	Code    string `json:"code"`
 	Message string `json:"message"`
+	// Current is the box as it is now, on the 409 of a box saved by
+	// someone else since the client read it.
+	Current *boxBody `json:"current,omitempty"`
 }
 
 // writeError logs an internal error (the route and the error text, never the
@@ -52,13 +56,13 @@ func (a *api) writeError(w http.ResponseWriter, r *http.Request, err error) {
 // for the caller to log (WriteError does not log).
 func WriteError(w http.ResponseWriter, r *http.Request, err error) {
 	e := apperr.As(err)
-	status, code, key, args := apperr.Status(e.Code), string(e.Code), e.Key, e.Args
-	switch {
-	case e.Key == keyMethodNotAllowed:
+	status, detail := apperr.Status(e.Code), detailOf(err)
+	if e.Key == keyMethodNotAllowed {
 		// apperr has no code for this; the API answers it as HTTP does.
-		status, code = http.StatusMethodNotAllowed, "method_not_allowed"
-	case status >= 500:
-		code, key, args = string(apperr.Internal), "error.internal", nil
+		status = http.StatusMethodNotAllowed
+	}
+	if status >= 500 {
+		status = http.StatusInternalServerError
 	}
 	if e.Code == apperr.Unauthorized {
 		challenge := `Bearer realm="abri"`
@@ -67,12 +71,31 @@ func WriteError(w http.ResponseWriter, r *http.Request, err error) {
 		}
 		w.Header().Set("WWW-Authenticate", challenge)
 	}
+	var stale *stock.StaleError
+	if e.Code == apperr.Conflict && errors.As(err, &stale) {
+		cur := boxOf(stale.Current)
+		detail.Current = &cur
+	}
+	b, _ := json.Marshal(errorBody{detail})
+	writeBytes(w, status, b)
+}
+
+// detailOf is an error's code and English message, as the API shows them:
+// an internal error's cause is never shown.
+func detailOf(err error) errorDetail {
+	e := apperr.As(err)
+	code, key, args := string(e.Code), e.Key, e.Args
+	switch {
+	case e.Key == keyMethodNotAllowed:
+		code = "method_not_allowed"
+	case apperr.Status(e.Code) >= 500:
+		code, key, args = string(apperr.Internal), "error.internal", nil
+	}
 	msg := i18n.T("en", key, args...)
 	if key == e.Key {
 		msg = i18n.Message("en", e)
 	}
-	b, _ := json.Marshal(errorBody{errorDetail{Code: code, Message: msg}})
-	writeBytes(w, status, b)
+	return errorDetail{Code: code, Message: msg}
 }
 
 // writeJSON answers with v as JSON.

@@ -1,0 +1,97 @@
+package export
+
+import (
+	"io"
+	"strings"
+	"time"
+
+	"abri/internal/catalog"
+	"abri/internal/i18n"
+	"abri/internal/stock"
+)
+
+// BoxSource calls fn for every box to export, in order, and stops at the
+// first error fn returns. stock.Service.Each fits it:
+//
+//	src := func(fn func(stock.Box) error) error { return boxes.Each(ctx, actor, filter, fn) }
+type BoxSource func(fn func(stock.Box) error) error
+
+// boxColumns are the translation keys of the box list's columns, in order.
+var boxColumns = []string{
+	"export.box.code", "export.box.product", "export.box.category", "export.box.gender", "export.box.size",
+	"export.box.quantity", "export.box.unit", "export.box.items", "export.box.location", "export.box.state",
+	"export.box.tags", "export.box.expires_on", "export.box.created_at", "export.box.updated_at",
+}
+
+// BoxColumns are the box list's column headers in lang.
+func BoxColumns(lang string) []string {
+	out := make([]string, len(boxColumns))
+	for i, k := range boxColumns {
+		out[i] = i18n.T(lang, k)
+	}
+	return out
+}
+
+// timeLayout writes times as spreadsheets read them; the headers say UTC.
+const timeLayout = "2006-01-02 15:04"
+
+// Boxes writes a box list: one row per box with its code, product,
+// category, gender, size, quantity and unit (measured goods), items,
+// location, state, tags, expiry date, and when it was made and last changed.
+// Headers, genders and states are in lang; names are as the base wrote them.
+// If src fails, Boxes returns its error without finishing the file, so a
+// cut-short XLSX does not open as if it were whole.
+func Boxes(w io.Writer, f Format, lang string, src BoxSource) error {
+	t := Table{Columns: BoxColumns(lang), Sheet: i18n.T(lang, "export.box.sheet"), RightToLeft: i18n.Dir(lang) == "rtl"}
+	ew, err := New(w, f, t)
+	if err != nil {
+		return err
+	}
+	genders := map[string]string{}
+	for _, g := range catalog.Genders {
+		if g != "" {
+			genders[g] = i18n.T(lang, catalog.GenderKey(g))
+		}
+	}
+	states := map[stock.State]string{}
+	for _, s := range stock.States {
+		states[s] = i18n.T(lang, "stock.state."+string(s))
+	}
+	row := make([]Cell, len(boxColumns))
+	err = src(func(b stock.Box) error {
+		qty, unit := Empty(), Text("")
+		if u := b.BaseUnit(); u != "" {
+			qty, unit = Number(b.Quantity()), Text(u)
+		}
+		state, ok := states[b.State]
+		if !ok {
+			state = string(b.State)
+		}
+		row[0] = Text(b.Code)
+		row[1] = Text(b.ProductName)
+		row[2] = Text(b.CategoryName)
+		row[3] = Text(genders[b.Gender])
+		row[4] = Text(b.Size)
+		row[5] = qty
+		row[6] = unit
+		row[7] = Int(b.Items)
+		row[8] = Text(b.LocationName)
+		row[9] = Text(state)
+		row[10] = Text(strings.Join(b.Tags, ", "))
+		row[11] = Text(b.ExpiresOn)
+		row[12] = Text(utcText(b.CreatedAt))
+		row[13] = Text(utcText(b.UpdatedAt))
+		return ew.Row(row...)
+	})
+	if err != nil {
+		return err
+	}
+	return ew.Close()
+}
+
+func utcText(t time.Time) string {
+	if t.IsZero() {
+		return ""
+	}
+	return t.UTC().Format(timeLayout)
+}
