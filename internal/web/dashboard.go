@@ -26,16 +26,17 @@ var cardsByRole = map[access.Role][]card{
 		{Title: "web.card.journal", Desc: "web.card.journal_desc", Soon: true},
 	},
 	access.Coordinator: {
+		{Title: "web.card.stock", Desc: "web.card.stock_desc", Href: "/stock", Action: access.ViewStock},
 		{Title: "web.card.plan", Desc: "web.card.plan_desc", Soon: true},
 		{Title: "web.card.needs", Desc: "web.card.needs_desc", Soon: true},
 		{Title: "web.card.losses", Desc: "web.card.losses_desc", Soon: true},
 		{Title: "web.card.figures", Desc: "web.card.figures_desc", Soon: true},
 	},
 	access.Warehouse: {
-		{Title: "web.card.sort", Desc: "web.card.sort_desc", Soon: true},
-		{Title: "web.card.scan_box", Desc: "web.card.scan_box_desc", Soon: true},
-		{Title: "web.card.labels", Desc: "web.card.labels_desc", Soon: true},
-		{Title: "web.card.stock", Desc: "web.card.stock_desc", Soon: true},
+		{Title: "web.card.sort", Desc: "web.card.sort_desc", Href: "/stock/sort", Action: access.EditStock},
+		{Title: "web.card.scan_box", Desc: "web.card.scan_box_desc", Href: "/scan", Action: access.ViewStock},
+		{Title: "web.card.labels", Desc: "web.card.labels_desc", Href: "/stock/labels/blank", Action: access.EditStock},
+		{Title: "web.card.stock", Desc: "web.card.stock_desc", Href: "/stock", Action: access.ViewStock},
 	},
 	access.Distribution: {
 		{Title: "web.card.rounds", Desc: "web.card.rounds_desc", Soon: true},
@@ -51,7 +52,7 @@ var cardsByRole = map[access.Role][]card{
 		{Title: "web.card.checkout", Desc: "web.card.checkout_desc", Soon: true},
 	},
 	access.Viewer: {
-		{Title: "web.card.stock", Desc: "web.card.stock_desc", Soon: true},
+		{Title: "web.card.stock", Desc: "web.card.stock_desc", Href: "/stock", Action: access.ViewStock},
 		{Title: "web.card.schedule", Desc: "web.card.schedule_desc", Soon: true},
 		{Title: "web.card.reports", Desc: "web.card.reports_desc", Soon: true},
 	},

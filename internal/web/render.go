@@ -117,6 +117,8 @@ type navItem struct {
 
 var navItems = []navItem{
 	{Path: "/", Key: "web.nav.dashboard", Action: access.ViewDashboard},
+	{Path: "/stock", Key: "web.nav.stock", Action: access.ViewStock},
+	{Path: "/scan", Key: "web.nav.scan", Action: access.ViewStock},
 	{Path: "/admin/users", Key: "web.nav.users", Action: access.ManageUsers},
 	{Path: "/settings", Key: "web.nav.settings"},
 }
@@ -124,6 +126,9 @@ var navItems = []navItem{
 func navFor(p *account.Principal, current string) []navLink {
 	if p == nil {
 		return nil
+	}
+	if strings.HasPrefix(current, "/b/") { // a box page is part of the stock
+		current = "/stock/boxes"
 	}
 	var links []navLink
 	for _, it := range navItems {

@@ -11,9 +11,13 @@ import (
 	"net/http"
 	"strings"
 
+	"abri/internal/access"
 	"abri/internal/account"
 	"abri/internal/apperr"
+	"abri/internal/catalog"
 	"abri/internal/db"
+	"abri/internal/place"
+	"abri/internal/stock"
 )
 
 // Config is what the HTML screens need.
@@ -35,6 +39,10 @@ const contentSecurityPolicy = "default-src 'self'; script-src 'self'; style-src 
 // server holds what every handler shares.
 type server struct {
 	accounts *account.Service
+	db       *db.DB
+	stock    *stock.Service
+	catalog  *catalog.Service
+	places   *place.Service
 	baseURL  string
 	secure   bool // cookies carry Secure whatever the request says
 	log      *slog.Logger
@@ -63,6 +71,7 @@ func New(cfg Config) (http.Handler, error) {
 	base := strings.TrimRight(cfg.BaseURL, "/")
 	s := &server{
 		accounts: cfg.Accounts,
+		db:       cfg.DB,
 		baseURL:  base,
 		secure:   strings.HasPrefix(base, "https://"),
 		log:      log,
@@ -70,38 +79,26 @@ func New(cfg Config) (http.Handler, error) {
 		static:   st,
 	}
 
+	if cfg.DB != nil {
+		s.stock, s.catalog, s.places = stock.New(cfg.DB), catalog.New(cfg.DB), place.New(cfg.DB)
+	}
+
 	st.notFound = http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
 		s.renderError(w, r, s.anonymousContext(r), http.StatusNotFound, "error.not_found")
 	})
 
 	mux := http.NewServeMux()
-	mux.Handle("GET /static/{hash}/{name}", st)
-
-	s.handle(mux, "GET /{$}", s.signedIn(s.dashboard))
-	s.handle(mux, "GET /login", s.loginForm)
-	s.handle(mux, "POST /login", s.login)
-	s.handle(mux, "POST /logout", s.logout)
-	s.handle(mux, "POST /logout-everywhere", s.signedIn(s.logoutEverywhere))
-	s.handle(mux, "GET /lang", s.chooseLanguage)
-	s.handle(mux, "POST /lang", s.chooseLanguage)
-	s.handle(mux, "POST /base", s.signedIn(s.switchBase))
-
-	s.handle(mux, "GET /settings", s.signedIn(s.settings))
-	s.handle(mux, "POST /settings/language", s.signedIn(s.saveLanguage))
-	s.handle(mux, "POST /settings/password", s.signedIn(s.changePassword))
-	s.handle(mux, "GET /settings/tokens", s.signedIn(s.tokens))
-	s.handle(mux, "POST /settings/tokens", s.signedIn(s.createToken))
-	s.handle(mux, "POST /settings/tokens/{id}/revoke", s.signedIn(s.revokeToken))
-
-	s.handle(mux, "GET /admin/users", s.signedIn(s.users))
-	s.handle(mux, "POST /admin/users", s.signedIn(s.inviteUser))
-	s.handle(mux, "GET /admin/users/{id}", s.signedIn(s.user))
-	s.handle(mux, "POST /admin/users/{id}/role", s.signedIn(s.setRole))
-	s.handle(mux, "POST /admin/users/{id}/disable", s.signedIn(s.setDisabled(true)))
-	s.handle(mux, "POST /admin/users/{id}/enable", s.signedIn(s.setDisabled(false)))
-
-	s.handle(mux, "GET /invite/{secret}", s.invitation)
-	s.handle(mux, "POST /invite/{secret}", s.acceptInvitation)
+	mux.Handle("GET "+staticPattern, st)
+	for _, rt := range s.routes() {
+		h := rt.handle
+		if rt.Action != "" {
+			h = s.requires(rt.Action, h)
+		}
+		if rt.Session {
+			h = s.signedIn(h)
+		}
+		s.handle(mux, rt.Method+" "+rt.Pattern, h)
+	}
 
 	// Anything else, including a known path with the wrong method.
 	s.handle(mux, "/", s.notFound)
@@ -109,6 +106,114 @@ func New(cfg Config) (http.Handler, error) {
 	cop := http.NewCrossOriginProtection()
 	cop.SetDenyHandler(http.HandlerFunc(s.crossOriginDenied))
 	return securityHeaders(cop.Handler(mux)), nil
+}
+
+// Route describes one HTML route, for tests that walk every route.
+type Route struct {
+	Method  string        // GET, POST, …
+	Pattern string        // a ServeMux path, e.g. /admin/users/{id}
+	Session bool          // only for signed-in people; others are sent to sign in
+	Action  access.Action // checked before the handler runs; "" when none
+}
+
+// route is one entry of the route table: what it is, and who answers it.
+type route struct {
+	Route
+	handle handlerFunc
+}
+
+const staticPattern = "/static/{hash}/{name}"
+
+// Shorthands for the route table.
+const (
+	public  = false
+	session = true
+)
+
+// routes is the one list of HTML routes: New registers exactly these (and
+// the static files), and Routes describes them. The handlers are bound to s;
+// Routes reads the table from a zero server without calling any of them.
+func (s *server) routes() []route {
+	r := func(method, pattern string, needSession bool, action access.Action, h handlerFunc) route {
+		return route{Route{method, pattern, needSession, action}, h}
+	}
+	return []route{
+		r("GET", "/{$}", session, access.ViewDashboard, s.dashboard),
+		r("GET", "/login", public, "", s.loginForm),
+		r("POST", "/login", public, "", s.login),
+		r("POST", "/logout", public, "", s.logout),
+		r("POST", "/logout-everywhere", session, "", s.logoutEverywhere),
+		r("GET", "/lang", public, "", s.chooseLanguage),
+		r("POST", "/lang", public, "", s.chooseLanguage),
+		r("POST", "/base", session, "", s.switchBase),
+
+		r("GET", "/settings", session, "", s.settings),
+		r("POST", "/settings/language", session, "", s.saveLanguage),
+		r("POST", "/settings/password", session, "", s.changePassword),
+		r("GET", "/settings/tokens", session, access.ManageOwnTokens, s.tokens),
+		r("POST", "/settings/tokens", session, access.ManageOwnTokens, s.createToken),
+		r("POST", "/settings/tokens/{id}/revoke", session, access.ManageOwnTokens, s.revokeToken),
+
+		r("GET", "/admin/users", session, access.ManageUsers, s.users),
+		r("POST", "/admin/users", session, access.ManageUsers, s.inviteUser),
+		r("GET", "/admin/users/{id}", session, access.ManageUsers, s.user),
+		r("POST", "/admin/users/{id}/role", session, access.ManageUsers, s.setRole),
+		r("POST", "/admin/users/{id}/disable", session, access.ManageUsers, s.setDisabled(true)),
+		r("POST", "/admin/users/{id}/enable", session, access.ManageUsers, s.setDisabled(false)),
+
+		r("GET", "/invite/{secret}", public, "", s.invitation),
+		r("POST", "/invite/{secret}", public, "", s.acceptInvitation),
+
+		// The warehouse. Who may change what is decided again by the stock,
+		// catalogue and place domains; the actions here refuse early.
+		r("GET", "/stock", session, access.ViewStock, s.stockOverview),
+		r("GET", "/stock/boxes", session, access.ViewStock, s.boxList),
+		r("GET", "/stock/boxes.csv", session, access.ViewStock, s.exportBoxes("csv")),
+		r("GET", "/stock/boxes.xlsx", session, access.ViewStock, s.exportBoxes("xlsx")),
+		r("GET", "/stock/sort", session, access.EditStock, s.sortForm),
+		r("POST", "/stock/sort", session, access.EditStock, s.sortBoxes),
+		r("GET", "/stock/sorted", session, access.ViewStock, s.sorted),
+		r("GET", "/stock/labels.pdf", session, access.ViewStock, s.boxLabels),
+		r("GET", "/stock/labels/blank", session, access.EditStock, s.blankLabelsForm),
+		r("POST", "/stock/labels/blank", session, access.EditStock, s.blankLabels),
+		r("GET", "/stock/check", session, access.ViewStock, s.checkCode),
+		r("POST", "/stock/bulk", session, access.MoveStock, s.bulk),
+		r("GET", "/stock/locations", session, access.ViewLocations, s.locations),
+		r("POST", "/stock/locations", session, access.ManageLocations, s.createLocation),
+		r("POST", "/stock/locations/{id}", session, access.ManageLocations, s.updateLocation),
+		r("POST", "/stock/locations/{id}/archive", session, access.ManageLocations, s.archiveLocation(true)),
+		r("POST", "/stock/locations/{id}/restore", session, access.ManageLocations, s.archiveLocation(false)),
+		r("GET", "/stock/products", session, access.ViewCatalog, s.products),
+		r("POST", "/stock/products", session, access.ManageCatalog, s.addProduct),
+		r("POST", "/stock/products/{id}/hide", session, access.ManageCatalog, s.hideProduct(true)),
+		r("POST", "/stock/products/{id}/show", session, access.ManageCatalog, s.hideProduct(false)),
+		r("GET", "/scan", session, access.ViewStock, s.scan),
+		r("GET", "/b/{code}", session, access.ViewStock, s.box),
+		r("POST", "/b/{code}", session, access.EditStock, s.editBox),
+		r("POST", "/b/{code}/move", session, access.MoveStock, s.moveBox),
+		r("POST", "/b/{code}/state", session, access.MoveStock, s.setBoxState),
+	}
+}
+
+// Routes lists the HTML routes New registers, in the order of the table,
+// then the static files. The catch-all "not found" page is not a route.
+func Routes() []Route {
+	var rs []Route
+	for _, rt := range (&server{}).routes() {
+		rs = append(rs, rt.Route)
+	}
+	return append(rs, Route{Method: "GET", Pattern: staticPattern})
+}
+
+// requires lets through only people whose role allows the action; the
+// handler may check more (the domain decides the rest).
+func (s *server) requires(action access.Action, h handlerFunc) handlerFunc {
+	return func(w http.ResponseWriter, r *http.Request, c *reqCtx) error {
+		if err := c.P.Actor.Require(action); err != nil {
+			return err
+		}
+		return h(w, r, c)
+	}
 }
 
 // handle registers a page handler behind the form-size limit and the error

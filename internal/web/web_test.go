@@ -423,7 +423,7 @@ func TestAdminPagesForbiddenToWarehouse(t *testing.T) {
 		c := f.client(t)
 		c.mustLogin("wim@example.org")
 		home := c.get("/")
-		expectBody(t, home, "Sort donations", "Scan a box", "Coming soon")
+		expectBody(t, home, "Sort donations", `href="/stock/sort"`, "Scan a box", `href="/scan"`, `href="/stock/labels/blank"`)
 		expectNotBody(t, home, `href="/admin/users"`)
 
 		r := c.get("/admin/users")

@@ -1,0 +1,122 @@
+package web
+
+import (
+	"bytes"
+	"net/http"
+	"strconv"
+
+	"abri/internal/apperr"
+	"abri/internal/label"
+	"abri/internal/stock"
+)
+
+// Labels: the PDF of the labels of some of the base's boxes, and sheets of
+// blank labels whose codes are reserved for boxes to come. A label's QR holds
+// the box page's address, <base-url>/b/<code>.
+
+// labelFormat reads the format of a label PDF; "" is A4.
+func labelFormat(raw string) (label.Format, error) {
+	if raw == "" {
+		return label.A4, nil
+	}
+	for _, f := range label.Formats {
+		if string(f) == raw {
+			return f, nil
+		}
+	}
+	return "", apperr.New(apperr.Invalid, "label.error.format")
+}
+
+// boxLabels prints the labels of the boxes whose codes are given.
+func (s *server) boxLabels(w http.ResponseWriter, r *http.Request, c *reqCtx) error {
+	q := r.URL.Query()
+	format, err := labelFormat(q.Get("format"))
+	if err != nil {
+		return err
+	}
+	codes := splitCodes(q.Get("codes"))
+	if len(codes) == 0 || len(codes) > stock.MaxBlankLabels {
+		return apperr.New(apperr.Invalid, "stock.error.batch_size", stock.MaxBlankLabels)
+	}
+	labels := make([]label.Label, 0, len(codes))
+	for _, code := range codes {
+		b, err := s.stock.Box(r.Context(), c.P.Actor, code)
+		if err != nil {
+			return err
+		}
+		l := label.Label{Code: b.Code, URL: s.origin(r) + "/b/" + b.Code, Product: c.productName(b.ProductName, b.Gender), Size: b.Size}
+		if b.Measure != "" {
+			l.Size = c.quantity(b.MeasureMil, b.BaseUnit())
+		}
+		if b.Measure == "" || b.Items > 0 {
+			l.Count = c.plural("web.stock.items_n", b.Items)
+		}
+		labels = append(labels, l)
+	}
+	return s.writeLabels(w, c, format, labels, "abri-labels.pdf")
+}
+
+// writeLabels renders the whole PDF before sending it, so a failure is an
+// error page rather than half a file.
+func (s *server) writeLabels(w http.ResponseWriter, c *reqCtx, format label.Format, labels []label.Label, name string) error {
+	var buf bytes.Buffer
+	if err := label.Render(&buf, format, labels, c.Lang); err != nil {
+		return err
+	}
+	h := w.Header()
+	h.Set("Content-Type", "application/pdf")
+	h.Set("Content-Disposition", `inline; filename="`+name+`"`)
+	h.Set("Content-Length", strconv.Itoa(buf.Len()))
+	_, err := w.Write(buf.Bytes())
+	return err
+}
+
+// blankPage is the data of the blank labels form.
+type blankPage struct {
+	Count  string
+	Format string
+	Max    int
+	Error  string
+}
+
+func (s *server) blankLabelsForm(w http.ResponseWriter, r *http.Request, c *reqCtx) error {
+	s.render(w, r, c, http.StatusOK, "labels_blank", "web.labels.blank_title", blankPage{Count: "24", Format: string(label.A4), Max: stock.MaxBlankLabels})
+	return nil
+}
+
+// blankLabels reserves codes for pre-printed labels and prints them.
+func (s *server) blankLabels(w http.ResponseWriter, r *http.Request, c *reqCtx) error {
+	if err := parseForm(r); err != nil {
+		return err
+	}
+	p := blankPage{Count: r.PostForm.Get("count"), Format: r.PostForm.Get("format"), Max: stock.MaxBlankLabels}
+	refuse := func(err error) error {
+		if msg, status := formError(c, err); msg != "" {
+			p.Error = msg
+			s.render(w, r, c, status, "labels_blank", "web.labels.blank_title", p)
+			return nil
+		}
+		return err
+	}
+	// Check everything before reserving, so a refused form reserves nothing.
+	format, err := labelFormat(p.Format)
+	if err != nil {
+		return refuse(err)
+	}
+	n, err := formInt(p.Count, c.T("web.labels.count"))
+	if err != nil {
+		return refuse(err)
+	}
+	if n < 1 || n > stock.MaxBlankLabels {
+		return refuse(apperr.New(apperr.Invalid, "stock.error.labels_range", stock.MaxBlankLabels))
+	}
+	codes, err := s.stock.ReserveLabels(r.Context(), c.P.Actor, int(n))
+	if err != nil {
+		return refuse(err)
+	}
+	labels := make([]label.Label, len(codes))
+	for i, code := range codes {
+		labels[i] = label.Label{Code: code, URL: s.origin(r) + "/b/" + code}
+	}
+	return s.writeLabels(w, c, format, labels, "abri-blank-labels.pdf")
+}

@@ -1,0 +1,279 @@
+package web
+
+import (
+	"context"
+	"errors"
+	"math"
+	"strconv"
+	"strings"
+	"time"
+	"unicode"
+
+	"abri/internal/access"
+	"abri/internal/apperr"
+	"abri/internal/catalog"
+	"abri/internal/i18n"
+	"abri/internal/place"
+	"abri/internal/stock"
+)
+
+// This file holds what the warehouse screens share: how a box is shown, the
+// product picker's groups, and the reading of numbers, codes and tags as
+// people type them on a phone.
+
+// boxView is a box with the words a screen shows for it, in the person's
+// language.
+type boxView struct {
+	stock.Box
+	CodeShown string // grouped for reading: "7KX3 M9PQ C"
+	What      string // product, gender
+	Amount    string // "M · 12 items" or "2.5 kg"
+	StateName string
+}
+
+func (c *reqCtx) boxView(b stock.Box) boxView {
+	return boxView{
+		Box:       b,
+		CodeShown: stock.FormatCode(b.Code),
+		What:      c.productName(b.ProductName, b.Gender),
+		Amount:    c.amount(b),
+		StateName: c.T("stock.state." + string(b.State)),
+	}
+}
+
+// productName is a product's name with its gender, which tells apart
+// products of the same name ("Joggers · Boy", "Joggers · Girl").
+func (c *reqCtx) productName(name, gender string) string {
+	if gender == "" {
+		return name
+	}
+	return name + " · " + c.T(catalog.GenderKey(gender))
+}
+
+// amount is what a box holds: its size and items, or its weight or volume.
+func (c *reqCtx) amount(b stock.Box) string {
+	if b.Measure != "" {
+		s := c.iso(c.quantity(b.MeasureMil, b.BaseUnit()))
+		if b.Items > 0 {
+			s += " · " + c.plural("web.stock.items_n", b.Items)
+		}
+		return s
+	}
+	items := c.plural("web.stock.items_n", b.Items)
+	if b.Size != "" {
+		return c.iso(b.Size) + " · " + items
+	}
+	return items
+}
+
+// plural translates a count with the form its language takes for n: the
+// key itself, or the key with "_one" (English and French singular, Arabic
+// 1) or "_few" (Arabic 3 to 10, which take the plural noun).
+func (c *reqCtx) plural(key string, n int64) string {
+	form := ""
+	switch {
+	case c.Lang == "ar" && n%100 >= 3 && n%100 <= 10:
+		form = "_few"
+	case c.Lang == "ar":
+	case n == 1, c.Lang == "fr" && n == 0:
+		form = "_one"
+	}
+	if form != "" && i18n.Has(key+form) {
+		return c.T(key+form, n)
+	}
+	return c.T(key, n)
+}
+
+// quantity shows thousandths of kg or l as "2.5 kg", with the language's
+// decimal separator.
+func (c *reqCtx) quantity(mil int64, unit string) string {
+	s := strconv.FormatFloat(float64(mil)/1000, 'f', -1, 64)
+	if c.Lang == "fr" {
+		s = strings.Replace(s, ".", ",", 1)
+	}
+	if unit == "" {
+		return s
+	}
+	return s + " " + unit
+}
+
+// when shows a moment as "12 Nov 14:03", in UTC: abri does not know the
+// base's time zone yet.
+func (c *reqCtx) when(t time.Time) string {
+	t = t.UTC()
+	return c.T("web.stock.when", t.Day(), c.T("web.month."+strconv.Itoa(int(t.Month()))), t.Format("15:04"))
+}
+
+// option is one choice of a select list.
+type option struct {
+	Value string
+	Label string
+}
+
+func (c *reqCtx) stateOptions(states []stock.State) []option {
+	out := make([]option, len(states))
+	for i, st := range states {
+		out[i] = option{Value: string(st), Label: c.T("stock.state." + string(st))}
+	}
+	return out
+}
+
+func (c *reqCtx) genderOptions() []option {
+	out := make([]option, 0, len(catalog.Genders))
+	for _, g := range catalog.Genders {
+		out = append(out, option{Value: g, Label: c.T(catalog.GenderKey(g))})
+	}
+	return out
+}
+
+// productGroup is one category of the product picker.
+type productGroup struct {
+	Name     string
+	Products []productOption
+}
+
+type productOption struct {
+	ID       int64
+	Label    string
+	RangeID  int64
+	Measured bool
+}
+
+// productGroups groups products by category, keeping the catalogue's order
+// (category, then name).
+func (c *reqCtx) productGroups(ps []catalog.Product) []productGroup {
+	var gs []productGroup
+	for _, p := range ps {
+		if n := len(gs); n == 0 || gs[n-1].Name != p.CategoryName {
+			gs = append(gs, productGroup{Name: p.CategoryName})
+		}
+		g := &gs[len(gs)-1]
+		g.Products = append(g.Products, productOption{ID: p.ID, Label: c.productName(p.Name, p.Gender),
+			RangeID: p.SizeRangeID, Measured: p.Measure != ""})
+	}
+	return gs
+}
+
+// liveLocations are the locations a box may be put in: not archived.
+func (s *server) liveLocations(ctx context.Context, actor access.Actor) ([]place.Location, error) {
+	return s.places.Locations(ctx, actor, place.LocationFilter{})
+}
+
+// staleBox returns the box as it is now when err says someone else saved it
+// first.
+func staleBox(err error) (stock.Box, bool) {
+	var st *stock.StaleError
+	if errors.As(err, &st) {
+		return st.Current, true
+	}
+	return stock.Box{}, false
+}
+
+// digits maps the Arabic-Indic and Persian digits an Arabic keyboard types to
+// ASCII, and the Arabic decimal separator to a point.
+var digits = strings.NewReplacer(
+	"٠", "0", "١", "1", "٢", "2", "٣", "3", "٤", "4", "٥", "5", "٦", "6", "٧", "7", "٨", "8", "٩", "9",
+	"۰", "0", "۱", "1", "۲", "2", "۳", "3", "۴", "4", "۵", "5", "۶", "6", "۷", "7", "۸", "8", "۹", "9",
+	"٫", ".", "٬", "",
+)
+
+// formInt reads a whole number as typed; "" is 0. A number that is not one
+// is bad input, with the field's name in the message.
+func formInt(raw, field string) (int64, error) {
+	s := strings.TrimSpace(digits.Replace(raw))
+	if s == "" {
+		return 0, nil
+	}
+	n, err := strconv.ParseInt(s, 10, 64)
+	if err != nil {
+		return 0, apperr.New(apperr.Invalid, "web.stock.error.whole_number", field)
+	}
+	return n, nil
+}
+
+// formDecimal reads a decimal number with a point or a comma; "" is 0.
+func formDecimal(raw, field string) (float64, error) {
+	s := strings.TrimSpace(digits.Replace(raw))
+	if s == "" {
+		return 0, nil
+	}
+	s = strings.Replace(s, ",", ".", 1)
+	f, err := strconv.ParseFloat(s, 64)
+	if err != nil || math.IsNaN(f) || math.IsInf(f, 0) {
+		return 0, apperr.New(apperr.Invalid, "web.stock.error.number", field)
+	}
+	return f, nil
+}
+
+// splitCodes reads codes typed or scanned into a list: one per line, or
+// separated by commas, semicolons or spaces between whole codes. A code
+// typed with spaces inside ("7KX3 M9PQ C") stays one code when it is alone
+// on its line.
+func splitCodes(raw string) []string {
+	var out []string
+	for _, line := range strings.FieldsFunc(raw, func(r rune) bool { return r == '\n' || r == '\r' || r == ',' || r == ';' }) {
+		line = strings.TrimSpace(line)
+		if line == "" {
+			continue
+		}
+		if _, err := stock.ParseCode(line); err == nil {
+			out = append(out, line)
+			continue
+		}
+		out = append(out, strings.Fields(line)...)
+	}
+	return out
+}
+
+// splitTags reads tags separated by commas.
+func splitTags(raw string) []string {
+	var out []string
+	for _, t := range strings.Split(raw, ",") {
+		if t = strings.TrimSpace(t); t != "" {
+			out = append(out, t)
+		}
+	}
+	return out
+}
+
+// oneLine keeps a short text free of control characters, for a value put
+// back into a form.
+func oneLine(s string) string {
+	return strings.Map(func(r rune) rune {
+		if unicode.IsControl(r) {
+			return ' '
+		}
+		return r
+	}, s)
+}
+
+// iso isolates a piece of text put inside a sentence or a list, so that a
+// size, a weight or a name keeps its own direction: "M · 12 قطعة" must not
+// come out as "12 · M قطعة" on a right-to-left page. It does so on
+// right-to-left pages, and around any text that holds right-to-left letters.
+func (c *reqCtx) iso(s string) string {
+	if s == "" || i18n.Dir(c.Lang) != "rtl" && !hasRTL(s) {
+		return s
+	}
+	return "\u2068" + s + "\u2069" // first strong isolate … pop directional isolate
+}
+
+func hasRTL(s string) bool {
+	for _, r := range s {
+		if unicode.In(r, unicode.Arabic, unicode.Hebrew, unicode.Syriac, unicode.Thaana, unicode.Nko) {
+			return true
+		}
+	}
+	return false
+}
+
+// line joins the facts of a box into one line: "Jackets · M · 12 items · A1".
+func (c *reqCtx) line(parts ...string) string {
+	for i, p := range parts {
+		parts[i] = c.iso(p)
+	}
+	return strings.Join(parts, " · ")
+}
+
+// errText is an application error's message in the person's language.
+func errText(c *reqCtx, err error) string { return i18n.Message(c.Lang, apperr.As(err)) }
