@@ -2,6 +2,7 @@ package web
 
 import (
 	"bytes"
+	"compress/gzip"
 	"crypto/sha256"
 	"embed"
 	"encoding/hex"
@@ -9,6 +10,7 @@ import (
 	"mime"
 	"net/http"
 	"path"
+	"strings"
 	"time"
 )
 
@@ -17,6 +19,7 @@ var staticFS embed.FS
 
 type asset struct {
 	body  []byte
+	gz    []byte // gzip of body, compressed once at start; nil when it does not shrink
 	hash  string
 	ctype string
 }
@@ -48,7 +51,7 @@ func loadStatic() (*staticFiles, error) {
 		if ctype == "" {
 			ctype = "application/octet-stream"
 		}
-		st.files[e.Name()] = asset{body: b, hash: hex.EncodeToString(sum[:6]), ctype: ctype}
+		st.files[e.Name()] = asset{body: b, gz: gzipped(b), hash: hex.EncodeToString(sum[:6]), ctype: ctype}
 	}
 	return st, nil
 }
@@ -71,5 +74,34 @@ func (st *staticFiles) ServeHTTP(w http.ResponseWriter, r *http.Request) {
 	h := w.Header()
 	h.Set("Content-Type", a.ctype)
 	h.Set("Cache-Control", "public, max-age=31536000, immutable")
-	http.ServeContent(w, r, "", time.Time{}, bytes.NewReader(a.body))
+	h.Set("Vary", "Accept-Encoding")
+	body := a.body
+	if a.gz != nil && acceptsGzip(r) {
+		// A phone without BarcodeDetector downloads the decoder: 58 KB
+		// compressed instead of 257 KB.
+		h.Set("Content-Encoding", "gzip")
+		body = a.gz
+	}
+	http.ServeContent(w, r, "", time.Time{}, bytes.NewReader(body))
+}
+
+func gzipped(b []byte) []byte {
+	var buf bytes.Buffer
+	zw, _ := gzip.NewWriterLevel(&buf, gzip.BestCompression)
+	zw.Write(b)
+	zw.Close()
+	if buf.Len() >= len(b) {
+		return nil
+	}
+	return buf.Bytes()
+}
+
+func acceptsGzip(r *http.Request) bool {
+	for _, part := range strings.Split(r.Header.Get("Accept-Encoding"), ",") {
+		enc, q, _ := strings.Cut(strings.TrimSpace(part), ";")
+		if strings.EqualFold(strings.TrimSpace(enc), "gzip") && strings.ReplaceAll(q, " ", "") != "q=0" {
+			return true
+		}
+	}
+	return false
 }

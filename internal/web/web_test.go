@@ -2,6 +2,7 @@ package web_test
 
 import (
 	"bytes"
+	"compress/gzip"
 	"context"
 	"io"
 	"log/slog"
@@ -757,8 +758,21 @@ func TestStaticFilesAreHashedAndCached(t *testing.T) {
 		if cc := r.header.Get("Cache-Control"); !strings.Contains(cc, "max-age=31536000") || !strings.Contains(cc, "immutable") {
 			t.Errorf("Cache-Control %q", cc)
 		}
-		if len(r.body) > 16<<10 {
-			t.Errorf("the stylesheet weighs %d bytes", len(r.body))
+		// What a phone downloads is the compressed stylesheet.
+		gz := c.get(m[1], "Accept-Encoding", "gzip")
+		if gz.header.Get("Content-Encoding") != "gzip" {
+			t.Fatalf("stylesheet not sent compressed: %v", gz.header)
+		}
+		zr, err := gzip.NewReader(strings.NewReader(gz.body))
+		if err != nil {
+			t.Fatal(err)
+		}
+		plain, _ := io.ReadAll(zr)
+		if string(plain) != r.body {
+			t.Error("the compressed stylesheet is not the stylesheet")
+		}
+		if len(gz.body) > 8<<10 {
+			t.Errorf("the stylesheet weighs %d bytes compressed", len(gz.body))
 		}
 		if strings.Contains(r.body, "margin-left") || strings.Contains(r.body, "padding-right") || strings.Contains(r.body, "text-align: right") {
 			t.Error("the stylesheet uses physical left/right properties; use logical ones")
