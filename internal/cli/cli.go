@@ -1,5 +1,5 @@
-// Package cli is abri's command line: serve, demo, migrate, user, verify and
-// version. Run returns the exit code, so tests drive it like a person would.
+// Package cli is abri's command line: serve, demo, migrate, user, verify,
+// backup, restore and version. Run returns the exit code, so tests drive it like a person would.
 package cli
 
 import (
@@ -43,6 +43,8 @@ Commands:
   migrate   bring the database schema up to date
   user      add a user, set a password, disable or enable a user
   verify    check the ledger's hash chains
+  backup    copy the SQLite database to a new file while the server runs, and check the copy
+  restore   put a checked backup in place of the data directory's database (server stopped)
   version   print the version
 
 Run "abri <command> --help" for a command's flags.
@@ -68,6 +70,10 @@ func Run(ctx context.Context, args []string, stdin io.Reader, stdout, stderr io.
 		err = e.user(args[1:])
 	case "verify":
 		err = e.verify(args[1:])
+	case "backup":
+		err = e.backup(args[1:])
+	case "restore":
+		err = e.restore(args[1:])
 	case "version", "--version", "-version":
 		fmt.Fprintf(stdout, "abri %s\n", version())
 		return 0

@@ -74,6 +74,12 @@ func (e *env) serve(args []string) error {
 	}
 	defer ln.Close()
 	start := time.Now()
+	// One server per data directory; restore waits for it to stop.
+	unlock, err := lockDataDir(f.storeFlags)
+	if err != nil {
+		return err
+	}
+	defer unlock()
 	d, accounts, err := e.open(f.storeFlags, logger)
 	if err != nil {
 		return err
@@ -134,6 +140,11 @@ func (e *env) demo(args []string) error {
 		defer os.RemoveAll(dir)
 		f.data = dir
 	}
+	unlock, err := lockDataDir(f.storeFlags)
+	if err != nil {
+		return err
+	}
+	defer unlock()
 	d, accounts, err := e.open(f.storeFlags, logger)
 	if err != nil {
 		return err
