@@ -5,8 +5,8 @@ package i18n
 
 import (
 	"embed"
-	"errors"
 	"encoding/json"
+	"errors"
 	"fmt"
 	"strings"
 
