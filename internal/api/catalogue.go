@@ -10,14 +10,22 @@ import (
 
 // productBody is a product in the answer of GET /api/v1/products.
 type productBody struct {
-	ID       int64    `json:"id"`
-	Name     string   `json:"name"`
-	Category idName   `json:"category"`
-	Gender   string   `json:"gender"`
-	Measure  string   `json:"measure"` // "mass", "volume", or "" for counted goods
-	Unit     *string  `json:"unit"`    // kg or l for measured goods
-	Sizes    []string `json:"sizes"`
-	Standard bool     `json:"standard"`
+	ID       int64     `json:"id"`
+	Name     string    `json:"name"`
+	Category idName    `json:"category"`
+	Gender   string    `json:"gender"`
+	Measure  string    `json:"measure"` // "mass", "volume", or "" for counted goods
+	Unit     *string   `json:"unit"`    // kg or l for measured goods
+	Sizes    []string  `json:"sizes"`
+	Standard bool      `json:"standard"`
+	Kit      []kitBody `json:"kit"` // what one kit holds; empty for a plain product
+}
+
+// kitBody is one product in a kit and how many of it one kit holds.
+type kitBody struct {
+	ProductID int64  `json:"product_id"`
+	Name      string `json:"name"`
+	Quantity  int64  `json:"quantity"`
 }
 
 type unitBody struct {
@@ -48,7 +56,8 @@ func baseUnit(measure string) *string {
 
 // products answers GET /api/v1/products: the catalogue of the token's base
 // (the standard products and the base's own, minus those it hides), each
-// with its sizes, and the units measured goods may be given in.
+// with its sizes and, for a kit, its contents; and the units measured goods
+// may be given in.
 func (a *api) products(w http.ResponseWriter, r *http.Request, p account.Principal) error {
 	if _, err := readParams(r); err != nil {
 		return err
@@ -66,6 +75,18 @@ func (a *api) products(w http.ResponseWriter, r *http.Request, p account.Princip
 	if err != nil {
 		return err
 	}
+	kits, err := catalog.Kits(ctx, a.cfg.DB, p.Actor)
+	if err != nil {
+		return err
+	}
+	contents := make(map[int64][]kitBody, len(kits))
+	for _, k := range kits {
+		kb := make([]kitBody, 0, len(k.Components))
+		for _, c := range k.Components {
+			kb = append(kb, kitBody{ProductID: c.ProductID, Name: c.Name, Quantity: c.Quantity})
+		}
+		contents[k.ProductID] = kb
+	}
 	sizes := map[int64][]string{}
 	for _, sr := range ranges {
 		labels := make([]string, 0, len(sr.Sizes))
@@ -80,9 +101,13 @@ func (a *api) products(w http.ResponseWriter, r *http.Request, p account.Princip
 		if sz == nil {
 			sz = []string{}
 		}
+		kit := contents[pr.ID]
+		if kit == nil {
+			kit = []kitBody{}
+		}
 		out.Products = append(out.Products, productBody{
 			ID: pr.ID, Name: pr.Name, Category: idName{pr.CategoryID, pr.CategoryName}, Gender: pr.Gender,
-			Measure: pr.Measure, Unit: baseUnit(pr.Measure), Sizes: sz, Standard: pr.Standard(),
+			Measure: pr.Measure, Unit: baseUnit(pr.Measure), Sizes: sz, Standard: pr.Standard(), Kit: kit,
 		})
 	}
 	for _, u := range units {

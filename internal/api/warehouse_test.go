@@ -31,6 +31,7 @@ func TestCatalogueAndLocations(t *testing.T) {
 			Unit     *string  `json:"unit"`
 			Sizes    []string `json:"sizes"`
 			Standard bool     `json:"standard"`
+			Kit      []any    `json:"kit"`
 		}
 		ps := answer[struct {
 			Products []product `json:"products"`

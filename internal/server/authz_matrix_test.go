@@ -109,6 +109,7 @@ var matrix = []check{
 	{"POST", "/stock/products", "", "name=Matrix+{who}&category={category}&size_range={mass}", "303>/login 303>/stock/products 303>/stock/products 303>/stock/products 403 403 403 403 303>/stock/products"},
 	{"POST", "/stock/products/{id}/hide", "/stock/products/{product}/hide", "", "303>/login 303>/stock/products 303>/stock/products 303>/stock/products 403 403 403 403 404"},
 	{"POST", "/stock/products/{id}/show", "/stock/products/{product}/show", "", "303>/login 303>/stock/products 303>/stock/products 303>/stock/products 403 403 403 403 404"},
+	{"POST", "/stock/products/{id}/kit", "/stock/products/{product}/kit", "product.0={api_product}&quantity.0=1", "303>/login 303>/stock/products 303>/stock/products 303>/stock/products 403 403 403 403 404"},
 	{"GET", "/scan", "", "", "303>/login 200 200 200 200 200 200 200 200"},
 	{"GET", "/b/{code}", "/b/{box}", "", "303>/login 200 200 200 200 200 200 200 404"},
 	{"POST", "/b/{code}", "/b/{box}", "version={version}&quantity=3&unit=kg&items=0&comment=&tags=&expires=", "303>/login 303>/b/{box} 303>/b/{box} 303>/b/{box} 403 403 403 403 404"},

@@ -22,6 +22,10 @@ type productsPage struct {
 	Form       catalog.NewProduct
 	Error      string
 	Hidden     int
+
+	Kits    []kitView  // the base's kits with their contents
+	Kitable []option   // the base's own products that may become kits
+	Kit     *kitEditor // the kit being changed, when one is
 }
 
 type productsCategory struct {
@@ -35,10 +39,19 @@ type productRow struct {
 	Sizes  string // the size range, or the unit
 	Own    bool
 	Hidden bool
+	Kit    bool
 }
 
 func (s *server) products(w http.ResponseWriter, r *http.Request, c *reqCtx) error {
-	return s.renderProducts(w, r, c, http.StatusOK, productsPage{})
+	var p productsPage
+	if r.URL.Query().Has("kit") {
+		ed, err := s.openKit(r, c, r.URL.Query().Get("kit"))
+		if err != nil {
+			return err
+		}
+		p.Kit = ed
+	}
+	return s.renderProducts(w, r, c, http.StatusOK, p)
 }
 
 func (s *server) renderProducts(w http.ResponseWriter, r *http.Request, c *reqCtx, status int, p productsPage) error {
@@ -53,7 +66,12 @@ func (s *server) renderProducts(w http.ResponseWriter, r *http.Request, c *reqCt
 	if p.Ranges, err = catalog.SizeRanges(ctx, s.db, actor); err != nil {
 		return err
 	}
+	kits, err := catalog.Kits(ctx, s.db, actor)
+	if err != nil {
+		return err
+	}
 	p.CanManage, p.Genders = actor.Can(access.ManageCatalog), c.genderOptions()
+	isKit := c.fillKits(&p, ps, kits)
 	for _, pr := range ps {
 		if n := len(p.Categories); n == 0 || p.Categories[n-1].Name != pr.CategoryName {
 			p.Categories = append(p.Categories, productsCategory{Name: pr.CategoryName})
@@ -64,7 +82,7 @@ func (s *server) renderProducts(w http.ResponseWriter, r *http.Request, c *reqCt
 			sizes = c.T("catalog.measure." + pr.Measure)
 		}
 		cat.Products = append(cat.Products, productRow{ID: pr.ID, Name: c.productName(pr.Name, pr.Gender), Sizes: sizes,
-			Own: !pr.Standard(), Hidden: pr.Hidden})
+			Own: !pr.Standard(), Hidden: pr.Hidden, Kit: isKit[pr.ID]})
 		if pr.Hidden {
 			p.Hidden++
 		}

@@ -187,6 +187,7 @@ func (s *server) routes() []route {
 		r("POST", "/stock/products", session, access.ManageCatalog, s.addProduct),
 		r("POST", "/stock/products/{id}/hide", session, access.ManageCatalog, s.hideProduct(true)),
 		r("POST", "/stock/products/{id}/show", session, access.ManageCatalog, s.hideProduct(false)),
+		r("POST", "/stock/products/{id}/kit", session, access.ManageCatalog, s.saveKit),
 		r("GET", "/scan", session, access.ViewStock, s.scan),
 		r("GET", "/b/{code}", session, access.ViewStock, s.box),
 		r("POST", "/b/{code}", session, access.EditStock, s.editBox),
