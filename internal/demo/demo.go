@@ -47,6 +47,7 @@ type baseSpec struct {
 	name      string
 	sites     []place.SiteInput
 	locations []place.LocationInput
+	stock     *stockSpec // nil: an empty warehouse
 }
 
 type orgSpec struct {
@@ -72,6 +73,11 @@ func shelves(rows string, n int) []place.LocationInput {
 }
 
 func loc(name, kind string) place.LocationInput { return place.LocationInput{Name: name, Kind: kind} }
+
+// locState is a location that gives the boxes moved there a state.
+func locState(name, kind, state string) place.LocationInput {
+	return place.LocationInput{Name: name, Kind: kind, DefaultState: state}
+}
 
 const (
 	org1Base1 = "Entrepôt et cuisine"
@@ -103,7 +109,10 @@ var orgs = []orgSpec{
 					loc("Réserve cuisine", place.LocationRoom),
 					loc("Camionnette 1", place.LocationVan),
 					loc("Camionnette 2", place.LocationVan),
+					locState("Point de distribution", place.LocationSite, place.StateHandedOut),
+					locState("Rebut", place.LocationRoom, place.StateScrap),
 				),
+				stock: mainWarehouse,
 			},
 			{
 				name: org1Base2,
@@ -113,6 +122,7 @@ var orgs = []orgSpec{
 					distribution("Point repas Est", "Repas du soir."),
 				},
 				locations: append(shelves("A", 3), loc("Camionnette Est", place.LocationVan)),
+				stock:     eastWarehouse,
 			},
 		},
 		users: []userSpec{
@@ -132,6 +142,7 @@ var orgs = []orgSpec{
 			name:      "Vestiaire",
 			sites:     []place.SiteInput{living("Clairière Nord"), distribution("Cour du vestiaire", "Vestiaire ouvert le samedi.")},
 			locations: []place.LocationInput{loc("Étagère 1", place.LocationShelf), loc("Étagère 2", place.LocationShelf), loc("Arrière-boutique", place.LocationRoom)},
+			stock:     vestiaire,
 		}},
 		users: []userSpec{
 			{role: access.Admin, email: "admin@vestiaire.demo.abri.invalid", name: "Jonas Weber"},
@@ -186,14 +197,53 @@ func seedOrg(ctx context.Context, d *db.DB, accounts *account.Service, places *p
 		}
 	}
 	var out []User
+	ids := map[string]int64{}
 	for _, u := range o.users {
-		du, err := ensureUser(ctx, d, accounts, org.ID, bases, o.bases[0].name, u)
+		du, id, err := ensureUser(ctx, d, accounts, org.ID, bases, o.bases[0].name, u)
 		if err != nil {
 			return nil, fmt.Errorf("user %s: %w", u.role, err)
 		}
 		out = append(out, du)
+		ids[u.email] = id
+	}
+	for i, b := range o.bases {
+		if b.stock == nil {
+			continue
+		}
+		c := crewOf(org.ID, bases[b.name], i == 0, o.users, ids, bases)
+		if err := seedWarehouse(ctx, d, places, c, b.stock); err != nil {
+			return nil, fmt.Errorf("base %d: %w", i+1, err)
+		}
 	}
 	return out, nil
+}
+
+// crewOf picks who works in a base's warehouse among the users holding a
+// role there, preferring the role that does each job.
+func crewOf(orgID, baseID int64, home bool, users []userSpec, ids map[string]int64, bases map[string]int64) crew {
+	held := map[access.Role]access.Actor{}
+	for _, u := range users {
+		in := home
+		for _, name := range u.alsoIn {
+			in = in || bases[name] == baseID
+		}
+		if in {
+			held[u.role] = access.Actor{UserID: ids[u.email], OrgID: orgID, BaseID: baseID, Role: u.role}
+		}
+	}
+	first := func(roles ...access.Role) access.Actor {
+		for _, r := range roles {
+			if a, ok := held[r]; ok {
+				return a
+			}
+		}
+		return access.SystemActor(orgID, baseID)
+	}
+	return crew{
+		warehouse:    first(access.Warehouse, access.Coordinator, access.Admin),
+		distribution: first(access.Distribution, access.Warehouse, access.Coordinator, access.Admin),
+		coordinator:  first(access.Coordinator, access.Admin),
+	}
 }
 
 // ensureBases creates the bases that are missing and returns every base's id
@@ -264,7 +314,7 @@ func ensureLocations(ctx context.Context, places *place.Service, sys access.Acto
 // ensureUser creates the user, or resets the password of the one already
 // there, makes sure of their roles, and gives them a new API token in place
 // of any earlier demo token.
-func ensureUser(ctx context.Context, d *db.DB, accounts *account.Service, orgID int64, bases map[string]int64, home string, u userSpec) (User, error) {
+func ensureUser(ctx context.Context, d *db.DB, accounts *account.Service, orgID int64, bases map[string]int64, home string, u userSpec) (User, int64, error) {
 	sys := access.SystemActor(orgID, bases[home])
 	pw := account.RandomPassword()
 	existing, err := accounts.UserByEmail(ctx, u.email)
@@ -272,30 +322,30 @@ func ensureUser(ctx context.Context, d *db.DB, accounts *account.Service, orgID 
 	switch {
 	case err == nil:
 		if existing.OrgID != orgID {
-			return User{}, fmt.Errorf("%s belongs to another organisation", u.email)
+			return User{}, 0, fmt.Errorf("%s belongs to another organisation", u.email)
 		}
 		uid = existing.ID
 		if existing.Disabled {
 			if err := accounts.SetDisabled(ctx, sys, uid, false); err != nil {
-				return User{}, fmt.Errorf("enable: %w", err)
+				return User{}, 0, fmt.Errorf("enable: %w", err)
 			}
 		}
 		if err := accounts.SetPassword(ctx, sys, uid, pw); err != nil {
-			return User{}, fmt.Errorf("reset password: %w", err)
+			return User{}, 0, fmt.Errorf("reset password: %w", err)
 		}
 	case apperr.Is(err, apperr.NotFound):
 		nu, err := accounts.AddUser(ctx, sys, account.NewUser{Email: u.email, Name: u.name, Password: pw, BaseID: bases[home], Role: u.role})
 		if err != nil {
-			return User{}, fmt.Errorf("add: %w", err)
+			return User{}, 0, fmt.Errorf("add: %w", err)
 		}
 		uid = nu.ID
 	default:
-		return User{}, fmt.Errorf("look up: %w", err)
+		return User{}, 0, fmt.Errorf("look up: %w", err)
 	}
 
 	ms, err := accounts.Memberships(ctx, d, uid)
 	if err != nil {
-		return User{}, err
+		return User{}, 0, err
 	}
 	held := map[int64]access.Role{}
 	for _, m := range ms {
@@ -304,7 +354,7 @@ func ensureUser(ctx context.Context, d *db.DB, accounts *account.Service, orgID 
 	for _, name := range append([]string{home}, u.alsoIn...) {
 		if held[bases[name]] != u.role {
 			if err := accounts.SetRole(ctx, sys, uid, bases[name], u.role); err != nil {
-				return User{}, fmt.Errorf("role: %w", err)
+				return User{}, 0, fmt.Errorf("role: %w", err)
 			}
 		}
 	}
@@ -312,18 +362,18 @@ func ensureUser(ctx context.Context, d *db.DB, accounts *account.Service, orgID 
 	self := access.Actor{UserID: uid, OrgID: orgID, BaseID: bases[home], Role: u.role}
 	old, err := accounts.Tokens(ctx, self)
 	if err != nil {
-		return User{}, err
+		return User{}, 0, err
 	}
 	for _, t := range old {
 		if t.Name == TokenName && !t.Revoked {
 			if err := accounts.RevokeToken(ctx, self, t.ID); err != nil {
-				return User{}, fmt.Errorf("revoke token: %w", err)
+				return User{}, 0, fmt.Errorf("revoke token: %w", err)
 			}
 		}
 	}
 	secret, _, err := accounts.CreateToken(ctx, self, TokenName)
 	if err != nil {
-		return User{}, fmt.Errorf("token: %w", err)
+		return User{}, 0, fmt.Errorf("token: %w", err)
 	}
-	return User{Role: string(u.role), Email: u.email, Password: pw, Token: secret}, nil
+	return User{Role: string(u.role), Email: u.email, Password: pw, Token: secret}, uid, nil
 }

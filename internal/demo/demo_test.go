@@ -13,11 +13,13 @@ import (
 	"abri/internal/demo"
 	"abri/internal/ledger"
 	"abri/internal/place"
+	"abri/internal/stock"
 )
 
 var tables = []string{
 	"organisations", "bases", "users", "memberships", "sites", "locations",
 	"size_ranges", "sizes", "units", "categories", "products",
+	"boxes", "donations", "label_codes", "tags", "box_tags",
 }
 
 func counts(t *testing.T, d *db.DB) map[string]int {
@@ -58,7 +60,8 @@ func TestSeedTwice(t *testing.T) {
 				t.Errorf("%s: %d after the first seed, %d after the second", k, v, after2[k])
 			}
 		}
-		want := map[string]int{"organisations": 2, "bases": 3, "users": 8, "memberships": 10, "products": 162, "live api_tokens": 8}
+		want := map[string]int{"organisations": 2, "bases": 3, "users": 8, "memberships": 10, "products": 162 + 5, "live api_tokens": 8,
+			"boxes": 1980 + 60 + 60, "donations": 6, "label_codes": 20}
 		for k, v := range want {
 			if after2[k] != v {
 				t.Errorf("%s = %d, want %d", k, after2[k], v)
@@ -158,6 +161,147 @@ func TestSeedTwice(t *testing.T) {
 			if !strings.Contains(strings.Join(roles, " "), string(r)) {
 				t.Errorf("no demo user for role %s", r)
 			}
+		}
+	})
+}
+
+// TestDemoWarehouse: the demo base has a warehouse a coordinator would
+// recognise, made through the stock domain, and the other organisation sees
+// none of it.
+func TestDemoWarehouse(t *testing.T) {
+	dbtest.Each(t, func(t *testing.T, d *db.DB) {
+		ctx := context.Background()
+		accounts := account.New(d)
+		users, err := demo.Seed(ctx, d, accounts)
+		if err != nil {
+			t.Fatal(err)
+		}
+		coord, err := accounts.TokenPrincipal(ctx, users[1].Token)
+		if err != nil {
+			t.Fatal(err)
+		}
+		a := coord.Actor
+		s := stock.New(d)
+
+		// About two thousand boxes, in every state a season produces.
+		byState := map[stock.State]int{}
+		byCategory := map[string]int{}
+		var all []stock.Box
+		err = s.Each(ctx, a, stock.Filter{}, func(b stock.Box) error {
+			all = append(all, b)
+			byState[b.State]++
+			byCategory[b.CategoryName]++
+			return nil
+		})
+		if err != nil {
+			t.Fatal(err)
+		}
+		if len(all) != 1980 {
+			t.Errorf("the demo base has %d boxes, want 1980", len(all))
+		}
+		for st, min := range map[stock.State]int{stock.InStock: 1700, stock.Reserved: 30, stock.HandedOut: 30, stock.Scrap: 20, stock.Lost: 10} {
+			if byState[st] < min {
+				t.Errorf("%d boxes %s, want at least %d (%v)", byState[st], st, min, byState)
+			}
+		}
+		for cat, min := range map[string]int{"Shelter": 500, "Jackets / Outerwear": 200, "Bottoms": 200, "Tops": 100, "Hygiene": 200, "Food & Kitchen": 200, "Water": 30} {
+			if byCategory[cat] < min {
+				t.Errorf("%d boxes of %s, want at least %d", byCategory[cat], cat, min)
+			}
+		}
+		var sized, kg, litres, dated, donated, tagged int
+		sizes := map[string]bool{}
+		for _, b := range all {
+			if b.ProductName == "Winter Jackets" && b.Gender == "male" {
+				sizes[b.Size] = true
+				sized++
+			}
+			switch b.BaseUnit() {
+			case "kg":
+				kg++
+				if b.MeasureMil < 1000 || b.Size != "" {
+					t.Errorf("measured box %+v", b)
+				}
+			case "l":
+				litres++
+			}
+			if b.ExpiresOn != "" {
+				dated++
+			}
+			if b.DonationID != 0 {
+				donated++
+			}
+			if len(b.Tags) > 0 {
+				tagged++
+			}
+		}
+		if len(sizes) < 5 || kg < 100 || litres < 10 || dated < 200 || donated < 300 || tagged < 100 {
+			t.Errorf("jacket sizes %v, %d kg boxes, %d l boxes, %d dated, %d from donations, %d tagged", sizes, kg, litres, dated, donated, tagged)
+		}
+		ds, err := s.Donations(ctx, a, 50)
+		if err != nil || len(ds) != 6 {
+			t.Fatalf("donations = %d, %v", len(ds), err)
+		}
+		for _, d := range ds {
+			if d.Boxes == 0 {
+				t.Errorf("donation %+v made no box", d)
+			}
+		}
+		var blank int
+		if err := d.QueryRow(ctx, "SELECT COUNT(*) FROM label_codes WHERE org_id = ? AND base_id = ? AND box_id IS NULL", a.OrgID, a.BaseID).Scan(&blank); err != nil || blank != 20 {
+			t.Errorf("%d blank labels, %v; want 20", blank, err)
+		}
+
+		// Some boxes went out in the van, were handed out and came back:
+		// their history tells who moved them from where to where.
+		var travelled int
+		names := map[string]bool{}
+		for _, b := range all {
+			if b.Version < 4 {
+				continue
+			}
+			_, h, err := s.History(ctx, a, b.Code)
+			if err != nil {
+				t.Fatal(err)
+			}
+			travelled++
+			for _, e := range h {
+				names[e.ActorName] = true
+				for _, c := range e.Changes {
+					if e.Kind == "box.moved" && c.Field == "location" && (c.From == "" || c.To == "") {
+						t.Errorf("move without its places: %+v", e)
+					}
+				}
+			}
+		}
+		if travelled < 10 || !names["Hugo Lambert"] || !names["Inès Moreau"] || !names["Yasmine Haddad"] {
+			t.Errorf("%d boxes with a history of 4 changes or more, by %v", travelled, names)
+		}
+
+		// The overview adds up to the boxes in the warehouse.
+		rows, err := s.Overview(ctx, a, nil)
+		if err != nil {
+			t.Fatal(err)
+		}
+		var inWarehouse int64
+		for _, r := range rows {
+			inWarehouse += r.Boxes
+		}
+		if want := byState[stock.InStock] + byState[stock.Reserved] + byState[stock.Received]; inWarehouse != int64(want) {
+			t.Errorf("the overview counts %d boxes, the list %d", inWarehouse, want)
+		}
+
+		// The other organisation sees its own store, and nothing of this one.
+		other, err := accounts.TokenPrincipal(ctx, users[7].Token)
+		if err != nil {
+			t.Fatal(err)
+		}
+		p, err := s.List(ctx, other.Actor, stock.Filter{Limit: 1000})
+		if err != nil || len(p.Boxes) != 60 {
+			t.Errorf("organisation 2 lists %d boxes, %v; want its 60", len(p.Boxes), err)
+		}
+		if _, err := s.Box(ctx, other.Actor, all[0].Code); !apperr.Is(err, apperr.NotFound) {
+			t.Errorf("organisation 2 reads organisation 1's box: %v", err)
 		}
 	})
 }

@@ -26,7 +26,7 @@ const (
 	MaxComment    = 500
 	MaxTags       = 10
 	MaxTagLen     = 40
-	MaxMeasureMil = 10_000_000_000 // 10 tonnes in grams
+	MaxMeasureMil = 10_000_000 // 10 tonnes (or 10 m³) in grams (or ml)
 )
 
 // Box is one box as people see it, with the names it refers to.
@@ -79,11 +79,14 @@ const boxCols = `b.id, b.code, b.product_id, p.name, p.category_id, c.name, p.ge
 	b.items, b.location_id, l.name, b.state, b.expires_on, b.comment, COALESCE(b.donation_id, 0), b.version,
 	b.created_at, b.updated_at`
 
-const boxFrom = ` FROM boxes b
+// boxJoins are the tables boxCols reads besides boxes b.
+const boxJoins = `
 	JOIN products p ON p.id = b.product_id
 	JOIN categories c ON c.id = p.category_id
 	JOIN size_ranges r ON r.id = p.size_range_id
 	JOIN locations l ON l.id = b.location_id`
+
+const boxFrom = ` FROM boxes b` + boxJoins
 
 func scanBox(sc interface{ Scan(...any) error }) (Box, error) {
 	var b Box
@@ -130,8 +133,9 @@ func (s *Service) CreateBoxes(ctx context.Context, actor access.Actor, nbs []New
 	}
 	ids := make([]int64, 0, len(nbs))
 	err := s.DB.InTx(ctx, func(tx *db.Tx) error {
+		seen := newBatch()
 		for i, nb := range nbs {
-			id, err := createBox(ctx, tx, actor, nb)
+			id, err := createBox(ctx, tx, actor, nb, seen)
 			if err != nil {
 				if len(nbs) > 1 {
 					return rowError(i, err)
@@ -157,22 +161,74 @@ func rowError(i int, err error) error {
 	return err
 }
 
-func createBox(ctx context.Context, tx *db.Tx, actor access.Actor, nb NewBox) (int64, error) {
-	p, err := catalog.GetProduct(ctx, tx, actor, nb.ProductID)
-	if err != nil {
+// batch remembers, within one CreateBoxes transaction, the checks its boxes
+// share: a sorting session of 500 boxes of a few products on a few shelves
+// reads each product, size range, location, donation and tag once, not 500
+// times. Errors are remembered too: the same input fails the same way.
+type batch struct {
+	products  map[int64]result[catalog.Product]
+	contents  map[contentKey]result[content]
+	locations map[int64]result[place.Location]
+	donations map[int64]error
+	tags      map[string]int64
+}
+
+type result[T any] struct {
+	v   T
+	err error
+}
+
+type contentKey struct {
+	product    int64
+	size, unit string
+	qty        float64
+}
+
+type content struct {
+	size    string
+	measure int64
+}
+
+func newBatch() *batch {
+	return &batch{products: map[int64]result[catalog.Product]{}, contents: map[contentKey]result[content]{},
+		locations: map[int64]result[place.Location]{}, donations: map[int64]error{}, tags: map[string]int64{}}
+}
+
+// remember returns m[k], computing and keeping it the first time.
+func remember[K comparable, V any](m map[K]result[V], k K, f func() (V, error)) (V, error) {
+	r, ok := m[k]
+	if !ok {
+		r.v, r.err = f()
+		m[k] = r
+	}
+	return r.v, r.err
+}
+
+func createBox(ctx context.Context, tx *db.Tx, actor access.Actor, nb NewBox, seen *batch) (int64, error) {
+	p, err := remember(seen.products, nb.ProductID, func() (catalog.Product, error) {
+		p, err := catalog.GetProduct(ctx, tx, actor, nb.ProductID)
 		if apperr.Is(err, apperr.NotFound) {
-			return 0, apperr.New(apperr.Invalid, "stock.error.product_unknown")
+			err = apperr.New(apperr.Invalid, "stock.error.product_unknown")
 		}
-		return 0, err
-	}
-	size, measure, err := checkContent(ctx, tx, p, nb.Size, nb.Quantity, nb.Unit)
+		return p, err
+	})
 	if err != nil {
 		return 0, err
 	}
+	c, err := remember(seen.contents, contentKey{p.ID, nb.Size, nb.Unit, nb.Quantity}, func() (content, error) {
+		size, measure, err := checkContent(ctx, tx, p, nb.Size, nb.Quantity, nb.Unit)
+		return content{size, measure}, err
+	})
+	if err != nil {
+		return 0, err
+	}
+	size, measure := c.size, c.measure
 	if nb.Items < 0 || nb.Items > MaxItems {
 		return 0, apperr.New(apperr.Invalid, "stock.error.items_range", MaxItems)
 	}
-	loc, err := liveLocation(ctx, tx, actor, nb.LocationID)
+	loc, err := remember(seen.locations, nb.LocationID, func() (place.Location, error) {
+		return liveLocation(ctx, tx, actor, nb.LocationID)
+	})
 	if err != nil {
 		return 0, err
 	}
@@ -189,13 +245,19 @@ func createBox(ctx context.Context, tx *db.Tx, actor access.Actor, nb NewBox) (i
 		return 0, err
 	}
 	if nb.DonationID != 0 {
-		var one int
-		err := tx.QueryRow(ctx, "SELECT 1 FROM donations WHERE id = ? AND org_id = ? AND base_id = ?", nb.DonationID, actor.OrgID, actor.BaseID).Scan(&one)
-		if db.IsNoRows(err) {
-			return 0, apperr.New(apperr.Invalid, "stock.error.donation_unknown")
+		err, ok := seen.donations[nb.DonationID]
+		if !ok {
+			var one int
+			err = tx.QueryRow(ctx, "SELECT 1 FROM donations WHERE id = ? AND org_id = ? AND base_id = ?", nb.DonationID, actor.OrgID, actor.BaseID).Scan(&one)
+			if db.IsNoRows(err) {
+				err = apperr.New(apperr.Invalid, "stock.error.donation_unknown")
+			} else if err != nil {
+				err = fmt.Errorf("check donation: %w", err)
+			}
+			seen.donations[nb.DonationID] = err
 		}
 		if err != nil {
-			return 0, fmt.Errorf("check donation: %w", err)
+			return 0, err
 		}
 	}
 	code, fromLabel, err := claimCode(ctx, tx, actor, nb.Code)
@@ -207,10 +269,13 @@ func createBox(ctx context.Context, tx *db.Tx, actor access.Actor, nb NewBox) (i
 		donation = nb.DonationID
 	}
 	state := State(loc.DefaultState)
-	id, err := tx.InsertID(ctx, `INSERT INTO boxes (org_id, base_id, code, product_id, size, measure, items, location_id, state,
-		expires_on, comment, donation_id, created_by, created_at, updated_at) VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)`,
-		actor.OrgID, actor.BaseID, code, p.ID, size, measure, nb.Items, loc.ID, string(state), expires, comment, donation,
-		actor.UserID, db.Micros(tx.Now), db.Micros(tx.Now))
+	// The product's category and gender are copied into the box for the
+	// list's filters; a product never changes either.
+	id, err := tx.InsertID(ctx, `INSERT INTO boxes (org_id, base_id, code, product_id, category_id, gender, size, measure, items,
+		location_id, state, expires_on, comment, donation_id, created_by, created_at, updated_at)
+		VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)`,
+		actor.OrgID, actor.BaseID, code, p.ID, p.CategoryID, p.Gender, size, measure, nb.Items, loc.ID, string(state), expires, comment,
+		donation, actor.UserID, db.Micros(tx.Now), db.Micros(tx.Now))
 	if db.IsUniqueViolation(err) {
 		return 0, apperr.New(apperr.Conflict, "stock.error.code_taken")
 	}
@@ -222,7 +287,7 @@ func createBox(ctx context.Context, tx *db.Tx, actor access.Actor, nb NewBox) (i
 			return 0, fmt.Errorf("create box: use label: %w", err)
 		}
 	}
-	if err := setTags(ctx, tx, actor, id, tags); err != nil {
+	if err := addTags(ctx, tx, actor, id, tags, seen.tags); err != nil {
 		return 0, err
 	}
 	payload := map[string]any{"code": code, "product_id": p.ID, "items": nb.Items, "location_id": loc.ID, "state": state}
@@ -245,6 +310,10 @@ func createBox(ctx context.Context, tx *db.Tx, actor access.Actor, nb NewBox) (i
 		payload["comment_set"] = true // the text stays out of the ledger
 	}
 	if _, err := ledger.Append(ctx, tx, actor, "box.created", "box", id, payload); err != nil {
+		return 0, err
+	}
+	k := totalKey{actor.OrgID, actor.BaseID, p.ID, size, loc.ID, state}
+	if err := addTotals(ctx, tx, totalChange{k, 1, nb.Items, measure}); err != nil {
 		return 0, err
 	}
 	return id, nil
@@ -376,11 +445,15 @@ func checkComment(s string) (string, error) {
 	return s, nil
 }
 
+// normaliseTag is how a tag is stored and looked for: lower case, with
+// single spaces.
+func normaliseTag(t string) string { return strings.ToLower(strings.Join(strings.Fields(t), " ")) }
+
 func checkTags(in []string) ([]string, error) {
 	seen := map[string]bool{}
 	var out []string
 	for _, t := range in {
-		t = strings.ToLower(strings.Join(strings.Fields(t), " "))
+		t = normaliseTag(t)
 		if t == "" || seen[t] {
 			continue
 		}
@@ -401,10 +474,19 @@ func setTags(ctx context.Context, tx *db.Tx, actor access.Actor, boxID int64, ta
 	if _, err := tx.Exec(ctx, "DELETE FROM box_tags WHERE box_id = ?", boxID); err != nil {
 		return fmt.Errorf("set tags: %w", err)
 	}
+	return addTags(ctx, tx, actor, boxID, tags, map[string]int64{})
+}
+
+// addTags gives a box tags it does not have; known remembers tag ids.
+func addTags(ctx context.Context, tx *db.Tx, actor access.Actor, boxID int64, tags []string, known map[string]int64) error {
 	for _, t := range tags {
-		id, err := tagID(ctx, tx, actor, t)
-		if err != nil {
-			return err
+		id, ok := known[t]
+		if !ok {
+			var err error
+			if id, err = tagID(ctx, tx, actor, t); err != nil {
+				return err
+			}
+			known[t] = id
 		}
 		if _, err := tx.Exec(ctx, "INSERT INTO box_tags (box_id, tag_id) VALUES (?, ?)", boxID, id); err != nil {
 			return fmt.Errorf("set tags: %w", err)
@@ -415,9 +497,18 @@ func setTags(ctx context.Context, tx *db.Tx, actor access.Actor, boxID int64, ta
 
 func tagID(ctx context.Context, tx *db.Tx, actor access.Actor, name string) (int64, error) {
 	var id int64
-	err := tx.QueryRow(ctx, "SELECT id FROM tags WHERE base_id = ? AND org_id = ? AND name = ?", actor.BaseID, actor.OrgID, name).Scan(&id)
+	read := func() error {
+		return tx.QueryRow(ctx, "SELECT id FROM tags WHERE base_id = ? AND org_id = ? AND name = ?", actor.BaseID, actor.OrgID, name).Scan(&id)
+	}
+	err := read()
 	if db.IsNoRows(err) {
-		id, err = tx.InsertID(ctx, "INSERT INTO tags (org_id, base_id, name) VALUES (?, ?, ?)", actor.OrgID, actor.BaseID, name)
+		// Two volunteers may add the same new tag at once: the second
+		// insert waits for the first, does nothing, and reads its row.
+		id, err = tx.InsertID(ctx, "INSERT INTO tags (org_id, base_id, name) VALUES (?, ?, ?) ON CONFLICT (base_id, name) DO NOTHING",
+			actor.OrgID, actor.BaseID, name)
+		if db.IsNoRows(err) {
+			err = read()
+		}
 	}
 	if err != nil {
 		return 0, fmt.Errorf("tag %q: %w", name, err)
@@ -436,11 +527,43 @@ func (s *Service) Box(ctx context.Context, actor access.Actor, code string) (Box
 	if err != nil {
 		return Box{}, err
 	}
-	return boxByCode(ctx, s.DB, actor, c, "")
+	return boxByCode(ctx, s.DB, actor, c)
 }
 
-func boxByCode(ctx context.Context, q db.Queryer, actor access.Actor, code, suffix string) (Box, error) {
-	b, err := scanBox(q.QueryRow(ctx, "SELECT "+boxCols+boxFrom+" WHERE b.code = ? AND b.org_id = ? AND b.base_id = ?"+suffix,
+// lockBoxes locks the actor's boxes with these codes, in code order, until
+// the transaction ends, so that they are read and changed with no one else
+// changing them in between. SQLite has one writer at a time already.
+//
+// On PostgreSQL the lock is taken on the boxes table alone, and the boxes are
+// read by a later statement. A locking read joined to products and locations
+// would lock those rows too (moves of different boxes of one product would
+// queue behind each other, and two bulk moves could deadlock); and when it
+// waited for someone else's move of the same box, it would re-check the join
+// against the old location and find no box at all.
+func lockBoxes(ctx context.Context, tx *db.Tx, actor access.Actor, codes ...string) error {
+	if tx.Dialect() != db.Postgres || len(codes) == 0 {
+		return nil
+	}
+	args := []any{actor.OrgID, actor.BaseID}
+	for _, c := range codes {
+		args = append(args, c)
+	}
+	rows, err := tx.Query(ctx, "SELECT id FROM boxes WHERE org_id = ? AND base_id = ? AND code IN ("+placeholders(len(codes))+
+		") ORDER BY code FOR UPDATE", args...)
+	if err != nil {
+		return fmt.Errorf("lock boxes: %w", err)
+	}
+	defer rows.Close()
+	for rows.Next() { // each row is locked as it is read
+	}
+	if err := rows.Err(); err != nil {
+		return fmt.Errorf("lock boxes: %w", err)
+	}
+	return nil
+}
+
+func boxByCode(ctx context.Context, q db.Queryer, actor access.Actor, code string) (Box, error) {
+	b, err := scanBox(q.QueryRow(ctx, "SELECT "+boxCols+boxFrom+" WHERE b.code = ? AND b.org_id = ? AND b.base_id = ?",
 		code, actor.OrgID, actor.BaseID))
 	if db.IsNoRows(err) {
 		return b, apperr.New(apperr.NotFound, "stock.error.box_unknown")

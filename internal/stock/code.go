@@ -93,10 +93,11 @@ func ParseCode(s string) (string, error) {
 	return c, nil
 }
 
-// FormatCode groups a code for reading aloud and copying: "7KX3 M9PQ C".
+// FormatCode groups a code for reading aloud and copying, as the label
+// prints it: "7KX 3M9 PQR".
 func FormatCode(c string) string {
 	if len(c) != CodeLen {
 		return c
 	}
-	return c[:4] + " " + c[4:8] + " " + c[8:]
+	return c[:3] + " " + c[3:6] + " " + c[6:]
 }

@@ -69,7 +69,7 @@ func (s *Service) Resolve(ctx context.Context, actor access.Actor, raw string) (
 		return Scan{}, err
 	}
 	sc := Scan{Code: code}
-	b, err := boxByCode(ctx, s.DB, actor, code, "")
+	b, err := boxByCode(ctx, s.DB, actor, code)
 	switch {
 	case err == nil:
 		sc.Box = &b

@@ -54,7 +54,10 @@ func (s *Service) UpdateBox(ctx context.Context, actor access.Actor, code string
 	}
 	var out Box
 	err = s.DB.InTx(ctx, func(tx *db.Tx) error {
-		b, err := boxByCode(ctx, tx, actor, c, tx.ForUpdate())
+		if err := lockBoxes(ctx, tx, actor, c); err != nil {
+			return err
+		}
+		b, err := boxByCode(ctx, tx, actor, c)
 		if err != nil {
 			return err
 		}
@@ -64,7 +67,7 @@ func (s *Service) UpdateBox(ctx context.Context, actor access.Actor, code string
 		if err := applyChange(ctx, tx, actor, b, ch); err != nil {
 			return err
 		}
-		out, err = boxByCode(ctx, tx, actor, c, "")
+		out, err = boxByCode(ctx, tx, actor, c)
 		return err
 	})
 	return out, err
@@ -81,6 +84,7 @@ func applyChange(ctx context.Context, tx *db.Tx, actor access.Actor, b Box, ch C
 		set = append(set, col+" = ?")
 		args = append(args, stored)
 	}
+	after := b // what the totals see once the change is made
 	state := b.State
 	if ch.LocationID != nil && *ch.LocationID != b.LocationID {
 		if !b.State.Movable() {
@@ -91,6 +95,7 @@ func applyChange(ctx context.Context, tx *db.Tx, actor access.Actor, b Box, ch C
 			return err
 		}
 		put("location_id", "location_id", b.LocationID, loc.ID, loc.ID)
+		after.LocationID = loc.ID
 		if ch.State == nil {
 			state = moveState(b.State, State(loc.DefaultState))
 		}
@@ -106,12 +111,14 @@ func applyChange(ctx context.Context, tx *db.Tx, actor access.Actor, b Box, ch C
 			return apperr.New(apperr.Invalid, "stock.error.state_move")
 		}
 		put("state", "state", b.State, state, string(state))
+		after.State = state
 	}
 	if ch.Items != nil && *ch.Items != b.Items {
 		if *ch.Items < 0 || *ch.Items > MaxItems {
 			return apperr.New(apperr.Invalid, "stock.error.items_range", MaxItems)
 		}
 		put("items", "items", b.Items, *ch.Items, *ch.Items)
+		after.Items = *ch.Items
 	}
 	if ch.Size != nil || ch.Quantity != nil {
 		p := productOf(b)
@@ -121,9 +128,10 @@ func applyChange(ctx context.Context, tx *db.Tx, actor access.Actor, b Box, ch C
 		}
 		if p.Measure != "" {
 			qty = b.Quantity()
-			if ch.Quantity != nil {
-				qty = *ch.Quantity
-			}
+		}
+		if ch.Quantity != nil {
+			// For counted goods too, so that checkContent refuses it.
+			qty = *ch.Quantity
 		}
 		unit := ch.Unit
 		if ch.Quantity == nil {
@@ -135,9 +143,11 @@ func applyChange(ctx context.Context, tx *db.Tx, actor access.Actor, b Box, ch C
 		}
 		if sz != b.Size {
 			put("size", "size", b.Size, sz, sz)
+			after.Size = sz
 		}
 		if mil != b.MeasureMil {
 			put("measure", "measure", b.MeasureMil, mil, mil)
+			after.MeasureMil = mil
 		}
 	}
 	if ch.ExpiresOn != nil {
@@ -200,8 +210,12 @@ func applyChange(ctx context.Context, tx *db.Tx, actor access.Actor, b Box, ch C
 		}
 		payload[f] = map[string]any{"from": v[0], "to": v[1]}
 	}
-	_, err := ledger.Append(ctx, tx, actor, kind, "box", b.ID, payload)
-	return err
+	if _, err := ledger.Append(ctx, tx, actor, kind, "box", b.ID, payload); err != nil {
+		return err
+	}
+	return addTotals(ctx, tx,
+		totalChange{keyOf(b, actor.OrgID, actor.BaseID), -1, -b.Items, -b.MeasureMil},
+		totalChange{keyOf(after, actor.OrgID, actor.BaseID), 1, after.Items, after.MeasureMil})
 }
 
 // moveState is the state a box takes when moved to a location with a default
@@ -245,7 +259,9 @@ func (s *Service) bulk(ctx context.Context, actor access.Actor, act access.Actio
 	if len(codes) == 0 || len(codes) > 500 {
 		return res, apperr.New(apperr.Invalid, "stock.error.batch_size", 500)
 	}
+	boxes := map[string]Box{} // by code, as read and locked
 	err := s.DB.InTx(ctx, func(tx *db.Tx) error {
+		var order []string
 		seen := map[string]bool{}
 		for _, raw := range codes {
 			c, err := ParseCode(raw)
@@ -253,16 +269,36 @@ func (s *Service) bulk(ctx context.Context, actor access.Actor, act access.Actio
 				res.Failed[raw] = err
 				continue
 			}
-			if seen[c] {
+			if !seen[c] {
+				seen[c] = true
+				order = append(order, c)
+			}
+		}
+		// Lock every box, in code order, before changing any. Each change
+		// appends to the ledger, which locks the organisation's chain head
+		// until commit; locking boxes after that, or in scan order, would let
+		// two bulk changes on PostgreSQL each wait for the other.
+		if err := lockBoxes(ctx, tx, actor, order...); err != nil {
+			return err
+		}
+		for _, c := range order {
+			b, err := boxByCode(ctx, tx, actor, c)
+			if err != nil {
+				if apperr.CodeOf(err) == apperr.Internal {
+					return err
+				}
+				res.Failed[c] = err
 				continue
 			}
-			seen[c] = true
-			b, err := boxByCode(ctx, tx, actor, c, tx.ForUpdate())
-			if err == nil {
-				ch.Version = b.Version
-				err = applyChange(ctx, tx, actor, b, ch)
+			boxes[c] = b
+		}
+		for _, c := range order {
+			b, ok := boxes[c]
+			if !ok {
+				continue
 			}
-			if err != nil {
+			ch.Version = b.Version
+			if err := applyChange(ctx, tx, actor, b, ch); err != nil {
 				if apperr.CodeOf(err) == apperr.Internal {
 					return err
 				}
@@ -276,10 +312,16 @@ func (s *Service) bulk(ctx context.Context, actor access.Actor, act access.Actio
 	if err != nil {
 		return BulkResult{}, err
 	}
+	ids := make([]int64, 0, len(res.Done))
 	for _, c := range res.Done {
-		if b, err := boxByCode(ctx, s.DB, actor, c, ""); err == nil {
-			res.Boxes[c] = b
-		}
+		ids = append(ids, boxes[c].ID)
+	}
+	after, err := s.boxesByID(ctx, s.DB, actor, ids)
+	if err != nil {
+		return BulkResult{}, err
+	}
+	for _, b := range after {
+		res.Boxes[b.Code] = b
 	}
 	return res, nil
 }
@@ -299,16 +341,19 @@ func (s *Service) SetState(ctx context.Context, actor access.Actor, codes []stri
 
 // TagBoxes adds a tag to (or, with remove, takes it off) boxes.
 func (s *Service) TagBoxes(ctx context.Context, actor access.Actor, codes []string, tag string, remove bool) (BulkResult, error) {
-	tags, err := checkTags([]string{tag})
-	if err != nil {
-		return BulkResult{}, err
-	}
-	if len(tags) == 0 {
-		return BulkResult{}, apperr.New(apperr.Invalid, "stock.error.tag_required")
-	}
 	res := BulkResult{Failed: map[string]error{}, Boxes: map[string]Box{}}
 	if err := actor.Require(access.EditStock); err != nil {
 		return res, err
+	}
+	if len(codes) == 0 || len(codes) > 500 {
+		return res, apperr.New(apperr.Invalid, "stock.error.batch_size", 500)
+	}
+	tags, err := checkTags([]string{tag})
+	if err != nil {
+		return res, err
+	}
+	if len(tags) == 0 {
+		return res, apperr.New(apperr.Invalid, "stock.error.tag_required")
 	}
 	// Tags differ per box, so each box gets its own change.
 	for _, raw := range codes {
