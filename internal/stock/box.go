@@ -125,6 +125,12 @@ func (s *Service) CreateBox(ctx context.Context, actor access.Actor, nb NewBox) 
 // CreateBoxes makes several boxes in one transaction (sorting mode): all are
 // made or none.
 func (s *Service) CreateBoxes(ctx context.Context, actor access.Actor, nbs []NewBox) ([]Box, error) {
+	return s.createBoxes(ctx, actor, nbs, nil)
+}
+
+// createBoxes makes boxes in one transaction; first, when set, runs in that
+// transaction before them (Intake records the donation there).
+func (s *Service) createBoxes(ctx context.Context, actor access.Actor, nbs []NewBox, first func(*db.Tx) error) ([]Box, error) {
 	if err := actor.Require(access.EditStock); err != nil {
 		return nil, err
 	}
@@ -133,6 +139,11 @@ func (s *Service) CreateBoxes(ctx context.Context, actor access.Actor, nbs []New
 	}
 	ids := make([]int64, 0, len(nbs))
 	err := s.DB.InTx(ctx, func(tx *db.Tx) error {
+		if first != nil {
+			if err := first(tx); err != nil {
+				return err
+			}
+		}
 		seen := newBatch()
 		for i, nb := range nbs {
 			id, err := createBox(ctx, tx, actor, nb, seen)

@@ -35,38 +35,75 @@ func (s *Service) RecordDonation(ctx context.Context, actor access.Actor, d Dona
 	if err := actor.Require(access.EditStock); err != nil {
 		return Donation{}, err
 	}
+	d, err := d.clean()
+	if err != nil {
+		return Donation{}, err
+	}
+	err = s.DB.InTx(ctx, func(tx *db.Tx) error { return insertDonation(ctx, tx, actor, &d) })
+	return d, err
+}
+
+// clean checks a donation as typed and normalises its day and note.
+func (d Donation) clean() (Donation, error) {
 	ok := false
 	for _, x := range Sources {
 		ok = ok || x == d.Source
 	}
 	if !ok {
-		return Donation{}, apperr.New(apperr.Invalid, "stock.error.source_unknown")
+		return d, apperr.New(apperr.Invalid, "stock.error.source_unknown")
 	}
 	day, err := checkDate(d.ReceivedOn)
 	if err != nil || day == "" {
-		return Donation{}, apperr.New(apperr.Invalid, "stock.error.date_invalid")
+		return d, apperr.New(apperr.Invalid, "stock.error.date_invalid")
 	}
 	if d.WeightG < 0 || d.WeightG > 100_000_000 || d.ItemCount < 0 || d.ItemCount > 10_000_000 {
-		return Donation{}, apperr.New(apperr.Invalid, "stock.error.donation_amount")
+		return d, apperr.New(apperr.Invalid, "stock.error.donation_amount")
 	}
 	d.Note = strings.TrimSpace(d.Note)
 	if !utf8.ValidString(d.Note) || utf8.RuneCountInString(d.Note) > MaxComment {
-		return Donation{}, apperr.New(apperr.Invalid, "stock.error.comment_long", MaxComment)
+		return d, apperr.New(apperr.Invalid, "stock.error.comment_long", MaxComment)
 	}
 	d.ReceivedOn = day
-	err = s.DB.InTx(ctx, func(tx *db.Tx) error {
-		id, err := tx.InsertID(ctx, `INSERT INTO donations (org_id, base_id, source, received_on, weight_g, item_count, note, created_by, created_at)
-			VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?)`, actor.OrgID, actor.BaseID, d.Source, d.ReceivedOn, d.WeightG, d.ItemCount, d.Note,
-			actor.UserID, db.Micros(tx.Now))
-		if err != nil {
-			return fmt.Errorf("record donation: %w", err)
+	return d, nil
+}
+
+func insertDonation(ctx context.Context, tx *db.Tx, actor access.Actor, d *Donation) error {
+	id, err := tx.InsertID(ctx, `INSERT INTO donations (org_id, base_id, source, received_on, weight_g, item_count, note, created_by, created_at)
+		VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?)`, actor.OrgID, actor.BaseID, d.Source, d.ReceivedOn, d.WeightG, d.ItemCount, d.Note,
+		actor.UserID, db.Micros(tx.Now))
+	if err != nil {
+		return fmt.Errorf("record donation: %w", err)
+	}
+	d.ID, d.CreatedAt = id, tx.Now
+	_, err = ledger.Append(ctx, tx, actor, "donation.recorded", "donation", id, map[string]any{
+		"source": d.Source, "received_on": d.ReceivedOn, "weight_g": d.WeightG, "item_count": d.ItemCount})
+	return err
+}
+
+// Intake records a donation and makes the boxes sorted from it in one
+// transaction: if one box is refused, the donation is not recorded either, so
+// a second try never counts it twice.
+func (s *Service) Intake(ctx context.Context, actor access.Actor, d Donation, nbs []NewBox) (Donation, []Box, error) {
+	if err := actor.Require(access.EditStock); err != nil {
+		return Donation{}, nil, err
+	}
+	d, err := d.clean()
+	if err != nil {
+		return Donation{}, nil, err
+	}
+	boxes, err := s.createBoxes(ctx, actor, nbs, func(tx *db.Tx) error {
+		if err := insertDonation(ctx, tx, actor, &d); err != nil {
+			return err
 		}
-		d.ID, d.CreatedAt = id, tx.Now
-		_, err = ledger.Append(ctx, tx, actor, "donation.recorded", "donation", id, map[string]any{
-			"source": d.Source, "received_on": d.ReceivedOn, "weight_g": d.WeightG, "item_count": d.ItemCount})
-		return err
+		for i := range nbs {
+			nbs[i].DonationID = d.ID
+		}
+		return nil
 	})
-	return d, err
+	if err != nil {
+		return Donation{}, nil, err
+	}
+	return d, boxes, nil
 }
 
 // Donations lists the base's latest intakes with how many boxes each made.

@@ -226,22 +226,22 @@ func (s *server) sortBoxes(w http.ResponseWriter, r *http.Request, c *reqCtx) er
 	}
 
 	// Anything typed in the intake records it (and a missing source is
-	// refused), so an amount is never dropped without a word.
+	// refused), so an amount is never dropped without a word. The donation
+	// and its boxes are made in one transaction: all or nothing.
+	var boxes []stock.Box
+	var err error
 	if p.Donation.ID == 0 && (p.Donation.Open() || strings.TrimSpace(p.Donation.Note) != "") {
-		d, err := p.Donation.read(c)
-		if err == nil {
-			d, err = s.stock.RecordDonation(ctx, actor, d)
-		}
-		if err != nil {
+		var d stock.Donation
+		if d, err = p.Donation.read(c); err != nil {
 			return refuse(err, 0)
 		}
-		p.Donation.ID = d.ID
+		_, boxes, err = s.stock.Intake(ctx, actor, d, nbs)
+	} else {
+		for i := range nbs {
+			nbs[i].DonationID = p.Donation.ID
+		}
+		boxes, err = s.stock.CreateBoxes(ctx, actor, nbs)
 	}
-	for i := range nbs {
-		nbs[i].DonationID = p.Donation.ID
-	}
-
-	boxes, err := s.stock.CreateBoxes(ctx, actor, nbs)
 	if err != nil {
 		var ae *apperr.Error
 		if errors.As(err, &ae) && ae.Key == "stock.error.in_row" && len(ae.Args) == 1 {
