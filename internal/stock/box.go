@@ -312,7 +312,13 @@ func createBox(ctx context.Context, tx *db.Tx, actor access.Actor, nb NewBox, se
 		payload["expires_on"] = expires
 	}
 	if len(tags) > 0 {
-		payload["tags"] = tags
+		// Tags are typed by people, so the ledger keeps their ids: a tag
+		// renamed or erased does not live on in the append-only journal.
+		ids := make([]int64, len(tags))
+		for i, t := range tags {
+			ids[i] = seen.tags[t]
+		}
+		payload["tag_ids"] = ids
 	}
 	if nb.DonationID != 0 {
 		payload["donation_id"] = nb.DonationID
@@ -632,6 +638,24 @@ func (s *Service) boxesByID(ctx context.Context, q db.Queryer, actor access.Acto
 
 func placeholders(n int) string {
 	return strings.TrimSuffix(strings.Repeat("?, ", n), ", ")
+}
+
+// tagIDsOf reads a box's tag ids, sorted.
+func tagIDsOf(ctx context.Context, q db.Queryer, boxID int64) ([]int64, error) {
+	rows, err := q.Query(ctx, "SELECT tag_id FROM box_tags WHERE box_id = ? ORDER BY tag_id", boxID)
+	if err != nil {
+		return nil, fmt.Errorf("read tag ids: %w", err)
+	}
+	defer rows.Close()
+	ids := []int64{}
+	for rows.Next() {
+		var id int64
+		if err := rows.Scan(&id); err != nil {
+			return nil, fmt.Errorf("read tag ids: %w", err)
+		}
+		ids = append(ids, id)
+	}
+	return ids, rows.Err()
 }
 
 // tagsOf reads the tags of several boxes in one query.

@@ -5,6 +5,7 @@ import (
 	"encoding/json"
 	"fmt"
 	"sort"
+	"strings"
 	"time"
 
 	"abri/internal/access"
@@ -85,6 +86,8 @@ func fieldName(f string) string {
 		return "product"
 	case "donation_id":
 		return "donation"
+	case "tag_ids":
+		return "tags"
 	}
 	return f
 }
@@ -93,6 +96,7 @@ type historyNames struct {
 	users     map[int64]string
 	locations map[int64]string
 	products  map[int64]string
+	tags      map[int64]string
 }
 
 func (n historyNames) show(field string, v json.RawMessage) string {
@@ -111,17 +115,17 @@ func (n historyNames) show(field string, v json.RawMessage) string {
 		if json.Unmarshal(v, &mil) == nil {
 			return fmt.Sprintf("%g", float64(mil)/1000)
 		}
-	case "tags":
-		var ts []string
-		if json.Unmarshal(v, &ts) == nil {
-			s := ""
-			for i, t := range ts {
-				if i > 0 {
-					s += ", "
+	case "tag_ids":
+		var ids []int64
+		if json.Unmarshal(v, &ids) == nil {
+			names := make([]string, 0, len(ids))
+			for _, id := range ids {
+				if name, ok := n.tags[id]; ok {
+					names = append(names, name)
 				}
-				s += t
 			}
-			return s
+			sort.Strings(names)
+			return strings.Join(names, ", ")
 		}
 	}
 	var s string
@@ -131,11 +135,11 @@ func (n historyNames) show(field string, v json.RawMessage) string {
 	return string(v)
 }
 
-// namesFor reads, in three queries, the names of the users, locations and
-// products a box's events mention, within the actor's organisation.
+// namesFor reads, in four queries, the names of the users, locations,
+// products and tags a box's events mention, within the actor's organisation.
 func (s *Service) namesFor(ctx context.Context, actor access.Actor, events []ledger.Event) (historyNames, error) {
-	n := historyNames{users: map[int64]string{}, locations: map[int64]string{}, products: map[int64]string{}}
-	users, locs, prods := map[int64]bool{}, map[int64]bool{}, map[int64]bool{}
+	n := historyNames{users: map[int64]string{}, locations: map[int64]string{}, products: map[int64]string{}, tags: map[int64]string{}}
+	users, locs, prods, tags := map[int64]bool{}, map[int64]bool{}, map[int64]bool{}, map[int64]bool{}
 	for _, e := range events {
 		users[e.ActorID] = true
 		var p map[string]json.RawMessage
@@ -158,6 +162,16 @@ func (s *Service) namesFor(ctx context.Context, actor access.Actor, events []led
 		}
 		if raw, ok := p["product_id"]; ok {
 			collect(raw, prods)
+		}
+		if raw, ok := p["tag_ids"]; ok {
+			var ids []int64
+			var ft struct{ From, To []int64 }
+			if json.Unmarshal(raw, &ids) != nil && json.Unmarshal(raw, &ft) == nil {
+				ids = append(ft.From, ft.To...)
+			}
+			for _, id := range ids {
+				tags[id] = true
+			}
 		}
 	}
 	read := func(q string, ids map[int64]bool, into map[int64]string, scope ...any) error {
@@ -190,6 +204,9 @@ func (s *Service) namesFor(ctx context.Context, actor access.Actor, events []led
 		return n, err
 	}
 	if err := read("SELECT id, name FROM products WHERE (org_id IS NULL OR org_id = ?) AND id", prods, n.products, actor.OrgID); err != nil {
+		return n, err
+	}
+	if err := read("SELECT id, name FROM tags WHERE org_id = ? AND id", tags, n.tags, actor.OrgID); err != nil {
 		return n, err
 	}
 	return n, nil

@@ -180,10 +180,18 @@ func applyChange(ctx context.Context, tx *db.Tx, actor access.Actor, b Box, ch C
 		nt := slices.Clone(tags)
 		slices.Sort(nt)
 		if !slices.Equal(old, nt) {
+			oldIDs, err := tagIDsOf(ctx, tx, b.ID)
+			if err != nil {
+				return err
+			}
 			if err := setTags(ctx, tx, actor, b.ID, tags); err != nil {
 				return err
 			}
-			changes["tags"] = [2]any{old, nt}
+			newIDs, err := tagIDsOf(ctx, tx, b.ID)
+			if err != nil {
+				return err
+			}
+			changes["tag_ids"] = [2]any{oldIDs, newIDs} // ids, not the typed names
 			tagsChanged = true
 		}
 	}
