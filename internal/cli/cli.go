@@ -15,6 +15,7 @@ import (
 	"strings"
 
 	"abri/internal/account"
+	"abri/internal/catalog"
 	"abri/internal/db"
 )
 
@@ -203,6 +204,12 @@ func (e *env) open(s storeFlags, logger *slog.Logger) (*db.DB, *account.Service,
 	}
 	if n > 0 && logger != nil {
 		logger.Info("database migrated", "dialect", d.Dialect.String(), "applied", n)
+	}
+	// The standard relief-item catalogue is reference data every base uses;
+	// seeding adds what a newer abri ships and nothing twice.
+	if err := d.InTx(e.ctx, func(tx *db.Tx) error { return catalog.Seed(e.ctx, tx) }); err != nil {
+		d.Close()
+		return nil, nil, fmt.Errorf("seed the catalogue: %w", err)
 	}
 	return d, account.New(d), nil
 }

@@ -104,6 +104,17 @@ func TestUserCommands(t *testing.T) {
 	if code != 0 || !strings.Contains(out, "added user") || !strings.Contains(out, "password: ") {
 		t.Fatalf("add-org: %d %q %q", code, out, errOut)
 	}
+	// A new server knows the standard catalogue from the start.
+	sdb, err := sql.Open("sqlite", filepath.Join(data, "abri.db"))
+	if err != nil {
+		t.Fatal(err)
+	}
+	var products int
+	sdb.QueryRow("SELECT COUNT(*) FROM products WHERE base_id IS NULL").Scan(&products)
+	sdb.Close()
+	if products != 162 {
+		t.Errorf("a new database has %d standard products, want the 162 of the catalogue", products)
+	}
 	code, out, errOut = run(t, "a-long-enough-password\n", "user", "add", "--data", data, "--org", "test-org",
 		"--email", "w@example.org", "--name", "Wendy", "--role", "warehouse", "--password-stdin")
 	if code != 0 || strings.Contains(out, "password: ") {
