@@ -67,6 +67,14 @@ func (e *env) serve(args []string) error {
 	if err := parseArgs(args); err != nil {
 		return err
 	}
+	return e.start(f, nil)
+}
+
+// start listens (so a port in use is reported first), takes the data
+// directory's lock, opens the database and serves. prepare, when set, runs
+// before serving (the demo seeds there) and may return what to do once the
+// server is up.
+func (e *env) start(f *serveFlags, prepare func(d *db.DB, accounts *account.Service) (func(), error)) error {
 	logger := newLogger(e.stderr)
 	ln, err := server.Listen(f.addr)
 	if err != nil {
@@ -74,6 +82,9 @@ func (e *env) serve(args []string) error {
 	}
 	defer ln.Close()
 	start := time.Now()
+	if f.baseURL == "" {
+		f.baseURL = baseURLFor(ln)
+	}
 	// One server per data directory; restore waits for it to stop.
 	unlock, err := lockDataDir(f.storeFlags)
 	if err != nil {
@@ -85,10 +96,13 @@ func (e *env) serve(args []string) error {
 		return err
 	}
 	defer d.Close()
-	if f.baseURL == "" {
-		f.baseURL = baseURLFor(ln)
+	var ready func()
+	if prepare != nil {
+		if ready, err = prepare(d, accounts); err != nil {
+			return err
+		}
 	}
-	return e.run(ln, d, accounts, f.baseURL, logger, start, nil)
+	return e.run(ln, d, accounts, f.baseURL, logger, start, ready)
 }
 
 // run serves until the context ends, then shuts down gracefully and lets the
@@ -125,13 +139,6 @@ func (e *env) demo(args []string) error {
 	if err := parseArgs(args); err != nil {
 		return err
 	}
-	logger := newLogger(e.stderr)
-	ln, err := server.Listen(f.addr)
-	if err != nil {
-		return fmt.Errorf("listen on %s: %w", f.addr, unwrapNet(err))
-	}
-	defer ln.Close()
-	start := time.Now()
 	if f.data == "" && f.dsn == "" {
 		dir, err := os.MkdirTemp("", "abri-demo-")
 		if err != nil {
@@ -140,30 +147,19 @@ func (e *env) demo(args []string) error {
 		defer os.RemoveAll(dir)
 		f.data = dir
 	}
-	unlock, err := lockDataDir(f.storeFlags)
-	if err != nil {
-		return err
-	}
-	defer unlock()
-	d, accounts, err := e.open(f.storeFlags, logger)
-	if err != nil {
-		return err
-	}
-	defer d.Close()
-	users, err := demo.Seed(e.ctx, d, accounts)
-	if err != nil {
-		return fmt.Errorf("seed demo: %w", err)
-	}
-	if f.baseURL == "" {
-		f.baseURL = baseURLFor(ln)
-	}
-	return e.run(ln, d, accounts, f.baseURL, logger, start, func() {
-		fmt.Fprintf(e.stdout, "abri demo: open %s/ and sign in as one of these (role, email, password, API token):\n", f.baseURL)
-		for _, u := range users {
-			fmt.Fprintf(e.stdout, "user %s %s %s %s\n", u.Role, u.Email, u.Password, u.Token)
+	return e.start(f, func(d *db.DB, accounts *account.Service) (func(), error) {
+		users, err := demo.Seed(e.ctx, d, accounts)
+		if err != nil {
+			return nil, fmt.Errorf("seed demo: %w", err)
 		}
-		if f.dsn == "" && f.data != "" {
-			fmt.Fprintf(e.stdout, "data: %s (press Ctrl-C to stop)\n", f.data)
-		}
+		return func() {
+			fmt.Fprintf(e.stdout, "abri demo: open %s/ and sign in as one of these (role, email, password, API token):\n", f.baseURL)
+			for _, u := range users {
+				fmt.Fprintf(e.stdout, "user %s %s %s %s\n", u.Role, u.Email, u.Password, u.Token)
+			}
+			if f.dsn == "" && f.data != "" {
+				fmt.Fprintf(e.stdout, "data: %s (press Ctrl-C to stop)\n", f.data)
+			}
+		}, nil
 	})
 }
