@@ -84,6 +84,20 @@ func Seed(ctx context.Context, tx *db.Tx) error {
 			return fmt.Errorf("catalogue seed: lock: %w", err)
 		}
 	}
+	// Every start seeds: when everything the files hold is there already,
+	// one query says so instead of some 400 inserts that would add nothing.
+	sizes := 0
+	for _, sr := range sd.Ranges {
+		sizes += len(sr.Sizes)
+	}
+	var nr, ns, nu, np int
+	if err := tx.QueryRow(ctx, `SELECT (SELECT COUNT(*) FROM size_ranges), (SELECT COUNT(*) FROM sizes), (SELECT COUNT(*) FROM units),
+		(SELECT COUNT(*) FROM products WHERE base_id IS NULL AND standard_id IS NOT NULL)`).Scan(&nr, &ns, &nu, &np); err != nil {
+		return fmt.Errorf("catalogue seed: count: %w", err)
+	}
+	if nr == len(sd.Ranges) && ns == sizes && nu == len(sd.Units) && np == len(sd.Products) {
+		return nil
+	}
 	for _, sr := range sd.Ranges {
 		if _, err := tx.Exec(ctx, "INSERT INTO size_ranges (id, name, measure) VALUES (?, ?, ?) ON CONFLICT (id) DO NOTHING",
 			sr.ID, sr.Name, sr.Measure); err != nil {
