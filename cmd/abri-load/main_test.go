@@ -9,32 +9,69 @@ import (
 	"abri/internal/dbtest"
 )
 
-// TestLoad runs every phase briefly, on a new SQLite file and on a
-// PostgreSQL schema, and checks that each phase reports a rate.
+// TestLoad runs a short hosted run (three groups) on a new SQLite file and on
+// a PostgreSQL schema, and checks that the ceiling was measured, that every
+// operation of the mix ran, and that none answered a real error (409s from
+// stale versions are allowed: clients share boxes).
 func TestLoad(t *testing.T) {
 	if testing.Short() {
-		t.Skip("seeds the demo data set")
+		t.Skip("seeds three warehouses and runs for a few seconds")
 	}
 	check := func(t *testing.T, dsn string) {
 		var out bytes.Buffer
-		args := []string{"-clients", "4", "-duration", "300ms"}
+		args := []string{"-clients", "6", "-duration", "2s", "-groups", "3"}
 		if dsn != "" {
 			args = append(args, "-db", dsn)
 		}
-		if err := run(context.Background(), args, &out); err != nil {
+		rep, err := run(context.Background(), args, &out)
+		if err != nil {
 			t.Fatalf("%v\n%s", err, out.String())
 		}
-		lines := strings.Split(strings.TrimSpace(out.String()), "\n")
-		if len(lines) != 5 {
-			t.Fatalf("output:\n%s", out.String())
+		t.Log("\n" + out.String())
+		if rep.Groups != 3 || rep.Boxes < 3*hostedBoxes[0] {
+			t.Errorf("seeded %d groups with %d boxes, want 3 with at least %d", rep.Groups, rep.Boxes, 3*hostedBoxes[0])
 		}
-		for _, l := range lines[1:] {
-			if !strings.Contains(l, " /s") || strings.Contains(l, "        0 /s") {
-				t.Errorf("no rate in %q", l)
+		if rep.Ceiling1.rate <= 0 || rep.CeilingN.rate <= 0 {
+			t.Errorf("no ceiling: %+v %+v", rep.Ceiling1, rep.CeilingN)
+		}
+		if len(rep.Ops) != len(operations) {
+			t.Fatalf("%d operations reported, want %d", len(rep.Ops), len(operations))
+		}
+		for _, r := range rep.Ops {
+			if r.Count == 0 || r.P50 <= 0 {
+				t.Errorf("%s: %d calls succeeded, p50 %s", r.Name, r.Count, r.P50)
+			}
+			if r.Errors > 0 {
+				t.Errorf("%s: %d errors, e.g. %q", r.Name, r.Errors, r.FirstErrors)
 			}
 		}
-		t.Log("\n" + out.String())
+		if !strings.Contains(out.String(), "not measured yet") {
+			t.Error("the output does not say which operations are not measured yet")
+		}
 	}
 	t.Run("sqlite", func(t *testing.T) { check(t, "") })
 	t.Run("postgres", func(t *testing.T) { check(t, dbtest.PostgresDSN(t)) })
+}
+
+// TestParseMix checks the -mix flag: weights by name, operations left out
+// weigh nothing, and bad input says what is wrong.
+func TestParseMix(t *testing.T) {
+	w, err := parseMix("scan=40, move=30,list=15,overview=5,create=10")
+	if err != nil {
+		t.Fatal(err)
+	}
+	if got := w; len(got) != 5 || got[0] != 40 || got[1] != 30 || got[2] != 15 || got[3] != 5 || got[4] != 10 {
+		t.Errorf("weights %v", got)
+	}
+	if w, err := parseMix("move=1"); err != nil || w[1] != 1 || w[0] != 0 {
+		t.Errorf("move=1: %v %v", w, err)
+	}
+	if _, err := parseMix(defaultMix); err != nil {
+		t.Errorf("default mix: %v", err)
+	}
+	for _, bad := range []string{"", "scan", "scan=-1", "scan=x", "dance=3", "scan=0,move=0"} {
+		if _, err := parseMix(bad); err == nil {
+			t.Errorf("%q accepted", bad)
+		}
+	}
 }

@@ -1,0 +1,313 @@
+package main
+
+import (
+	"bytes"
+	"context"
+	"encoding/json"
+	"fmt"
+	"io"
+	"math/rand/v2"
+	"net/http"
+	"net/url"
+	"sort"
+	"strconv"
+	"strings"
+	"sync"
+	"time"
+)
+
+// outcome is how one call ended.
+type outcome int
+
+const (
+	done     outcome = iota
+	conflict         // 409: the box changed since the client read it (the stale-version rule at work)
+	failed           // anything else: a real error
+)
+
+// client is one simulated phone: its group, its random source and a way to
+// record each call it makes.
+type client struct {
+	hc   *http.Client
+	base string
+	g    *group
+	rng  *rand.Rand
+	rec  func(op string, took time.Duration, o outcome, err error)
+}
+
+// operation is one kind of thing a volunteer does, as the API sees it.
+type operation struct {
+	name string
+	what string // for the output
+	run  func(ctx context.Context, c *client)
+}
+
+// operations is the table of the mixed workload. Each capability adds its
+// calls here when it exists, with a weight in defaultMix:
+//
+//   - distributions: a tally of what was handed out (POST of counts)
+//   - the shelter-loss log: an incident saved with its losses
+//   - reports: a report page or export
+//
+// Until then, planned lists them so that the output says they are not
+// measured.
+var operations = []operation{
+	{"scan", "GET /api/v1/boxes/{code}", scanOp},
+	{"move", "GET, then PATCH with the version", moveOp},
+	{"list", "GET /api/v1/boxes, filtered, cursor walk of up to 3 pages (one sample a page)", listOp},
+	{"overview", "GET /api/v1/stock", overviewOp},
+	{"create", "POST /api/v1/boxes", createOp},
+}
+
+var planned = []string{"tally (distributions)", "incident save (shelter-loss log)", "report"}
+
+// defaultMix is a Saturday in the warehouse: volunteers sort the week's
+// donations into new boxes and scan them onto shelves, others scan boxes to
+// check them or move them to the van for Sunday's distribution, a
+// coordinator checks lists and the stock overview now and then.
+const defaultMix = "scan=35,move=25,create=20,list=15,overview=5"
+
+// parseMix reads "scan=40,move=30,…" into a weight per operation (in the
+// order of operations); an operation left out weighs nothing.
+func parseMix(s string) ([]int, error) {
+	w := make([]int, len(operations))
+	total := 0
+	for _, part := range strings.Split(s, ",") {
+		name, val, ok := strings.Cut(strings.TrimSpace(part), "=")
+		if !ok {
+			return nil, fmt.Errorf("-mix: %q is not name=weight", part)
+		}
+		n, err := strconv.Atoi(val)
+		if err != nil || n < 0 {
+			return nil, fmt.Errorf("-mix: the weight of %s is not a whole number ≥ 0", name)
+		}
+		i := -1
+		for j, op := range operations {
+			if op.name == name {
+				i = j
+			}
+		}
+		if i < 0 {
+			names := make([]string, len(operations))
+			for j, op := range operations {
+				names[j] = op.name
+			}
+			return nil, fmt.Errorf("-mix: no operation %q (there are %s)", name, strings.Join(names, ", "))
+		}
+		w[i] = n
+		total += n
+	}
+	if total == 0 {
+		return nil, fmt.Errorf("-mix: every weight is zero")
+	}
+	return w, nil
+}
+
+func scanOp(ctx context.Context, c *client) {
+	t := time.Now()
+	status, err := c.call(ctx, "GET", "/api/v1/boxes/"+c.g.code(c.rng), nil, nil)
+	o, err := verdict(status, http.StatusOK, err)
+	c.rec("scan", time.Since(t), o, err)
+}
+
+// moveOp is a scan followed by a move to another shelf with the version the
+// scan saw, as a phone does; the two requests are one sample.
+func moveOp(ctx context.Context, c *client) {
+	t := time.Now()
+	code := c.g.code(c.rng)
+	var box struct {
+		Version int64 `json:"version"`
+	}
+	status, err := c.call(ctx, "GET", "/api/v1/boxes/"+code, nil, &box)
+	if o, err := verdict(status, http.StatusOK, err); o != done {
+		c.rec("move", time.Since(t), o, err)
+		return
+	}
+	body, _ := json.Marshal(map[string]any{"version": box.Version, "location_id": c.g.shelves[c.rng.IntN(len(c.g.shelves))]})
+	status, err = c.call(ctx, "PATCH", "/api/v1/boxes/"+code, body, nil)
+	o, err := verdict(status, http.StatusOK, err)
+	c.rec("move", time.Since(t), o, err)
+}
+
+// listOp asks for a filtered page of 20 boxes and follows the cursor for
+// up to two more pages, as someone scrolling a list does.
+func listOp(ctx context.Context, c *client) {
+	q := url.Values{"limit": {"20"}}
+	switch c.rng.IntN(3) {
+	case 0:
+		q.Set("state", "in_stock")
+	case 1:
+		q.Set("location", strconv.FormatInt(c.g.shelves[c.rng.IntN(len(c.g.shelves))], 10))
+	default:
+		q.Set("product", strconv.FormatInt(c.g.prods[c.rng.IntN(len(c.g.prods))], 10))
+	}
+	for page := 0; page < 3; page++ {
+		var body struct {
+			NextCursor *string `json:"next_cursor"`
+		}
+		t := time.Now()
+		status, err := c.call(ctx, "GET", "/api/v1/boxes?"+q.Encode(), nil, &body)
+		o, err := verdict(status, http.StatusOK, err)
+		c.rec("list", time.Since(t), o, err)
+		if o != done || body.NextCursor == nil {
+			return
+		}
+		q.Set("cursor", *body.NextCursor)
+	}
+}
+
+func overviewOp(ctx context.Context, c *client) {
+	t := time.Now()
+	status, err := c.call(ctx, "GET", "/api/v1/stock", nil, nil)
+	o, err := verdict(status, http.StatusOK, err)
+	c.rec("overview", time.Since(t), o, err)
+}
+
+// createOp makes a box of goods the group already stocks on one of its
+// shelves; the new box joins those the others scan and move.
+func createOp(ctx context.Context, c *client) {
+	k := c.g.kinds[c.rng.IntN(len(c.g.kinds))]
+	body, _ := json.Marshal(map[string]any{"product_id": k.product, "size": k.size, "items": 5 + c.rng.IntN(20),
+		"location_id": c.g.shelves[c.rng.IntN(len(c.g.shelves))]})
+	var box struct {
+		Code string `json:"code"`
+	}
+	t := time.Now()
+	status, err := c.call(ctx, "POST", "/api/v1/boxes", body, &box)
+	o, err := verdict(status, http.StatusCreated, err)
+	c.rec("create", time.Since(t), o, err)
+	if o == done {
+		c.g.add(box.Code)
+	}
+}
+
+// verdict classes an answer: the expected status is done, a 409 is a
+// conflict, anything else (or no answer) an error.
+func verdict(status, want int, err error) (outcome, error) {
+	switch {
+	case err != nil:
+		return failed, err
+	case status == want:
+		return done, nil
+	case status == http.StatusConflict:
+		return conflict, nil
+	default:
+		return failed, fmt.Errorf("answered %d", status)
+	}
+}
+
+// call sends one request with the client's token and decodes a success
+// answer into into (when not nil).
+func (c *client) call(ctx context.Context, method, path string, body []byte, into any) (int, error) {
+	req, err := http.NewRequestWithContext(ctx, method, c.base+path, bytes.NewReader(body))
+	if err != nil {
+		return 0, err
+	}
+	req.Header.Set("Authorization", "Bearer "+c.g.token)
+	if body != nil {
+		req.Header.Set("Content-Type", "application/json")
+	}
+	resp, err := c.hc.Do(req)
+	if err != nil {
+		return 0, err
+	}
+	defer resp.Body.Close()
+	if into != nil && resp.StatusCode/100 == 2 {
+		return resp.StatusCode, json.NewDecoder(resp.Body).Decode(into)
+	}
+	_, err = io.Copy(io.Discard, resp.Body)
+	return resp.StatusCode, err
+}
+
+// opResult is what one operation did in the mixed phase.
+type opResult struct {
+	Name          string
+	Count         int64 // samples that succeeded
+	Conflicts     int64 // 409s
+	Errors        int64
+	Rate          float64 // successes per second
+	P50, P95, P99 time.Duration
+	FirstErrors   []string
+}
+
+// tape collects the samples of every client.
+type tape struct {
+	mu   sync.Mutex
+	lats map[string][]time.Duration
+	res  map[string]*opResult
+}
+
+func newTape() *tape {
+	tp := &tape{lats: map[string][]time.Duration{}, res: map[string]*opResult{}}
+	for _, op := range operations {
+		tp.res[op.name] = &opResult{Name: op.name}
+	}
+	return tp
+}
+
+func (tp *tape) record(op string, took time.Duration, o outcome, err error) {
+	tp.mu.Lock()
+	defer tp.mu.Unlock()
+	r := tp.res[op]
+	switch o {
+	case done:
+		r.Count++
+		tp.lats[op] = append(tp.lats[op], took)
+	case conflict:
+		r.Conflicts++
+	default:
+		r.Errors++
+		if len(r.FirstErrors) < 3 {
+			r.FirstErrors = append(r.FirstErrors, err.Error())
+		}
+	}
+}
+
+// mixed runs n clients for d, client i in group i mod len(groups), each
+// drawing its next operation by weight.
+func mixed(ctx context.Context, hc *http.Client, base string, groups []*group, weights []int, n int, d time.Duration) ([]opResult, time.Duration) {
+	tp := newTape()
+	total := 0
+	for _, w := range weights {
+		total += w
+	}
+	var wg sync.WaitGroup
+	start := time.Now()
+	deadline := start.Add(d)
+	for i := 0; i < n; i++ {
+		wg.Add(1)
+		go func(i int) {
+			defer wg.Done()
+			c := &client{hc: hc, base: base, g: groups[i%len(groups)], rng: rand.New(rand.NewPCG(uint64(i+1), 11)), rec: tp.record}
+			for time.Now().Before(deadline) && ctx.Err() == nil {
+				x := c.rng.IntN(total)
+				for j, w := range weights {
+					if x < w {
+						operations[j].run(ctx, c)
+						break
+					}
+					x -= w
+				}
+			}
+		}(i)
+	}
+	wg.Wait()
+	elapsed := time.Since(start)
+	out := make([]opResult, 0, len(operations))
+	for _, op := range operations {
+		r := *tp.res[op.name]
+		ls := tp.lats[op.name]
+		sort.Slice(ls, func(i, j int) bool { return ls[i] < ls[j] })
+		r.P50, r.P95, r.P99 = quantile(ls, 0.50), quantile(ls, 0.95), quantile(ls, 0.99)
+		r.Rate = float64(r.Count) / elapsed.Seconds()
+		out = append(out, r)
+	}
+	return out, elapsed
+}
+
+func quantile(sorted []time.Duration, p float64) time.Duration {
+	if len(sorted) == 0 {
+		return 0
+	}
+	return sorted[min(len(sorted)-1, int(p*float64(len(sorted))))]
+}
