@@ -60,6 +60,7 @@ func TestBadStartIsOneLineAndNonZero(t *testing.T) {
 		{"unwritable data dir", []string{"serve", "--addr", "127.0.0.1:0", "--data", filepath.Join(roDir, "data")}, "data directory"},
 		{"port in use", []string{"serve", "--addr", busy.Addr().String(), "--data", t.TempDir()}, "address already in use"},
 		{"bad addr", []string{"serve", "--addr", "nonsense"}, "--addr"},
+		{"bad trusted proxy", []string{"serve", "--addr", "127.0.0.1:0", "--trusted-proxy", "10.0.0.0/8,proxy.local"}, "--trusted-proxy"},
 		{"unknown command", []string{"frobnicate"}, "unknown command"},
 	}
 	for _, c := range cases {

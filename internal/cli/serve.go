@@ -4,6 +4,7 @@ import (
 	"fmt"
 	"log/slog"
 	"net"
+	"net/netip"
 	"net/url"
 	"os"
 	"strings"
@@ -17,8 +18,10 @@ import (
 
 type serveFlags struct {
 	storeFlags
-	addr    string
-	baseURL string
+	addr           string
+	baseURL        string
+	trustedProxies string
+	proxies        []netip.Prefix
 }
 
 func (e *env) serveFlags(name, synopsis string, dataDefault string) (*serveFlags, func([]string) error) {
@@ -31,6 +34,7 @@ func (e *env) serveFlags(name, synopsis string, dataDefault string) (*serveFlags
 	}
 	fs.StringVar(&f.addr, "addr", envOr("ABRI_ADDR", "127.0.0.1:8080"), "address to listen on (env ABRI_ADDR)")
 	fs.StringVar(&f.baseURL, "base-url", envOr("ABRI_BASE_URL", ""), "public URL of this server, used in QR codes and links (env ABRI_BASE_URL; default http://ADDR)")
+	fs.StringVar(&f.trustedProxies, "trusted-proxy", envOr("ABRI_TRUSTED_PROXIES", ""), "reverse proxies whose X-Forwarded-For is believed, as addresses or CIDRs, comma-separated (env ABRI_TRUSTED_PROXIES)")
 	return f, func(args []string) error {
 		if err := parse(fs, args); err != nil {
 			return err
@@ -42,6 +46,10 @@ func (e *env) serveFlags(name, synopsis string, dataDefault string) (*serveFlags
 func (f *serveFlags) check() error {
 	if _, _, err := net.SplitHostPort(f.addr); err != nil {
 		return usageError{fmt.Sprintf("--addr %q: want host:port", f.addr)}
+	}
+	var err error
+	if f.proxies, err = server.ParseTrustedProxies(f.trustedProxies); err != nil {
+		return usageError{"--trusted-proxy: " + err.Error()}
 	}
 	if f.baseURL != "" {
 		u, err := url.Parse(f.baseURL)
@@ -102,13 +110,15 @@ func (e *env) start(f *serveFlags, prepare func(d *db.DB, accounts *account.Serv
 			return err
 		}
 	}
-	return e.run(ln, d, accounts, f.baseURL, logger, start, ready)
+	return e.run(ln, d, accounts, f, logger, start, ready)
 }
 
 // run serves until the context ends, then shuts down gracefully and lets the
 // caller close the database. ready, when set, runs once the server is up.
-func (e *env) run(ln net.Listener, d *db.DB, accounts *account.Service, baseURL string, logger *slog.Logger, start time.Time, ready func()) error {
-	srv, err := server.New(server.Config{DB: d, Accounts: accounts, BaseURL: baseURL, Logger: logger, Version: version()})
+func (e *env) run(ln net.Listener, d *db.DB, accounts *account.Service, f *serveFlags, logger *slog.Logger, start time.Time, ready func()) error {
+	baseURL := f.baseURL
+	srv, err := server.New(server.Config{DB: d, Accounts: accounts, BaseURL: baseURL, Logger: logger, Version: version(),
+		TrustedProxies: f.proxies})
 	if err != nil {
 		return err
 	}

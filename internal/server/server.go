@@ -10,6 +10,7 @@ import (
 	"log/slog"
 	"net"
 	"net/http"
+	"net/netip"
 	"sync"
 	"time"
 
@@ -29,6 +30,9 @@ type Config struct {
 	// Version is shown in the abri_build_info metric; empty reads the
 	// module's build information.
 	Version string
+	// TrustedProxies are reverse proxies whose X-Forwarded-For is believed
+	// (see realClient); empty trusts none.
+	TrustedProxies []netip.Prefix
 }
 
 // Limits and timeouts of the HTTP server.
@@ -101,7 +105,7 @@ func New(cfg Config) (*Server, error) {
 
 	// Outermost first: every request is timed and logged, including one
 	// whose handler panicked, which the recoverer answers with a 500.
-	s.handler = s.instrument(s.recoverer(s.capBody(s.mux)))
+	s.handler = s.instrument(s.recoverer(s.capBody(realClient(cfg.TrustedProxies, s.mux))))
 	return s, nil
 }
 
