@@ -12,7 +12,6 @@ import (
 	"regexp"
 	"sync"
 
-	"abri/internal/catalog"
 	"abri/internal/db"
 )
 
@@ -45,10 +44,6 @@ func (*moveWriter) name() string { return "box moves" }
 
 // seed loads the standard catalogue, which the boxes' product comes from,
 // into the database before the server first starts.
-func (*moveWriter) seed(ctx context.Context, d *db.DB) error {
-	return d.InTx(ctx, func(tx *db.Tx) error { return catalog.Seed(ctx, tx) })
-}
-
 var tokenSecret = regexp.MustCompile(`abri_[A-Za-z0-9_-]+`)
 
 // prepare makes an API token, three shelves and the boxes, as the

@@ -50,12 +50,6 @@ type crashWriter interface {
 // crashWriters are the kinds of write the workers take turns at.
 var crashWriters = []crashWriter{&inviteWriter{}, &moveWriter{}}
 
-// seeder is a crashWriter that needs something in the database before the
-// server first starts (the standard catalogue, for the box moves).
-type seeder interface {
-	seed(ctx context.Context, d *db.DB) error
-}
-
 // inviteWriter invites a user through POST /admin/users, in the planted
 // name's spelling, so that the server's log is searched for it too.
 type inviteWriter struct {
@@ -184,10 +178,6 @@ func TestCrashKeepsAcknowledgedWrites(t *testing.T) {
 		t.Fatalf("add-org: exit %d: %s", code, out)
 	}
 
-	if err := seedWriters(filepath.Join(data, backup.DBFile)); err != nil {
-		t.Fatal(err)
-	}
-
 	p := &process{bin: bin, data: data, addr: freeAddr(t), logs: &syncBuffer{}}
 	p.start(t)
 	defer p.kill()
@@ -311,23 +301,4 @@ func TestCrashKeepsAcknowledgedWrites(t *testing.T) {
 	}
 	checkNoPlantedData(t, "abri serve's standard error", logs)
 	t.Logf("the server wrote %d log lines over %d lives; none holds the planted name, phone or email", strings.Count(logs, "\n"), kills)
-}
-
-// seedWriters lets each writer that needs it write into the database before
-// the server first starts.
-func seedWriters(path string) error {
-	ctx := context.Background()
-	d, err := db.Open(ctx, path)
-	if err != nil {
-		return err
-	}
-	defer d.Close()
-	for _, w := range crashWriters {
-		if s, ok := w.(seeder); ok {
-			if err := s.seed(ctx, d); err != nil {
-				return fmt.Errorf("%s: seed: %w", w.name(), err)
-			}
-		}
-	}
-	return nil
 }
