@@ -149,7 +149,7 @@ func (s *Service) createBoxes(ctx context.Context, actor access.Actor, nbs []New
 			id, err := createBox(ctx, tx, actor, nb, seen)
 			if err != nil {
 				if len(nbs) > 1 {
-					return rowError(i, err)
+					return RowError(i, err)
 				}
 				return err
 			}
@@ -163,8 +163,9 @@ func (s *Service) createBoxes(ctx context.Context, actor access.Actor, nbs []New
 	return s.boxesByID(ctx, s.DB, actor, ids)
 }
 
-// rowError names which row of a batch failed, keeping the message.
-func rowError(i int, err error) error {
+// RowError names which row of a batch (counted from 0) failed, keeping the
+// message: "Box 3: …". Forms with rows of their own use it too.
+func RowError(i int, err error) error {
 	var ae *apperr.Error
 	if errors.As(err, &ae) {
 		return &apperr.Error{Code: ae.Code, Key: "stock.error.in_row", Args: []any{i + 1}, Err: err}

@@ -4,6 +4,7 @@ import (
 	"context"
 	"fmt"
 	"slices"
+	"strings"
 
 	"abri/internal/access"
 	"abri/internal/apperr"
@@ -200,14 +201,18 @@ func applyChange(ctx context.Context, tx *db.Tx, actor access.Actor, b Box, ch C
 	}
 	set = append(set, "version = version + 1", "updated_at = ?")
 	args = append(args, db.Micros(tx.Now), b.ID, actor.OrgID, actor.BaseID)
-	if _, err := tx.Exec(ctx, "UPDATE boxes SET "+joinComma(set)+" WHERE id = ? AND org_id = ? AND base_id = ?", args...); err != nil {
+	if _, err := tx.Exec(ctx, "UPDATE boxes SET "+strings.Join(set, ", ")+" WHERE id = ? AND org_id = ? AND base_id = ?", args...); err != nil {
 		return fmt.Errorf("update box %s: %w", b.Code, err)
 	}
+	// The kind names the change a person made: a move (which may bring the
+	// location's state with it), a change of state alone, or an edit.
+	_, moved := changes["location_id"]
+	_, stated := changes["state"]
 	kind := "box.updated"
 	switch {
-	case len(changes) == 1 && changes["location_id"] != [2]any{} || len(changes) == 2 && changes["location_id"] != [2]any{} && changes["state"] != [2]any{}:
+	case moved && (len(changes) == 1 || len(changes) == 2 && stated):
 		kind = "box.moved"
-	case len(changes) == 1 && changes["state"] != [2]any{}:
+	case stated && len(changes) == 1:
 		kind = "box.state_changed"
 	}
 	payload := map[string]any{"code": b.Code}
@@ -237,17 +242,6 @@ func moveState(from, locDefault State) State {
 		return locDefault
 	}
 	return from
-}
-
-func joinComma(s []string) string {
-	out := ""
-	for i, x := range s {
-		if i > 0 {
-			out += ", "
-		}
-		out += x
-	}
-	return out
 }
 
 // BulkResult says what a bulk action did to each code.

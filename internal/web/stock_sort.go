@@ -216,7 +216,7 @@ func (s *server) sortBoxes(w http.ResponseWriter, r *http.Request, c *reqCtx) er
 		}
 		nb, err := row.newBox(c)
 		if err != nil {
-			return refuse(rowErr(i, err), i+1)
+			return refuse(stock.RowError(i, err), i+1)
 		}
 		nbs = append(nbs, nb)
 		rowOf = append(rowOf, i)
@@ -247,11 +247,11 @@ func (s *server) sortBoxes(w http.ResponseWriter, r *http.Request, c *reqCtx) er
 		if errors.As(err, &ae) && ae.Key == "stock.error.in_row" && len(ae.Args) == 1 {
 			// The domain counts the boxes it was given; the form counts its rows.
 			if i, ok := ae.Args[0].(int); ok && i >= 1 && i <= len(rowOf) {
-				return refuse(rowErr(rowOf[i-1], ae.Err), rowOf[i-1]+1)
+				return refuse(stock.RowError(rowOf[i-1], ae.Err), rowOf[i-1]+1)
 			}
 		}
 		if len(nbs) == 1 && apperr.As(err).Code != apperr.Internal {
-			return refuse(rowErr(rowOf[0], err), rowOf[0]+1)
+			return refuse(stock.RowError(rowOf[0], err), rowOf[0]+1)
 		}
 		return refuse(err, 0)
 	}
@@ -261,15 +261,6 @@ func (s *server) sortBoxes(w http.ResponseWriter, r *http.Request, c *reqCtx) er
 	}
 	redirect(w, r, "/stock/sorted?"+url.Values{"codes": {strings.Join(codes, ",")}}.Encode())
 	return nil
-}
-
-// rowErr names the form's row a problem is in.
-func rowErr(i int, err error) error {
-	var ae *apperr.Error
-	if errors.As(err, &ae) {
-		return &apperr.Error{Code: ae.Code, Key: "stock.error.in_row", Args: []any{i + 1}, Err: ae}
-	}
-	return err
 }
 
 // newBox reads one row into a box to make.
