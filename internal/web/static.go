@@ -11,6 +11,7 @@ import (
 	"net/http"
 	"path"
 	"strings"
+	"sync"
 	"time"
 )
 
@@ -85,9 +86,38 @@ func (st *staticFiles) ServeHTTP(w http.ResponseWriter, r *http.Request) {
 	http.ServeContent(w, r, "", time.Time{}, bytes.NewReader(body))
 }
 
-func gzipped(b []byte) []byte {
+// gzipped compresses a static file once, as well as gzip can.
+func gzipped(b []byte) []byte { return compress(b, gzip.BestCompression) }
+
+// minGzip is the smallest page worth compressing: below it the gzip header
+// and the work outweigh what is saved.
+const minGzip = 1024
+
+// pageGzip keeps gzip writers for pages, which are compressed on every
+// request: a fast level, since a page is small and made fresh each time.
+var pageGzip = sync.Pool{New: func() any {
+	zw, _ := gzip.NewWriterLevel(nil, gzip.DefaultCompression)
+	return zw
+}}
+
+// gzipPage compresses a page; nil when it does not shrink.
+func gzipPage(b []byte) []byte {
+	zw := pageGzip.Get().(*gzip.Writer)
+	defer pageGzip.Put(zw)
+	return compressWith(zw, b)
+}
+
+func compress(b []byte, level int) []byte {
+	zw, _ := gzip.NewWriterLevel(nil, level)
+	return compressWith(zw, b)
+}
+
+// compressWith gzips b with zw, which it resets; nil when the result is no
+// smaller than b.
+func compressWith(zw *gzip.Writer, b []byte) []byte {
 	var buf bytes.Buffer
-	zw, _ := gzip.NewWriterLevel(&buf, gzip.BestCompression)
+	buf.Grow(len(b) / 4)
+	zw.Reset(&buf)
 	zw.Write(b)
 	zw.Close()
 	if buf.Len() >= len(b) {
