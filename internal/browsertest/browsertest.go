@@ -26,7 +26,7 @@ func Path() string {
 	return p
 }
 
-// New starts a headless Chromium with a phone-sized window and returns a
+// New starts a headless Chromium with a phone's 390 × 844 screen and returns a
 // browsing context that ends with the test (and within timeout).
 func New(t *testing.T, timeout time.Duration) context.Context {
 	t.Helper()
@@ -54,7 +54,9 @@ func New(t *testing.T, timeout time.Duration) context.Context {
 	allocCtx, cancelAlloc := chromedp.NewExecAllocator(ctx, opts...)
 	bctx, cancelBrowser := chromedp.NewContext(allocCtx)
 	t.Cleanup(func() { cancelBrowser(); cancelAlloc(); cancel() })
-	if err := chromedp.Do(bctx); err != nil {
+	// The window alone does not make a phone: headless Chromium keeps a
+	// viewport at least 500 px wide. Emulate the 390 × 844 phone's screen.
+	if err := chromedp.Do(bctx, chromedp.EmulateViewport(390, 844, chromedp.EmulatePortrait, chromedp.EmulateMobile)); err != nil {
 		t.Fatalf("start chromium %s: %v", path, err)
 	}
 	return bctx

@@ -54,7 +54,8 @@ func TestJourneyCoordinatorArabic(t *testing.T) {
 		t.Errorf("the header after sign-in does not name the demo organisation: %q", got)
 	}
 
-	// Switch to Arabic with the language menu in the page header.
+	// Switch to Arabic with the language choice in the header's menu.
+	step("open the menu", chromedp.Click(chromedp.CSS(`details.menu > summary`)))
 	submit("switch to Arabic", `form[action="/lang"] button[value="ar"]`)
 	dir, err := chromedp.Run(ctx, chromedp.Evaluate[string](`document.documentElement.dir`))
 	if err != nil || dir != "rtl" {
@@ -71,6 +72,7 @@ func TestJourneyCoordinatorArabic(t *testing.T) {
 	}
 	browsertest.Screenshot(t, ctx, "dashboard-ar")
 
+	step("open the menu again", chromedp.Click(chromedp.CSS(`details.menu > summary`)))
 	submit("sign out", `form[action="/logout"] button[type="submit"]`)
 	step("signed out", chromedp.WaitVisible(chromedp.CSS(`input[name="password"]`)))
 	loc, _ := chromedp.Run(ctx, chromedp.Location())

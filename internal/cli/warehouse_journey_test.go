@@ -224,6 +224,7 @@ func TestJourneyWarehouse(t *testing.T) {
 	shot("stock")
 
 	// The same screens in Arabic: right to left, in Arabic script.
+	step("open the menu", chromedp.Click(chromedp.CSS(`details.menu > summary`)))
 	submit("Arabic", `form[action="/lang"] button[value="ar"]`)
 	for _, p := range []struct{ name, path, wait string }{
 		{"stock-ar", "/stock", ".tree"},

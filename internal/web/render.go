@@ -29,7 +29,8 @@ type pages struct {
 	byLang map[string]map[string]*template.Template
 }
 
-// loadPages parses templates/layout.html with each templates/pages/*.html.
+// loadPages parses templates/layout.html and the shared pieces of
+// templates/partials.html with each templates/pages/*.html.
 // Every page must define "content".
 func loadPages(st *staticFiles) (*pages, error) {
 	files, err := fs.Glob(templateFS, "templates/pages/*.html")
@@ -41,7 +42,7 @@ func loadPages(st *staticFiles) (*pages, error) {
 	}
 	ps := &pages{byLang: map[string]map[string]*template.Template{}}
 	for _, lang := range i18n.Languages {
-		root, err := template.New("").Funcs(funcs(lang, st)).ParseFS(templateFS, "templates/layout.html")
+		root, err := template.New("").Funcs(funcs(lang, st)).ParseFS(templateFS, "templates/layout.html", "templates/partials.html")
 		if err != nil {
 			return nil, err
 		}
