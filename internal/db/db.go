@@ -38,8 +38,18 @@ func (d Dialect) String() string {
 }
 
 // DB is an open database. It is safe for concurrent use.
+//
+// On SQLite it holds two pools on one file: a single read-write connection,
+// which writers take in turn through a queue in Go (see InTx), and a pool of
+// read-only connections for reads outside transactions, which in WAL mode
+// never wait for the writer. On PostgreSQL both are the same pool.
 type DB struct {
-	sql     *sql.DB
+	sql     *sql.DB // reads outside transactions
+	w       *sql.DB // writes; on SQLite one connection
+	wq      *fifo   // SQLite: the writers' queue for w; nil on PostgreSQL
+	rstmts  *stmtCache
+	wstmts  *stmtCache
+	groups  groups
 	Dialect Dialect
 	Clock   clock.Clock
 	// Path is the SQLite file, empty for PostgreSQL.
@@ -49,8 +59,18 @@ type DB struct {
 // sqlitePragmas ride in the DSN so that every pooled connection gets them.
 // busy_timeout comes first so that setting WAL can wait for a lock;
 // synchronous(FULL) makes an acknowledged commit survive power loss.
+// The writer's transactions begin IMMEDIATE; the busy timeout is only for
+// other processes (abri user add, a backup) since abri's own writers queue in
+// Go.
 const sqlitePragmas = "_pragma=busy_timeout(10000)&_pragma=journal_mode(WAL)" +
 	"&_pragma=foreign_keys(1)&_pragma=synchronous(FULL)&_txlock=immediate"
+
+// sqliteReadPragmas are the read pool's: the same, but query_only, so that a
+// write sent to a reader fails instead of taking the write lock.
+const sqliteReadPragmas = "_pragma=busy_timeout(10000)&_pragma=foreign_keys(1)&_pragma=synchronous(FULL)&_pragma=query_only(1)"
+
+// sqliteReaders is the size of the SQLite read pool.
+const sqliteReaders = 8
 
 // Open opens the database a DSN names: "postgres://…" or "postgresql://…"
 // selects PostgreSQL; "sqlite:PATH", "file:PATH" or a bare path selects SQLite.
@@ -61,6 +81,7 @@ func Open(ctx context.Context, dsn string) (*DB, error) {
 		return nil, err
 	}
 	d := &DB{Dialect: kind, Clock: clock.System{}}
+	var readDSN string
 	switch kind {
 	case Postgres:
 		d.sql, err = sql.Open("pgx", target)
@@ -70,6 +91,7 @@ func Open(ctx context.Context, dsn string) (*DB, error) {
 		d.sql.SetMaxOpenConns(32)
 		d.sql.SetMaxIdleConns(16)
 		d.sql.SetConnMaxIdleTime(5 * time.Minute)
+		d.w = d.sql
 	case SQLite:
 		d.Path = target
 		if dir := filepath.Dir(target); dir != "" {
@@ -81,18 +103,23 @@ func Open(ctx context.Context, dsn string) (*DB, error) {
 		if strings.Contains(target, "?") {
 			sep = "&"
 		}
-		d.sql, err = sql.Open("sqlite", "file:"+target+sep+sqlitePragmas)
+		// One writer at a time is SQLite's rule: one connection, taken in
+		// turn (d.wq), never idle-closed so its prepared statements stay.
+		d.w, err = sql.Open("sqlite", "file:"+target+sep+sqlitePragmas)
 		if err != nil {
 			return nil, fmt.Errorf("open sqlite: %w", err)
 		}
-		// One writer at a time is SQLite's rule; readers run alongside in WAL.
-		d.sql.SetMaxOpenConns(8)
-		d.sql.SetMaxIdleConns(8)
+		d.w.SetMaxOpenConns(1)
+		d.w.SetMaxIdleConns(1)
+		d.w.SetConnMaxIdleTime(0)
+		d.w.SetConnMaxLifetime(0)
+		d.wq = &fifo{}
+		readDSN = "file:" + target + sep + sqliteReadPragmas
 	}
 	pctx, cancel := context.WithTimeout(ctx, 10*time.Second)
 	defer cancel()
-	if err := d.sql.PingContext(pctx); err != nil {
-		d.sql.Close()
+	if err := d.w.PingContext(pctx); err != nil {
+		d.w.Close()
 		if kind == SQLite { // name the file; a PostgreSQL DSN may hold a password
 			return nil, fmt.Errorf("open sqlite database %s: %w", target, err)
 		}
@@ -101,14 +128,27 @@ func Open(ctx context.Context, dsn string) (*DB, error) {
 	if kind == SQLite {
 		// The pragma only takes when the file is writable; check it did.
 		var mode string
-		if err := d.sql.QueryRowContext(ctx, "PRAGMA journal_mode").Scan(&mode); err != nil {
-			d.sql.Close()
+		if err := d.w.QueryRowContext(ctx, "PRAGMA journal_mode").Scan(&mode); err != nil {
+			d.w.Close()
 			return nil, fmt.Errorf("open sqlite %s: %w", target, err)
 		}
-		if _, err := d.sql.ExecContext(ctx, "CREATE TABLE IF NOT EXISTS abri_probe(x INTEGER); DROP TABLE abri_probe"); err != nil {
-			d.sql.Close()
+		if _, err := d.w.ExecContext(ctx, "CREATE TABLE IF NOT EXISTS abri_probe(x INTEGER); DROP TABLE abri_probe"); err != nil {
+			d.w.Close()
 			return nil, fmt.Errorf("sqlite database %s is not writable: %w", target, err)
 		}
+		// Readers open the file the writer made, already in WAL mode.
+		d.sql, err = sql.Open("sqlite", readDSN)
+		if err == nil {
+			d.sql.SetMaxOpenConns(sqliteReaders)
+			d.sql.SetMaxIdleConns(sqliteReaders)
+			err = d.sql.PingContext(pctx)
+		}
+		if err != nil {
+			d.w.Close()
+			return nil, fmt.Errorf("open sqlite %s for reading: %w", target, err)
+		}
+		d.rstmts = newStmtCache(d.sql)
+		d.wstmts = newStmtCache(d.w)
 	}
 	return d, nil
 }
@@ -153,7 +193,14 @@ func ParseDSN(dsn string) (Dialect, string, error) {
 // file is whole on its own.
 func (d *DB) Close() error {
 	if d.Dialect == SQLite {
-		_, _ = d.sql.Exec("PRAGMA wal_checkpoint(TRUNCATE)")
+		d.rstmts.close()
+		d.sql.Close()
+		// Wait for the writer in turn, so that a write under way ends first.
+		d.wq.lock(context.Background())
+		defer d.wq.unlock()
+		d.wstmts.close()
+		_, _ = d.w.Exec("PRAGMA wal_checkpoint(TRUNCATE)")
+		return d.w.Close()
 	}
 	return d.sql.Close()
 }
@@ -161,24 +208,42 @@ func (d *DB) Close() error {
 // Ping tells whether the database answers.
 func (d *DB) Ping(ctx context.Context) error { return d.sql.PingContext(ctx) }
 
-// Stats exposes the pool figures for metrics.
+// Stats exposes the pool figures for metrics: on SQLite, the read pool's.
 func (d *DB) Stats() sql.DBStats { return d.sql.Stats() }
 
-// SQL returns the underlying handle, for tools such as backup and tests.
+// SQL returns the handle for reads, for tools such as backup and tests. On
+// SQLite its connections are read-only.
 func (d *DB) SQL() *sql.DB { return d.sql }
 
-// Exec runs a statement outside a transaction.
+// Exec runs a statement outside a transaction. On SQLite it takes its turn
+// on the writer like a transaction.
 func (d *DB) Exec(ctx context.Context, q string, args ...any) (sql.Result, error) {
-	return d.sql.ExecContext(ctx, d.Rebind(q), args...)
+	if d.wq == nil {
+		return d.sql.ExecContext(ctx, d.Rebind(q), args...)
+	}
+	if err := d.wq.lock(ctx); err != nil {
+		return nil, err
+	}
+	defer d.wq.unlock()
+	if st := d.wstmts.prepare(ctx, q); st != nil {
+		return st.ExecContext(ctx, args...)
+	}
+	return d.w.ExecContext(ctx, q, args...)
 }
 
 // Query runs a query outside a transaction.
 func (d *DB) Query(ctx context.Context, q string, args ...any) (*sql.Rows, error) {
+	if st := d.rstmts.prepare(ctx, q); st != nil {
+		return st.QueryContext(ctx, args...)
+	}
 	return d.sql.QueryContext(ctx, d.Rebind(q), args...)
 }
 
 // QueryRow runs a one-row query outside a transaction.
 func (d *DB) QueryRow(ctx context.Context, q string, args ...any) *sql.Row {
+	if st := d.rstmts.prepare(ctx, q); st != nil {
+		return st.QueryRowContext(ctx, args...)
+	}
 	return d.sql.QueryRowContext(ctx, d.Rebind(q), args...)
 }
 

@@ -70,7 +70,13 @@ func (d *DB) Migrate(ctx context.Context) (int, error) {
 	if err != nil {
 		return 0, err
 	}
-	conn, err := d.sql.Conn(ctx)
+	if d.wq != nil {
+		if err := d.wq.lock(ctx); err != nil {
+			return 0, fmt.Errorf("migrate: %w", err)
+		}
+		defer d.wq.unlock()
+	}
+	conn, err := d.w.Conn(ctx)
 	if err != nil {
 		return 0, fmt.Errorf("migrate: %w", err)
 	}

@@ -8,25 +8,54 @@ import (
 )
 
 // Tx is a write transaction with a fixed Now, taken once when it begins, so
-// that every row and ledger event it writes carries the same time.
+// that every row and ledger event it writes carries the same time. In a
+// shared transaction (InTxGroup) each caller has its own Tx, and its own Now,
+// taken when its savepoint begins.
 type Tx struct {
-	tx  *sql.Tx
+	s   *txState
 	db  *DB
 	Now time.Time
+	// member is set in a shared transaction: the caller's context. Its
+	// statements run with the transaction's own context (a caller giving
+	// up must not cancel a statement of a transaction others share), and
+	// none starts once member has ended.
+	member context.Context
+}
+
+// txState is what the callers of one transaction share.
+type txState struct {
+	tx    *sql.Tx
+	ctx   context.Context // the context the transaction began with
+	stmts map[string]*sql.Stmt
+	want  []string // statements to prepare on the writer once the transaction ends
 }
 
 // Dialect of the database the transaction runs on.
 func (t *Tx) Dialect() Dialect { return t.db.Dialect }
 
-// InTx runs fn in a write transaction and commits when fn returns nil. On
-// SQLite the transaction begins IMMEDIATE (set in the DSN), so writers queue on
-// the busy timeout instead of failing to upgrade a read lock.
+// InTx runs fn in a write transaction and commits when fn returns nil; it
+// rolls back when fn returns an error or panics (and panics again).
+//
+// On SQLite, writers take the single write connection in the order they
+// came, each waiting in Go until its turn or until its context ends; the
+// transaction begins IMMEDIATE (set in the DSN), so it never needs to
+// upgrade a read lock.
 func (d *DB) InTx(ctx context.Context, fn func(*Tx) error) (err error) {
-	stx, err := d.sql.BeginTx(ctx, nil)
+	if d.wq != nil {
+		if err := d.wq.lock(ctx); err != nil {
+			return fmt.Errorf("begin transaction: %w", err)
+		}
+		defer d.wq.unlock()
+	}
+	stx, err := d.w.BeginTx(ctx, nil)
 	if err != nil {
 		return fmt.Errorf("begin transaction: %w", err)
 	}
-	tx := &Tx{tx: stx, db: d, Now: d.Clock.Now()}
+	st := &txState{tx: stx, ctx: ctx}
+	if d.wq != nil {
+		defer d.prepareWanted(st)
+	}
+	tx := &Tx{s: st, db: d, Now: d.Clock.Now()}
 	defer func() {
 		if p := recover(); p != nil {
 			_ = stx.Rollback()
@@ -45,16 +74,77 @@ func (d *DB) InTx(ctx context.Context, fn func(*Tx) error) (err error) {
 	return nil
 }
 
+// prepareWanted prepares, on the SQLite writer, the statements a finished
+// transaction ran unprepared, so that the next transactions reuse them. It
+// runs while the writer's turn is still held and its connection is free.
+func (d *DB) prepareWanted(st *txState) {
+	for _, q := range st.want {
+		d.wstmts.prepare(context.WithoutCancel(st.ctx), q)
+	}
+	st.want = nil
+}
+
+// stmt returns the transaction's prepared statement for q, or nil when q
+// runs unprepared (PostgreSQL, whose driver caches statements itself; or a
+// statement the SQLite writer has not prepared yet).
+func (t *Tx) stmt(ctx context.Context, q string) *sql.Stmt {
+	if t.db.wstmts == nil {
+		return nil
+	}
+	s := t.s
+	if st, ok := s.stmts[q]; ok {
+		return st
+	}
+	dbst := t.db.wstmts.lookup(q)
+	if dbst == nil {
+		if cacheable(q) {
+			s.want = append(s.want, q)
+		}
+		return nil
+	}
+	st := s.tx.StmtContext(ctx, dbst)
+	if s.stmts == nil {
+		s.stmts = map[string]*sql.Stmt{}
+	}
+	s.stmts[q] = st
+	return st
+}
+
+// ctx is the context a statement runs with: the caller's for a transaction
+// of its own; in a shared one, the transaction's, unless the caller has given
+// up, whose ended context then fails the statement before it starts.
+func (t *Tx) ctx(ctx context.Context) context.Context {
+	if t.member == nil {
+		return ctx
+	}
+	if t.member.Err() != nil {
+		return t.member
+	}
+	return t.s.ctx
+}
+
 func (t *Tx) Exec(ctx context.Context, q string, args ...any) (sql.Result, error) {
-	return t.tx.ExecContext(ctx, t.db.Rebind(q), args...)
+	ctx = t.ctx(ctx)
+	if st := t.stmt(ctx, q); st != nil {
+		return st.ExecContext(ctx, args...)
+	}
+	return t.s.tx.ExecContext(ctx, t.db.Rebind(q), args...)
 }
 
 func (t *Tx) Query(ctx context.Context, q string, args ...any) (*sql.Rows, error) {
-	return t.tx.QueryContext(ctx, t.db.Rebind(q), args...)
+	ctx = t.ctx(ctx)
+	if st := t.stmt(ctx, q); st != nil {
+		return st.QueryContext(ctx, args...)
+	}
+	return t.s.tx.QueryContext(ctx, t.db.Rebind(q), args...)
 }
 
 func (t *Tx) QueryRow(ctx context.Context, q string, args ...any) *sql.Row {
-	return t.tx.QueryRowContext(ctx, t.db.Rebind(q), args...)
+	ctx = t.ctx(ctx)
+	if st := t.stmt(ctx, q); st != nil {
+		return st.QueryRowContext(ctx, args...)
+	}
+	return t.s.tx.QueryRowContext(ctx, t.db.Rebind(q), args...)
 }
 
 // ForUpdate is the row-lock suffix for a SELECT: PostgreSQL locks the rows;
