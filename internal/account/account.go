@@ -102,8 +102,8 @@ func (s *Service) CreateOrganisation(ctx context.Context, slug, name, baseName s
 			return fmt.Errorf("create organisation: %w", err)
 		}
 		o = Organisation{ID: id, Slug: slug, Name: name, CreatedAt: tx.Now}
-		if _, err := ledger.Append(ctx, tx, access.SystemActor(id, 0), "organisation.created", "organisation", id,
-			map[string]any{"slug": slug, "name": name}); err != nil {
+		if _, err := ledger.Append(ctx, tx, access.SystemActor(id, 0), "organisation", id,
+			OrganisationCreated{Slug: slug, Name: name}); err != nil {
 			return err
 		}
 		b, err = createBase(ctx, tx, access.SystemActor(id, 0), baseName)
@@ -139,7 +139,7 @@ func createBase(ctx context.Context, tx *db.Tx, actor access.Actor, name string)
 	}
 	a := actor
 	a.BaseID = id
-	if _, err := ledger.Append(ctx, tx, a, "base.created", "base", id, map[string]any{"name": name}); err != nil {
+	if _, err := ledger.Append(ctx, tx, a, "base", id, BaseCreated{Name: name}); err != nil {
 		return Base{}, err
 	}
 	return Base{ID: id, OrgID: actor.OrgID, Name: name}, nil
@@ -398,8 +398,8 @@ func (s *Service) addUser(ctx context.Context, tx *db.Tx, actor access.Actor, nu
 	}
 	// The ledger is append-only and outlives erasure: it holds ids and roles,
 	// never a user's email or name.
-	if _, err := ledger.Append(ctx, tx, actor, "user.created", "user", id,
-		map[string]any{"base_id": nu.BaseID, "role": nu.Role}); err != nil {
+	if _, err := ledger.Append(ctx, tx, actor, "user", id,
+		UserCreated{BaseID: nu.BaseID, Role: nu.Role}); err != nil {
 		return User{}, err
 	}
 	return User{ID: id, OrgID: actor.OrgID, Email: email, Name: name, Lang: nu.Lang, HasPassword: hash != "", CreatedAt: tx.Now}, nil
@@ -460,7 +460,7 @@ func (s *Service) SetRole(ctx context.Context, actor access.Actor, userID, baseI
 				return fmt.Errorf("set role: %w", err)
 			}
 		}
-		_, err := ledger.Append(ctx, tx, actor, "user.role_set", "user", userID, map[string]any{"base_id": baseID, "role": role})
+		_, err := ledger.Append(ctx, tx, actor, "user", userID, UserRoleSet{BaseID: baseID, Role: role})
 		return err
 	})
 }
@@ -481,14 +481,14 @@ func (s *Service) SetDisabled(ctx context.Context, actor access.Actor, userID in
 		if _, err := tx.Exec(ctx, "UPDATE users SET disabled = ? WHERE id = ? AND org_id = ?", disabled, userID, actor.OrgID); err != nil {
 			return fmt.Errorf("disable user: %w", err)
 		}
-		kind := "user.enabled"
+		var event ledger.Payload = UserEnabled{}
 		if disabled {
-			kind = "user.disabled"
+			event = UserDisabled{}
 			if err := revokeAll(ctx, tx, userID); err != nil {
 				return err
 			}
 		}
-		_, err := ledger.Append(ctx, tx, actor, kind, "user", userID, nil)
+		_, err := ledger.Append(ctx, tx, actor, "user", userID, event)
 		return err
 	})
 }
@@ -534,7 +534,7 @@ func setPassword(ctx context.Context, tx *db.Tx, actor access.Actor, userID int6
 	if _, err := tx.Exec(ctx, "DELETE FROM sessions WHERE user_id = ? AND id_hash <> ?", userID, keepSession); err != nil {
 		return fmt.Errorf("set password: end sessions: %w", err)
 	}
-	_, err := ledger.Append(ctx, tx, actor, "user.password_changed", "user", userID, nil)
+	_, err := ledger.Append(ctx, tx, actor, "user", userID, UserPasswordChanged{})
 	return err
 }
 
@@ -592,7 +592,7 @@ func (s *Service) SetLanguage(ctx context.Context, actor access.Actor, lang stri
 		if _, err := tx.Exec(ctx, "UPDATE users SET lang = ? WHERE id = ? AND org_id = ?", lang, actor.UserID, actor.OrgID); err != nil {
 			return fmt.Errorf("set language: %w", err)
 		}
-		_, err := ledger.Append(ctx, tx, actor, "user.language_set", "user", actor.UserID, map[string]any{"lang": lang})
+		_, err := ledger.Append(ctx, tx, actor, "user", actor.UserID, UserLanguageSet{Lang: lang})
 		return err
 	})
 }

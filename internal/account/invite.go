@@ -29,7 +29,7 @@ func (s *Service) Invite(ctx context.Context, actor access.Actor, nu NewUser) (U
 			tokenHash(secret), u.ID, db.Micros(tx.Now), db.Micros(tx.Now.Add(InvitationTTL))); err != nil {
 			return fmt.Errorf("invite: %w", err)
 		}
-		_, err = ledger.Append(ctx, tx, actor, "user.invited", "user", u.ID, nil)
+		_, err = ledger.Append(ctx, tx, actor, "user", u.ID, UserInvited{})
 		return err
 	})
 	if err != nil {

@@ -163,7 +163,7 @@ func (s *Service) LogoutEverywhere(ctx context.Context, actor access.Actor) erro
 		if _, err := tx.Exec(ctx, "DELETE FROM sessions WHERE user_id = ?", actor.UserID); err != nil {
 			return fmt.Errorf("logout everywhere: %w", err)
 		}
-		_, err := ledger.Append(ctx, tx, actor, "user.sessions_ended", "user", actor.UserID, nil)
+		_, err := ledger.Append(ctx, tx, actor, "user", actor.UserID, UserSessionsEnded{})
 		return err
 	})
 }

@@ -49,7 +49,7 @@ func (s *Service) CreateToken(ctx context.Context, actor access.Actor, name stri
 			return fmt.Errorf("create token: %w", err)
 		}
 		t.ID, t.CreatedAt = id, tx.Now
-		_, err = ledger.Append(ctx, tx, actor, "token.created", "api_token", id, map[string]any{"user_id": actor.UserID})
+		_, err = ledger.Append(ctx, tx, actor, "api_token", id, TokenCreated{UserID: actor.UserID})
 		return err
 	})
 	if err != nil {
@@ -94,7 +94,7 @@ func (s *Service) RevokeToken(ctx context.Context, actor access.Actor, id int64)
 		if n, _ := res.RowsAffected(); n == 0 {
 			return apperr.ErrNotFound()
 		}
-		_, err = ledger.Append(ctx, tx, actor, "token.revoked", "api_token", id, nil)
+		_, err = ledger.Append(ctx, tx, actor, "api_token", id, TokenRevoked{})
 		return err
 	})
 }

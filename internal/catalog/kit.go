@@ -149,15 +149,15 @@ func (s *Service) SetKit(ctx context.Context, actor access.Actor, kitID int64, c
 		if _, err := tx.Exec(ctx, "DELETE FROM kit_components WHERE kit_id = ?", kitID); err != nil {
 			return fmt.Errorf("set kit: %w", err)
 		}
-		payload := make([]map[string]int64, 0, len(want))
+		payload := make([]KitPart, 0, len(want))
 		for _, c := range want {
 			if _, err := tx.Exec(ctx, "INSERT INTO kit_components (kit_id, component_id, quantity) VALUES (?, ?, ?)",
 				kitID, c.ProductID, c.Quantity); err != nil {
 				return fmt.Errorf("set kit: %w", err)
 			}
-			payload = append(payload, map[string]int64{"product_id": c.ProductID, "quantity": c.Quantity})
+			payload = append(payload, KitPart{ProductID: c.ProductID, Quantity: c.Quantity})
 		}
-		if _, err := ledger.Append(ctx, tx, actor, "product.kit_set", "product", kitID, map[string]any{"components": payload}); err != nil {
+		if _, err := ledger.Append(ctx, tx, actor, "product", kitID, ProductKitSet{Components: payload}); err != nil {
 			return err
 		}
 		out, err = kitComponents(ctx, tx, kitID)

@@ -74,8 +74,8 @@ func (s *Service) AddProduct(ctx context.Context, actor access.Actor, np NewProd
 		if err != nil {
 			return fmt.Errorf("add product: %w", err)
 		}
-		if _, err := ledger.Append(ctx, tx, actor, "product.created", "product", id, map[string]any{
-			"name": name, "category_id": np.CategoryID, "gender": np.Gender, "size_range_id": np.SizeRangeID,
+		if _, err := ledger.Append(ctx, tx, actor, "product", id, ProductCreated{
+			Name: name, CategoryID: np.CategoryID, Gender: np.Gender, SizeRangeID: np.SizeRangeID,
 		}); err != nil {
 			return err
 		}
@@ -104,10 +104,10 @@ func (s *Service) HideProduct(ctx context.Context, actor access.Actor, id int64,
 		if p.Hidden == hidden {
 			return nil
 		}
-		kind := "product.shown"
+		var event ledger.Payload = ProductShown{}
 		q := "DELETE FROM products_hidden WHERE base_id = ? AND product_id = ?"
 		if hidden {
-			kind = "product.hidden"
+			event = ProductHidden{}
 			q = "INSERT INTO products_hidden (base_id, product_id) VALUES (?, ?) ON CONFLICT DO NOTHING"
 		}
 		res, err := tx.Exec(ctx, q, actor.BaseID, id)
@@ -119,7 +119,7 @@ func (s *Service) HideProduct(ctx context.Context, actor access.Actor, id int64,
 		} else if n == 0 { // someone else set it in the meantime
 			return nil
 		}
-		_, err = ledger.Append(ctx, tx, actor, kind, "product", id, nil)
+		_, err = ledger.Append(ctx, tx, actor, "product", id, event)
 		return err
 	})
 }

@@ -25,6 +25,7 @@ type Event struct {
 	BaseID   int64
 	ActorID  int64
 	Kind     string // what happened, e.g. "user.created"
+	Version  int    // the shape of the payload for its kind (0 is read as 1)
 	Entity   string // the kind of thing it happened to, e.g. "user"
 	EntityID int64
 	Payload  json.RawMessage
@@ -36,21 +37,29 @@ type Event struct {
 var genesis = make([]byte, sha256.Size)
 
 // Append writes one event in tx, chained to the organisation's newest event.
-// The payload is stored as its JSON encoding and must not hold personal data
-// beyond what the change itself stores.
-func Append(ctx context.Context, tx *db.Tx, actor access.Actor, kind, entity string, entityID int64, payload any) (Event, error) {
+// The payload is a registered event type (see Register), stored as its JSON
+// encoding; it must not hold personal data beyond what the change itself
+// stores.
+func Append(ctx context.Context, tx *db.Tx, actor access.Actor, entity string, entityID int64, payload Payload) (Event, error) {
+	if payload == nil {
+		return Event{}, fmt.Errorf("ledger append to %s %d: no payload", entity, entityID)
+	}
+	kind := payload.EventKind()
 	if actor.OrgID == 0 {
 		return Event{}, fmt.Errorf("ledger append %s: actor has no organisation", kind)
+	}
+	if err := checkRegistered(payload); err != nil {
+		return Event{}, err
 	}
 	p, err := json.Marshal(payload)
 	if err != nil {
 		return Event{}, fmt.Errorf("ledger append %s: payload: %w", kind, err)
 	}
-	if payload == nil {
-		p = []byte("{}")
-	}
 	e := Event{OrgID: actor.OrgID, At: tx.Now, BaseID: actor.BaseID, ActorID: actor.UserID,
-		Kind: kind, Entity: entity, EntityID: entityID, Payload: p}
+		Kind: kind, Version: payload.EventVersion(), Entity: entity, EntityID: entityID, Payload: p}
+	if e.Version != 1 {
+		return Event{}, fmt.Errorf("ledger append %s: version %d cannot be stored yet", kind, e.Version)
+	}
 
 	var headSeq int64
 	var headHash []byte

@@ -25,15 +25,54 @@ func actor(org int64) access.Actor {
 	return access.Actor{UserID: 100 + org, OrgID: org, BaseID: 10 * org, Role: access.Warehouse}
 }
 
-func appendOne(t testing.TB, d *db.DB, a access.Actor, kind, entity string, id int64, payload any) ledger.Event {
+// The event types of these tests.
+type (
+	moved struct {
+		N  int   `json:"n"`
+		To int64 `json:"to"`
+	}
+	created struct {
+		BaseID int64  `json:"base_id"`
+		Role   string `json:"role"`
+	}
+	ended struct{}
+	step  struct {
+		I int `json:"i"`
+	}
+	other        struct{}
+	unregistered struct{}
+)
+
+func (moved) EventKind() string        { return "test.moved" }
+func (created) EventKind() string      { return "test.created" }
+func (ended) EventKind() string        { return "test.ended" }
+func (step) EventKind() string         { return "test.step" }
+func (other) EventKind() string        { return "test.other" }
+func (unregistered) EventKind() string { return "test.unregistered" }
+func (moved) EventVersion() int        { return 1 }
+func (created) EventVersion() int      { return 1 }
+func (ended) EventVersion() int        { return 1 }
+func (step) EventVersion() int         { return 1 }
+func (other) EventVersion() int        { return 1 }
+func (unregistered) EventVersion() int { return 1 }
+
+func init() {
+	ledger.Register[moved]()
+	ledger.Register[created]()
+	ledger.Register[ended]()
+	ledger.Register[step]()
+	ledger.Register[other]()
+}
+
+func appendOne(t testing.TB, d *db.DB, a access.Actor, entity string, id int64, p ledger.Payload) ledger.Event {
 	t.Helper()
 	var e ledger.Event
 	err := d.InTx(context.Background(), func(tx *db.Tx) (err error) {
-		e, err = ledger.Append(context.Background(), tx, a, kind, entity, id, payload)
+		e, err = ledger.Append(context.Background(), tx, a, entity, id, p)
 		return err
 	})
 	if err != nil {
-		t.Fatalf("append %s: %v", kind, err)
+		t.Fatalf("append %s: %v", p.EventKind(), err)
 	}
 	return e
 }
@@ -46,7 +85,7 @@ func seed(t testing.TB, d *db.DB, perOrg int) *clock.Fixed {
 	d.Clock = clk
 	for i := 1; i <= perOrg; i++ {
 		for org := int64(1); org <= 2; org++ {
-			appendOne(t, d, actor(org), "box.moved", "box", int64(i%3+1), map[string]any{"n": i, "to": org})
+			appendOne(t, d, actor(org), "box", int64(i%3+1), moved{N: i, To: org})
 			clk.Advance(time.Second)
 		}
 	}
@@ -105,8 +144,8 @@ func TestAppendFields(t *testing.T) {
 		at := time.Date(2026, 2, 3, 4, 5, 6, 789000, time.UTC)
 		d.Clock = clock.NewFixed(at)
 		a := access.Actor{UserID: 5, OrgID: 3, BaseID: 4, Role: access.Admin}
-		first := appendOne(t, d, a, "user.created", "user", 77, map[string]any{"role": "viewer", "base_id": 4})
-		second := appendOne(t, d, a, "user.sessions_ended", "user", 77, nil)
+		first := appendOne(t, d, a, "user", 77, created{Role: "viewer", BaseID: 4})
+		second := appendOne(t, d, a, "user", 77, ended{})
 		if first.Seq != 1 || second.Seq != 2 {
 			t.Fatalf("seqs %d, %d; want 1, 2", first.Seq, second.Seq)
 		}
@@ -125,7 +164,7 @@ func TestAppendFields(t *testing.T) {
 		}
 		e := hs[0]
 		if e.OrgID != 3 || e.Seq != 1 || !e.At.Equal(at) || e.BaseID != 4 || e.ActorID != 5 ||
-			e.Kind != "user.created" || e.Entity != "user" || e.EntityID != 77 {
+			e.Kind != "test.created" || e.Version != 1 || e.Entity != "user" || e.EntityID != 77 {
 			t.Fatalf("stored event %+v", e)
 		}
 		var p map[string]any
@@ -133,7 +172,10 @@ func TestAppendFields(t *testing.T) {
 			t.Fatalf("payload %s (%v)", e.Payload, err)
 		}
 		if string(hs[1].Payload) != "{}" {
-			t.Fatalf("nil payload stored as %q; want {}", hs[1].Payload)
+			t.Fatalf("empty payload stored as %q; want {}", hs[1].Payload)
+		}
+		if p, err := e.Decode(); err != nil || p != (created{Role: "viewer", BaseID: 4}) {
+			t.Fatalf("decoded %#v, %v", p, err)
 		}
 	})
 }
@@ -141,7 +183,7 @@ func TestAppendFields(t *testing.T) {
 func TestAppendNeedsOrganisation(t *testing.T) {
 	dbtest.Each(t, func(t *testing.T, d *db.DB) {
 		err := d.InTx(context.Background(), func(tx *db.Tx) error {
-			_, err := ledger.Append(context.Background(), tx, access.Actor{UserID: 1}, "x.y", "x", 1, nil)
+			_, err := ledger.Append(context.Background(), tx, access.Actor{UserID: 1}, "x", 1, other{})
 			return err
 		})
 		if err == nil {
@@ -153,14 +195,17 @@ func TestAppendNeedsOrganisation(t *testing.T) {
 	})
 }
 
-func TestAppendRefusesBadPayload(t *testing.T) {
+// Only registered event types are written, and never none.
+func TestAppendRefusesUnregisteredPayload(t *testing.T) {
 	dbtest.Each(t, func(t *testing.T, d *db.DB) {
-		err := d.InTx(context.Background(), func(tx *db.Tx) error {
-			_, err := ledger.Append(context.Background(), tx, actor(1), "x.y", "x", 1, map[string]any{"f": func() {}})
-			return err
-		})
-		if err == nil {
-			t.Fatal("an unencodable payload was appended")
+		for _, p := range []ledger.Payload{unregistered{}, nil, &moved{}} {
+			err := d.InTx(context.Background(), func(tx *db.Tx) error {
+				_, err := ledger.Append(context.Background(), tx, actor(1), "x", 1, p)
+				return err
+			})
+			if err == nil {
+				t.Fatalf("payload %#v was appended", p)
+			}
 		}
 		if rep := verify(t, d); rep.Entries != 0 || rep.Chains != 0 {
 			t.Fatalf("report %+v after a failed append", rep)
@@ -173,13 +218,13 @@ func TestAppendRefusesBadPayload(t *testing.T) {
 func TestAppendRollsBackWithTransaction(t *testing.T) {
 	dbtest.Each(t, func(t *testing.T, d *db.DB) {
 		ctx := context.Background()
-		appendOne(t, d, actor(1), "a.one", "a", 1, nil)
+		appendOne(t, d, actor(1), "a", 1, step{1})
 		boom := errors.New("boom")
 		err := d.InTx(ctx, func(tx *db.Tx) error {
-			if _, err := ledger.Append(ctx, tx, actor(1), "a.two", "a", 1, nil); err != nil {
+			if _, err := ledger.Append(ctx, tx, actor(1), "a", 1, step{2}); err != nil {
 				return err
 			}
-			if _, err := ledger.Append(ctx, tx, actor(7), "a.new", "a", 1, nil); err != nil {
+			if _, err := ledger.Append(ctx, tx, actor(7), "a", 1, other{}); err != nil {
 				return err
 			}
 			return boom
@@ -187,7 +232,7 @@ func TestAppendRollsBackWithTransaction(t *testing.T) {
 		if !errors.Is(err, boom) {
 			t.Fatal(err)
 		}
-		e := appendOne(t, d, actor(1), "a.three", "a", 1, nil)
+		e := appendOne(t, d, actor(1), "a", 1, step{3})
 		if e.Seq != 2 {
 			t.Fatalf("seq after a rollback = %d; want 2", e.Seq)
 		}
@@ -339,21 +384,30 @@ func TestHistory(t *testing.T) {
 		// The same entity id in two organisations, and other entities between.
 		var want []string
 		for i := 0; i < 5; i++ {
-			kind := fmt.Sprintf("box.step%d", i)
-			appendOne(t, d, actor(1), kind, "box", 42, map[string]any{"i": i})
-			want = append(want, kind)
-			appendOne(t, d, actor(2), "box.other_org", "box", 42, nil)
-			appendOne(t, d, actor(1), "box.other_box", "box", 43, nil)
-			appendOne(t, d, actor(1), "site.same_id", "site", 42, nil)
+			appendOne(t, d, actor(1), "box", 42, step{i})
+			want = append(want, fmt.Sprint(i))
+			appendOne(t, d, actor(2), "box", 42, other{})
+			appendOne(t, d, actor(1), "box", 43, other{})
+			appendOne(t, d, actor(1), "site", 42, other{})
 			clk.Advance(time.Minute)
 		}
 		hs, err := ledger.History(ctx, d, 1, "box", 42, 0)
 		if err != nil {
 			t.Fatal(err)
 		}
+		stepOf := func(e ledger.Event) string {
+			p, err := e.Decode()
+			if err != nil {
+				return err.Error()
+			}
+			if s, ok := p.(step); ok {
+				return fmt.Sprint(s.I)
+			}
+			return e.Kind
+		}
 		var got []string
 		for i, e := range hs {
-			got = append(got, e.Kind)
+			got = append(got, stepOf(e))
 			if e.OrgID != 1 || e.Entity != "box" || e.EntityID != 42 {
 				t.Fatalf("event %d: %+v", i, e)
 			}
@@ -368,12 +422,12 @@ func TestHistory(t *testing.T) {
 			t.Fatalf("history %v; want %v", got, want)
 		}
 		limited, err := ledger.History(ctx, d, 1, "box", 42, 2)
-		if err != nil || len(limited) != 2 || limited[0].Kind != want[0] || limited[1].Kind != want[1] {
+		if err != nil || len(limited) != 2 || stepOf(limited[0]) != want[0] || stepOf(limited[1]) != want[1] {
 			t.Fatalf("history limited to 2: %v, %v", limited, err)
 		}
-		other, err := ledger.History(ctx, d, 2, "box", 42, 0)
-		if err != nil || len(other) != 5 || other[0].Kind != "box.other_org" {
-			t.Fatalf("organisation 2's history: %d events, %v", len(other), err)
+		theirs, err := ledger.History(ctx, d, 2, "box", 42, 0)
+		if err != nil || len(theirs) != 5 || theirs[0].Kind != "test.other" {
+			t.Fatalf("organisation 2's history: %d events, %v", len(theirs), err)
 		}
 		none, err := ledger.History(ctx, d, 3, "box", 42, 0)
 		if err != nil || len(none) != 0 {
@@ -409,7 +463,7 @@ func TestConcurrentAppends(t *testing.T) {
 				a := access.Actor{UserID: int64(w + 1), OrgID: 5, BaseID: 1, Role: access.Warehouse}
 				for i := 0; i < each; i++ {
 					errs <- d.InTx(ctx, func(tx *db.Tx) error {
-						_, err := ledger.Append(ctx, tx, a, "box.moved", "box", int64(i), map[string]any{"w": w, "i": i})
+						_, err := ledger.Append(ctx, tx, a, "box", int64(i), moved{N: i, To: int64(w)})
 						return err
 					})
 				}
@@ -441,7 +495,7 @@ func TestConcurrentAppends(t *testing.T) {
 func TestVerifyWhileAppending(t *testing.T) {
 	dbtest.Each(t, func(t *testing.T, d *db.DB) {
 		ctx := context.Background()
-		appendOne(t, d, actor(1), "a.first", "a", 1, nil)
+		appendOne(t, d, actor(1), "a", 1, step{0})
 		stop := make(chan struct{})
 		done := make(chan error, 1)
 		go func() {
@@ -453,7 +507,7 @@ func TestVerifyWhileAppending(t *testing.T) {
 				default:
 				}
 				err := d.InTx(ctx, func(tx *db.Tx) error {
-					_, err := ledger.Append(ctx, tx, actor(int64(i%2+1)), "a.next", "a", 1, nil)
+					_, err := ledger.Append(ctx, tx, actor(int64(i%2+1)), "a", 1, step{i})
 					return err
 				})
 				if err != nil {

@@ -169,7 +169,7 @@ func History(ctx context.Context, q db.Queryer, orgID int64, entity string, enti
 	defer rows.Close()
 	var es []Event
 	for rows.Next() {
-		e := Event{OrgID: orgID, Entity: entity, EntityID: entityID}
+		e := Event{OrgID: orgID, Entity: entity, EntityID: entityID, Version: 1}
 		var at int64
 		var payload string
 		if err := rows.Scan(&e.Seq, &at, &e.BaseID, &e.ActorID, &e.Kind, &payload); err != nil {

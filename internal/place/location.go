@@ -157,8 +157,8 @@ func locationNameFree(ctx context.Context, tx *db.Tx, baseID, exceptID int64, na
 	return nil
 }
 
-func locationPayload(in LocationInput) map[string]any {
-	return map[string]any{"name": in.Name, "kind": in.Kind, "default_state": in.DefaultState, "position": in.Position}
+func locationFields(in LocationInput) LocationFields {
+	return LocationFields{Name: in.Name, Kind: in.Kind, DefaultState: in.DefaultState, Position: in.Position}
 }
 
 // CreateLocation adds a location to the actor's base.
@@ -188,7 +188,7 @@ func (s *Service) CreateLocation(ctx context.Context, actor access.Actor, in Loc
 		if err != nil {
 			return fmt.Errorf("create location: %w", err)
 		}
-		if _, err := ledger.Append(ctx, tx, actor, "location.created", "location", id, locationPayload(in)); err != nil {
+		if _, err := ledger.Append(ctx, tx, actor, "location", id, LocationCreated(locationFields(in))); err != nil {
 			return err
 		}
 		l = Location{ID: id, OrgID: actor.OrgID, BaseID: actor.BaseID, Name: in.Name, Kind: in.Kind,
@@ -235,7 +235,7 @@ func (s *Service) UpdateLocation(ctx context.Context, actor access.Actor, id int
 		if err != nil {
 			return fmt.Errorf("update location: %w", err)
 		}
-		if _, err := ledger.Append(ctx, tx, actor, "location.updated", "location", id, locationPayload(in)); err != nil {
+		if _, err := ledger.Append(ctx, tx, actor, "location", id, LocationUpdated(locationFields(in))); err != nil {
 			return err
 		}
 		l = old
@@ -271,11 +271,11 @@ func (s *Service) ArchiveLocation(ctx context.Context, actor access.Actor, id in
 		if _, err := tx.Exec(ctx, "UPDATE locations SET archived = ? WHERE id = ?", archived, id); err != nil {
 			return fmt.Errorf("archive location: %w", err)
 		}
-		kind := "location.restored"
+		var event ledger.Payload = LocationRestored{}
 		if archived {
-			kind = "location.archived"
+			event = LocationArchived{}
 		}
-		_, err = ledger.Append(ctx, tx, actor, kind, "location", id, nil)
+		_, err = ledger.Append(ctx, tx, actor, "location", id, event)
 		return err
 	})
 }

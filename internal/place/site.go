@@ -165,8 +165,8 @@ func (s *Service) CreateSite(ctx context.Context, actor access.Actor, in SiteInp
 			return fmt.Errorf("create site: %w", err)
 		}
 		// The note stays out of the ledger, which outlives erasure.
-		if _, err := ledger.Append(ctx, tx, actor, "site.created", "site", id,
-			map[string]any{"name": in.Name, "kind": in.Kind, "has_note": in.Note != ""}); err != nil {
+		if _, err := ledger.Append(ctx, tx, actor, "site", id,
+			SiteCreated{Name: in.Name, Kind: in.Kind, HasNote: in.Note != ""}); err != nil {
 			return err
 		}
 		site = Site{ID: id, OrgID: actor.OrgID, BaseID: actor.BaseID, Name: in.Name, Kind: in.Kind, Note: in.Note, CreatedAt: tx.Now}
@@ -207,8 +207,8 @@ func (s *Service) UpdateSite(ctx context.Context, actor access.Actor, id int64, 
 		if err != nil {
 			return fmt.Errorf("update site: %w", err)
 		}
-		if _, err := ledger.Append(ctx, tx, actor, "site.updated", "site", id,
-			map[string]any{"name": in.Name, "kind": in.Kind, "note_changed": in.Note != old.Note}); err != nil {
+		if _, err := ledger.Append(ctx, tx, actor, "site", id,
+			SiteUpdated{Name: in.Name, Kind: in.Kind, NoteChanged: in.Note != old.Note}); err != nil {
 			return err
 		}
 		site = old
@@ -244,11 +244,11 @@ func (s *Service) ArchiveSite(ctx context.Context, actor access.Actor, id int64,
 		if _, err := tx.Exec(ctx, "UPDATE sites SET archived = ? WHERE id = ?", archived, id); err != nil {
 			return fmt.Errorf("archive site: %w", err)
 		}
-		kind := "site.restored"
+		var event ledger.Payload = SiteRestored{}
 		if archived {
-			kind = "site.archived"
+			event = SiteArchived{}
 		}
-		_, err = ledger.Append(ctx, tx, actor, kind, "site", id, nil)
+		_, err = ledger.Append(ctx, tx, actor, "site", id, event)
 		return err
 	})
 }

@@ -302,32 +302,18 @@ func createBox(ctx context.Context, tx *db.Tx, actor access.Actor, nb NewBox, se
 	if err := addTags(ctx, tx, actor, id, tags, seen.tags); err != nil {
 		return 0, err
 	}
-	payload := map[string]any{"code": code, "product_id": p.ID, "items": nb.Items, "location_id": loc.ID, "state": state}
-	if size != "" {
-		payload["size"] = size
-	}
-	if measure != 0 {
-		payload["measure"] = measure
-	}
-	if expires != "" {
-		payload["expires_on"] = expires
-	}
+	event := BoxCreated{Code: code, ProductID: p.ID, Items: nb.Items, LocationID: loc.ID, State: state,
+		Size: size, Measure: measure, ExpiresOn: expires, DonationID: nb.DonationID,
+		CommentSet: comment != ""} // the text stays out of the ledger
 	if len(tags) > 0 {
 		// Tags are typed by people, so the ledger keeps their ids: a tag
 		// renamed or erased does not live on in the append-only journal.
-		ids := make([]int64, len(tags))
+		event.TagIDs = make([]int64, len(tags))
 		for i, t := range tags {
-			ids[i] = seen.tags[t]
+			event.TagIDs[i] = seen.tags[t]
 		}
-		payload["tag_ids"] = ids
 	}
-	if nb.DonationID != 0 {
-		payload["donation_id"] = nb.DonationID
-	}
-	if comment != "" {
-		payload["comment_set"] = true // the text stays out of the ledger
-	}
-	if _, err := ledger.Append(ctx, tx, actor, "box.created", "box", id, payload); err != nil {
+	if _, err := ledger.Append(ctx, tx, actor, "box", id, event); err != nil {
 		return 0, err
 	}
 	k := totalKey{actor.OrgID, actor.BaseID, p.ID, size, loc.ID, state}

@@ -75,8 +75,8 @@ func insertDonation(ctx context.Context, tx *db.Tx, actor access.Actor, d *Donat
 		return fmt.Errorf("record donation: %w", err)
 	}
 	d.ID, d.CreatedAt = id, tx.Now
-	_, err = ledger.Append(ctx, tx, actor, "donation.recorded", "donation", id, map[string]any{
-		"source": d.Source, "received_on": d.ReceivedOn, "weight_g": d.WeightG, "item_count": d.ItemCount})
+	_, err = ledger.Append(ctx, tx, actor, "donation", id, DonationRecorded{
+		Source: d.Source, ReceivedOn: d.ReceivedOn, WeightG: d.WeightG, ItemCount: d.ItemCount})
 	return err
 }
 

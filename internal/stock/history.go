@@ -2,9 +2,10 @@ package stock
 
 import (
 	"context"
-	"encoding/json"
 	"fmt"
+	"slices"
 	"sort"
+	"strconv"
 	"strings"
 	"time"
 
@@ -45,52 +46,81 @@ func (s *Service) History(ctx context.Context, actor access.Actor, code string) 
 	out := make([]HistoryEntry, 0, len(events))
 	for _, e := range events {
 		h := HistoryEntry{At: e.At, Kind: e.Kind, ActorName: names.users[e.ActorID]}
-		var p map[string]json.RawMessage
-		if err := json.Unmarshal(e.Payload, &p); err != nil {
-			return b, nil, fmt.Errorf("box history: event %d: %w", e.Seq, err)
+		p, err := e.Decode()
+		if err != nil {
+			return b, nil, fmt.Errorf("box history: %w", err)
 		}
-		fields := make([]string, 0, len(p))
-		for f := range p {
-			fields = append(fields, f)
-		}
-		sort.Strings(fields)
-		for _, f := range fields {
-			raw := p[f]
-			var ft struct {
-				From json.RawMessage `json:"from"`
-				To   json.RawMessage `json:"to"`
-			}
-			isChange := json.Unmarshal(raw, &ft) == nil && ft.To != nil
-			show := func(field string, v json.RawMessage) string { return names.show(field, v) }
-			switch {
-			case f == "code":
-				continue
-			case f == "comment_changed" || f == "comment_set":
-				h.Changes = append(h.Changes, FieldChange{Field: "comment"})
-			case isChange:
-				h.Changes = append(h.Changes, FieldChange{Field: fieldName(f), From: show(f, ft.From), To: show(f, ft.To)})
-			default: // a created box's initial value
-				h.Changes = append(h.Changes, FieldChange{Field: fieldName(f), To: show(f, raw)})
-			}
-		}
+		h.Changes = names.changes(p)
 		out = append(out, h)
 	}
 	return b, out, nil
 }
 
-func fieldName(f string) string {
-	switch f {
-	case "location_id":
-		return "location"
-	case "product_id":
-		return "product"
-	case "donation_id":
-		return "donation"
-	case "tag_ids":
-		return "tags"
+// changes lists what a box event set or changed, field by field in
+// alphabetical order, with names for ids.
+func (n historyNames) changes(p ledger.Payload) []FieldChange {
+	var out []FieldChange
+	num := func(v int64) string { return strconv.FormatInt(v, 10) }
+	if c, ok := p.(BoxCreated); ok {
+		set := func(field, v string) { out = append(out, FieldChange{Field: field, To: v}) }
+		if c.CommentSet {
+			out = append(out, FieldChange{Field: "comment"})
+		}
+		if c.DonationID != 0 {
+			set("donation", num(c.DonationID))
+		}
+		if c.ExpiresOn != "" {
+			set("expires_on", c.ExpiresOn)
+		}
+		set("items", num(c.Items))
+		set("location", n.locations[c.LocationID])
+		if c.Measure != 0 {
+			set("measure", milString(c.Measure))
+		}
+		set("product", n.products[c.ProductID])
+		if c.Size != "" {
+			set("size", c.Size)
+		}
+		set("state", string(c.State))
+		if len(c.TagIDs) > 0 {
+			set("tags", n.tagNames(c.TagIDs))
+		}
+		return out
 	}
-	return f
+	c, ok := boxChangeOf(p)
+	if !ok {
+		return nil
+	}
+	change := func(field, from, to string) { out = append(out, FieldChange{Field: field, From: from, To: to}) }
+	if c.CommentChanged {
+		out = append(out, FieldChange{Field: "comment"})
+	}
+	if d := c.ExpiresOn; d != nil {
+		change("expires_on", d.From, d.To)
+	}
+	if d := c.Items; d != nil {
+		change("items", num(d.From), num(d.To))
+	}
+	if d := c.LocationID; d != nil {
+		change("location", n.locations[d.From], n.locations[d.To])
+	}
+	if d := c.Measure; d != nil {
+		change("measure", milString(d.From), milString(d.To))
+	}
+	if d := c.Size; d != nil {
+		change("size", d.From, d.To)
+	}
+	if d := c.State; d != nil {
+		change("state", string(d.From), string(d.To))
+	}
+	if d := c.TagIDs; d != nil {
+		change("tags", n.tagNames(d.From), n.tagNames(d.To))
+	}
+	return out
 }
+
+// milString shows thousandths of the base unit in the base unit.
+func milString(mil int64) string { return fmt.Sprintf("%g", float64(mil)/1000) }
 
 type historyNames struct {
 	users     map[int64]string
@@ -99,40 +129,15 @@ type historyNames struct {
 	tags      map[int64]string
 }
 
-func (n historyNames) show(field string, v json.RawMessage) string {
-	var id int64
-	switch field {
-	case "location_id", "product_id":
-		if json.Unmarshal(v, &id) != nil {
-			return ""
-		}
-		if field == "location_id" {
-			return n.locations[id]
-		}
-		return n.products[id]
-	case "measure":
-		var mil int64
-		if json.Unmarshal(v, &mil) == nil {
-			return fmt.Sprintf("%g", float64(mil)/1000)
-		}
-	case "tag_ids":
-		var ids []int64
-		if json.Unmarshal(v, &ids) == nil {
-			names := make([]string, 0, len(ids))
-			for _, id := range ids {
-				if name, ok := n.tags[id]; ok {
-					names = append(names, name)
-				}
-			}
-			sort.Strings(names)
-			return strings.Join(names, ", ")
+func (n historyNames) tagNames(ids []int64) string {
+	names := make([]string, 0, len(ids))
+	for _, id := range ids {
+		if name, ok := n.tags[id]; ok {
+			names = append(names, name)
 		}
 	}
-	var s string
-	if json.Unmarshal(v, &s) == nil {
-		return s
-	}
-	return string(v)
+	sort.Strings(names)
+	return strings.Join(names, ", ")
 }
 
 // namesFor reads, in four queries, the names of the users, locations,
@@ -142,34 +147,23 @@ func (s *Service) namesFor(ctx context.Context, actor access.Actor, events []led
 	users, locs, prods, tags := map[int64]bool{}, map[int64]bool{}, map[int64]bool{}, map[int64]bool{}
 	for _, e := range events {
 		users[e.ActorID] = true
-		var p map[string]json.RawMessage
-		if json.Unmarshal(e.Payload, &p) != nil {
+		p, err := e.Decode()
+		if err != nil {
+			continue // History reports it
+		}
+		if c, ok := p.(BoxCreated); ok {
+			locs[c.LocationID], prods[c.ProductID] = true, true
+			for _, id := range c.TagIDs {
+				tags[id] = true
+			}
 			continue
 		}
-		collect := func(raw json.RawMessage, into map[int64]bool) {
-			var id int64
-			if json.Unmarshal(raw, &id) == nil {
-				into[id] = true
-				return
-			}
-			var ft struct{ From, To int64 }
-			if json.Unmarshal(raw, &ft) == nil {
-				into[ft.From], into[ft.To] = true, true
-			}
+		c, _ := boxChangeOf(p)
+		if d := c.LocationID; d != nil {
+			locs[d.From], locs[d.To] = true, true
 		}
-		if raw, ok := p["location_id"]; ok {
-			collect(raw, locs)
-		}
-		if raw, ok := p["product_id"]; ok {
-			collect(raw, prods)
-		}
-		if raw, ok := p["tag_ids"]; ok {
-			var ids []int64
-			var ft struct{ From, To []int64 }
-			if json.Unmarshal(raw, &ids) != nil && json.Unmarshal(raw, &ft) == nil {
-				ids = append(ft.From, ft.To...)
-			}
-			for _, id := range ids {
+		if d := c.TagIDs; d != nil {
+			for _, id := range append(slices.Clone(d.From), d.To...) {
 				tags[id] = true
 			}
 		}

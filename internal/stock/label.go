@@ -39,7 +39,7 @@ func (s *Service) ReserveLabels(ctx context.Context, actor access.Actor, n int) 
 			}
 			codes = append(codes, c)
 		}
-		_, err := ledger.Append(ctx, tx, actor, "labels.reserved", "base", actor.BaseID, map[string]any{"codes": codes})
+		_, err := ledger.Append(ctx, tx, actor, "base", actor.BaseID, LabelsReserved{Codes: codes})
 		return err
 	})
 	if err != nil {

@@ -77,11 +77,12 @@ func (s *Service) UpdateBox(ctx context.Context, actor access.Actor, code string
 // applyChange checks and writes one change to a box read in this
 // transaction, and its ledger event. It does nothing when nothing changes.
 func applyChange(ctx context.Context, tx *db.Tx, actor access.Actor, b Box, ch Change) error {
-	changes := map[string][2]any{}
+	ev := BoxChange{Code: b.Code} // the ledger event
+	changed := 0                  // fields changed
 	set := []string{}
 	args := []any{}
-	put := func(field, col string, from, to, stored any) {
-		changes[field] = [2]any{from, to}
+	put := func(col string, stored any) {
+		changed++
 		set = append(set, col+" = ?")
 		args = append(args, stored)
 	}
@@ -95,7 +96,8 @@ func applyChange(ctx context.Context, tx *db.Tx, actor access.Actor, b Box, ch C
 		if err != nil {
 			return err
 		}
-		put("location_id", "location_id", b.LocationID, loc.ID, loc.ID)
+		put("location_id", loc.ID)
+		ev.LocationID = &ledger.Delta[int64]{From: b.LocationID, To: loc.ID}
 		after.LocationID = loc.ID
 		if ch.State == nil {
 			state = moveState(b.State, State(loc.DefaultState))
@@ -111,14 +113,16 @@ func applyChange(ctx context.Context, tx *db.Tx, actor access.Actor, b Box, ch C
 		if !CanMove(b.State, state) {
 			return apperr.New(apperr.Invalid, "stock.error.state_move")
 		}
-		put("state", "state", b.State, state, string(state))
+		put("state", string(state))
+		ev.State = &ledger.Delta[State]{From: b.State, To: state}
 		after.State = state
 	}
 	if ch.Items != nil && *ch.Items != b.Items {
 		if *ch.Items < 0 || *ch.Items > MaxItems {
 			return apperr.New(apperr.Invalid, "stock.error.items_range", MaxItems)
 		}
-		put("items", "items", b.Items, *ch.Items, *ch.Items)
+		put("items", *ch.Items)
+		ev.Items = &ledger.Delta[int64]{From: b.Items, To: *ch.Items}
 		after.Items = *ch.Items
 	}
 	if ch.Size != nil || ch.Quantity != nil {
@@ -143,11 +147,13 @@ func applyChange(ctx context.Context, tx *db.Tx, actor access.Actor, b Box, ch C
 			return err
 		}
 		if sz != b.Size {
-			put("size", "size", b.Size, sz, sz)
+			put("size", sz)
+			ev.Size = &ledger.Delta[string]{From: b.Size, To: sz}
 			after.Size = sz
 		}
 		if mil != b.MeasureMil {
-			put("measure", "measure", b.MeasureMil, mil, mil)
+			put("measure", mil)
+			ev.Measure = &ledger.Delta[int64]{From: b.MeasureMil, To: mil}
 			after.MeasureMil = mil
 		}
 	}
@@ -157,7 +163,8 @@ func applyChange(ctx context.Context, tx *db.Tx, actor access.Actor, b Box, ch C
 			return err
 		}
 		if d != b.ExpiresOn {
-			put("expires_on", "expires_on", b.ExpiresOn, d, d)
+			put("expires_on", d)
+			ev.ExpiresOn = &ledger.Delta[string]{From: b.ExpiresOn, To: d}
 		}
 	}
 	if ch.Comment != nil {
@@ -167,7 +174,8 @@ func applyChange(ctx context.Context, tx *db.Tx, actor access.Actor, b Box, ch C
 		}
 		if cm != b.Comment {
 			// The comment's text stays out of the ledger.
-			put("comment", "comment", nil, nil, cm)
+			put("comment", cm)
+			ev.CommentChanged = true
 		}
 	}
 	tagsChanged := false
@@ -192,7 +200,8 @@ func applyChange(ctx context.Context, tx *db.Tx, actor access.Actor, b Box, ch C
 			if err != nil {
 				return err
 			}
-			changes["tag_ids"] = [2]any{oldIDs, newIDs} // ids, not the typed names
+			ev.TagIDs = &ledger.Delta[[]int64]{From: oldIDs, To: newIDs} // ids, not the typed names
+			changed++
 			tagsChanged = true
 		}
 	}
@@ -206,24 +215,15 @@ func applyChange(ctx context.Context, tx *db.Tx, actor access.Actor, b Box, ch C
 	}
 	// The kind names the change a person made: a move (which may bring the
 	// location's state with it), a change of state alone, or an edit.
-	_, moved := changes["location_id"]
-	_, stated := changes["state"]
-	kind := "box.updated"
+	moved, stated := ev.LocationID != nil, ev.State != nil
+	var event ledger.Payload = BoxUpdated{ev}
 	switch {
-	case moved && (len(changes) == 1 || len(changes) == 2 && stated):
-		kind = "box.moved"
-	case stated && len(changes) == 1:
-		kind = "box.state_changed"
+	case moved && (changed == 1 || changed == 2 && stated):
+		event = BoxMoved{ev}
+	case stated && changed == 1:
+		event = BoxStateChanged{ev}
 	}
-	payload := map[string]any{"code": b.Code}
-	for f, v := range changes {
-		if f == "comment" {
-			payload["comment_changed"] = true
-			continue
-		}
-		payload[f] = map[string]any{"from": v[0], "to": v[1]}
-	}
-	if _, err := ledger.Append(ctx, tx, actor, kind, "box", b.ID, payload); err != nil {
+	if _, err := ledger.Append(ctx, tx, actor, "box", b.ID, event); err != nil {
 		return err
 	}
 	return addTotals(ctx, tx,

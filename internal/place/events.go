@@ -1,0 +1,75 @@
+package place
+
+import "abri/internal/ledger"
+
+// The ledger events of sites and locations (docs/ledger.md). A site's note
+// stays out of the ledger, which outlives erasure: only whether there is one.
+
+// SiteCreated adds a site to the event's base.
+type SiteCreated struct {
+	Name    string `json:"name"`
+	Kind    string `json:"kind"`
+	HasNote bool   `json:"has_note"`
+}
+
+// SiteUpdated sets a site's name and kind; NoteChanged says the note changed.
+type SiteUpdated struct {
+	Name        string `json:"name"`
+	Kind        string `json:"kind"`
+	NoteChanged bool   `json:"note_changed"`
+}
+
+// SiteArchived and SiteRestored take a site out of use and back.
+type (
+	SiteArchived struct{}
+	SiteRestored struct{}
+)
+
+// LocationCreated adds a location to the event's base.
+type LocationCreated LocationFields
+
+// LocationUpdated sets all of a location's fields.
+type LocationUpdated LocationFields
+
+// LocationFields is what LocationCreated and LocationUpdated carry.
+type LocationFields struct {
+	Name         string `json:"name"`
+	Kind         string `json:"kind"`
+	DefaultState string `json:"default_state"`
+	Position     int64  `json:"position"`
+}
+
+// LocationArchived and LocationRestored take a location out of use and back.
+type (
+	LocationArchived struct{}
+	LocationRestored struct{}
+)
+
+func (SiteCreated) EventKind() string      { return "site.created" }
+func (SiteUpdated) EventKind() string      { return "site.updated" }
+func (SiteArchived) EventKind() string     { return "site.archived" }
+func (SiteRestored) EventKind() string     { return "site.restored" }
+func (LocationCreated) EventKind() string  { return "location.created" }
+func (LocationUpdated) EventKind() string  { return "location.updated" }
+func (LocationArchived) EventKind() string { return "location.archived" }
+func (LocationRestored) EventKind() string { return "location.restored" }
+
+func (SiteCreated) EventVersion() int      { return 1 }
+func (SiteUpdated) EventVersion() int      { return 1 }
+func (SiteArchived) EventVersion() int     { return 1 }
+func (SiteRestored) EventVersion() int     { return 1 }
+func (LocationCreated) EventVersion() int  { return 1 }
+func (LocationUpdated) EventVersion() int  { return 1 }
+func (LocationArchived) EventVersion() int { return 1 }
+func (LocationRestored) EventVersion() int { return 1 }
+
+func init() {
+	ledger.Register[SiteCreated]()
+	ledger.Register[SiteUpdated]()
+	ledger.Register[SiteArchived]()
+	ledger.Register[SiteRestored]()
+	ledger.Register[LocationCreated]()
+	ledger.Register[LocationUpdated]()
+	ledger.Register[LocationArchived]()
+	ledger.Register[LocationRestored]()
+}
