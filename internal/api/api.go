@@ -164,7 +164,7 @@ func (a *api) authenticate(r *http.Request) (account.Principal, error) {
 	}
 	p, err := a.cfg.Accounts.TokenPrincipal(r.Context(), token)
 	if apperr.Is(err, apperr.Unauthorized) {
-		return account.Principal{}, apperr.New(apperr.Unauthorized, keyTokenInvalid)
+		return account.Principal{}, apperr.Wrap(errTokenInvalid, apperr.Unauthorized, keyTokenInvalid)
 	}
 	return p, err
 }
@@ -204,6 +204,6 @@ func (a *api) wrongMethod(methods []string) http.Handler {
 	header := strings.Join(allow, ", ")
 	return http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
 		w.Header().Set("Allow", header)
-		a.writeError(w, r, apperr.New(apperr.Invalid, keyMethodNotAllowed))
+		a.writeError(w, r, apperr.New(apperr.MethodNotAllowed, keyMethodNotAllowed))
 	})
 }

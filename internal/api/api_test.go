@@ -95,7 +95,8 @@ func checkHeaders(t *testing.T, w *httptest.ResponseRecorder) {
 }
 
 // wantError checks an error answer: its status, its code, the shape of the
-// body ({"error":{"code","message"}} and nothing else) and the headers.
+// body ({"error":{"code","message","field"}} and nothing else) and the
+// headers.
 func wantError(t *testing.T, w *httptest.ResponseRecorder, status int, code string) string {
 	t.Helper()
 	if w.Code != status {
@@ -108,7 +109,7 @@ func wantError(t *testing.T, w *httptest.ResponseRecorder, status int, code stri
 		t.Fatalf("error body is not JSON: %v", err)
 	}
 	e, ok := body["error"]
-	if len(body) != 1 || !ok || len(e) != 2 {
+	if _, field := e["field"]; len(body) != 1 || !ok || len(e) != 3 || !field {
 		t.Fatalf("error body has the wrong shape: %v", body)
 	}
 	if e["code"] != code {

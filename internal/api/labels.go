@@ -4,28 +4,17 @@ import (
 	"bytes"
 	"net/http"
 	"strconv"
-	"strings"
 
 	"abri/internal/account"
 	"abri/internal/apperr"
-	"abri/internal/catalog"
-	"abri/internal/i18n"
 	"abri/internal/label"
-	"abri/internal/stock"
+	"abri/internal/origin"
 )
 
 const (
-	keyLabelFormat    = "api.label_format_unknown"
-	keyLabelsWhich    = "api.labels_which"
-	keyLabelsBoth     = "api.labels_both"
-	keyLabelsMany     = "api.labels_many"
-	keyInCode         = "api.in_code"
-	keyLabelItems     = "api.label_items"
-	keyLabelExpiresOn = "api.label_expires_on"
+	keyLabelsWhich = "api.labels_which"
+	keyLabelsBoth  = "api.labels_both"
 )
-
-// maxLabelCodes is how many boxes' labels one request may ask for.
-const maxLabelCodes = stock.MaxBlankLabels
 
 // labelsPDF answers GET /api/v1/labels.pdf: a PDF of QR labels, either for
 // boxes of the base (codes=A,B,… or codes repeated) or for blank=N new
@@ -40,12 +29,9 @@ func (a *api) labelsPDF(w http.ResponseWriter, r *http.Request, p account.Princi
 	if err != nil {
 		return err
 	}
-	format := label.A4
-	if f != "" {
-		format = label.Format(strings.ToLower(f))
-		if !validLabelFormat(format) {
-			return apperr.New(apperr.Invalid, keyLabelFormat)
-		}
+	format, err := label.ParseFormat(f)
+	if err != nil {
+		return err
 	}
 	codes := q.list("codes")
 	blank, err := q.str("blank")
@@ -57,44 +43,25 @@ func (a *api) labelsPDF(w http.ResponseWriter, r *http.Request, p account.Princi
 		return apperr.New(apperr.Invalid, keyLabelsBoth)
 	case len(codes) == 0 && blank == "":
 		return apperr.New(apperr.Invalid, keyLabelsWhich)
-	case len(codes) > maxLabelCodes:
-		return apperr.New(apperr.Invalid, keyLabelsMany, maxLabelCodes)
 	}
 	if blank != "" && r.Method != http.MethodGet {
 		// Reserving labels is not a HEAD's business.
 		w.Header().Set("Allow", "GET")
-		return apperr.New(apperr.Invalid, keyMethodNotAllowed)
+		return apperr.New(apperr.MethodNotAllowed, keyMethodNotAllowed)
 	}
-	ctx, lang, origin := r.Context(), langOf(r, p), a.origin(r)
+	ctx, lang, home := r.Context(), langOf(r, p), origin.Of(a.cfg.BaseURL, r)
 	var labels []label.Label
 	if blank != "" {
 		n, err := strconv.Atoi(blank)
 		if err != nil {
 			return apperr.New(apperr.Invalid, keyQueryInteger, "blank")
 		}
-		reserved, err := a.stock.ReserveLabels(ctx, p.Actor, n)
+		labels, err = a.stock.BlankLabels(ctx, p.Actor, n, home)
 		if err != nil {
 			return err
 		}
-		for _, c := range reserved {
-			labels = append(labels, label.Label{Code: c, URL: origin + "/b/" + c})
-		}
-	} else {
-		seen := map[string]bool{}
-		for _, raw := range codes {
-			b, err := a.stock.Box(ctx, p.Actor, raw)
-			if err != nil {
-				// Say which code of the list is wrong.
-				if e := apperr.As(err); e.Code != apperr.Internal {
-					return &apperr.Error{Code: e.Code, Key: keyInCode, Args: []any{clip(raw)}, Err: err}
-				}
-				return err
-			}
-			if !seen[b.Code] {
-				seen[b.Code] = true
-				labels = append(labels, boxLabel(b, origin, lang))
-			}
-		}
+	} else if labels, err = a.stock.BoxLabels(ctx, p.Actor, codes, home, lang); err != nil {
+		return err
 	}
 	var buf bytes.Buffer
 	if err := label.Render(&buf, format, labels, lang); err != nil {
@@ -107,33 +74,4 @@ func (a *api) labelsPDF(w http.ResponseWriter, r *http.Request, p account.Princi
 	w.WriteHeader(http.StatusOK)
 	w.Write(buf.Bytes())
 	return nil
-}
-
-func validLabelFormat(f label.Format) bool {
-	for _, x := range label.Formats {
-		if x == f {
-			return true
-		}
-	}
-	return false
-}
-
-// boxLabel is what a box's label shows: the product (with its gender), the
-// size or the measured quantity, the item count, and an expiry date. A
-// comment never goes on a label: anyone near the box can read it.
-func boxLabel(b stock.Box, origin, lang string) label.Label {
-	l := label.Label{Code: b.Code, URL: origin + "/b/" + b.Code, Product: b.ProductName, Size: b.Size}
-	if b.Gender != "" {
-		l.Product += " · " + i18n.T(lang, catalog.GenderKey(b.Gender))
-	}
-	if u := b.BaseUnit(); u != "" {
-		l.Size = strconv.FormatFloat(b.Quantity(), 'f', -1, 64) + " " + u
-	}
-	if b.Items > 0 || b.BaseUnit() == "" {
-		l.Count = i18n.T(lang, keyLabelItems, b.Items)
-	}
-	if b.ExpiresOn != "" {
-		l.Note = i18n.T(lang, keyLabelExpiresOn, b.ExpiresOn)
-	}
-	return l
 }

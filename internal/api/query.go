@@ -147,16 +147,3 @@ func langOf(r *http.Request, p account.Principal) string {
 	}
 	return i18n.Match(r.Header.Get("Accept-Language"))
 }
-
-// origin is the scheme and host of the URLs a label's QR code holds: the
-// configured base URL, else this request's.
-func (a *api) origin(r *http.Request) string {
-	if a.cfg.BaseURL != "" {
-		return a.cfg.BaseURL
-	}
-	scheme := "http"
-	if r.TLS != nil {
-		scheme = "https"
-	}
-	return scheme + "://" + r.Host
-}

@@ -6,6 +6,8 @@ import (
 	"fmt"
 	"io"
 	"net/http"
+	"reflect"
+	"sort"
 	"strconv"
 	"strings"
 
@@ -28,6 +30,10 @@ const (
 	keyJSONTrailing     = "api.json_trailing"
 )
 
+// errTokenInvalid is the cause of the 401 for a token that is not (or no
+// longer) valid, which the answer's challenge names.
+var errTokenInvalid = errors.New("invalid token")
+
 // errorBody is the shape of every error answer.
 type errorBody struct {
 	Error errorDetail `json:"error"`
@@ -36,6 +42,9 @@ type errorBody struct {
 type errorDetail struct {
 	Code    string `json:"code"`
 	Message string `json:"message"`
+	// Field is the parameter or body field the error is about; null when
+	// it is about no one field.
+	Field *string `json:"field"`
 	// Current is the box as it is now, on the 409 of a box saved by
 	// someone else since the client read it.
 	Current *boxBody `json:"current,omitempty"`
@@ -57,16 +66,12 @@ func (a *api) writeError(w http.ResponseWriter, r *http.Request, err error) {
 func WriteError(w http.ResponseWriter, r *http.Request, err error) {
 	e := apperr.As(err)
 	status, detail := apperr.Status(e.Code), detailOf(err)
-	if e.Key == keyMethodNotAllowed {
-		// apperr has no code for this; the API answers it as HTTP does.
-		status = http.StatusMethodNotAllowed
-	}
 	if status >= 500 {
 		status = http.StatusInternalServerError
 	}
 	if e.Code == apperr.Unauthorized {
 		challenge := `Bearer realm="abri"`
-		if e.Key == keyTokenInvalid {
+		if errors.Is(err, errTokenInvalid) {
 			challenge += `, error="invalid_token"`
 		}
 		w.Header().Set("WWW-Authenticate", challenge)
@@ -84,18 +89,14 @@ func WriteError(w http.ResponseWriter, r *http.Request, err error) {
 // an internal error's cause is never shown.
 func detailOf(err error) errorDetail {
 	e := apperr.As(err)
-	code, key, args := string(e.Code), e.Key, e.Args
-	switch {
-	case e.Key == keyMethodNotAllowed:
-		code = "method_not_allowed"
-	case apperr.Status(e.Code) >= 500:
-		code, key, args = string(apperr.Internal), "error.internal", nil
+	if apperr.Status(e.Code) >= 500 {
+		return errorDetail{Code: string(apperr.Internal), Message: i18n.T("en", "error.internal")}
 	}
-	msg := i18n.T("en", key, args...)
-	if key == e.Key {
-		msg = i18n.Message("en", e)
+	d := errorDetail{Code: string(e.Code), Message: i18n.Message("en", e)}
+	if f := apperr.FieldOf(err); f != "" {
+		d.Field = &f
 	}
-	return errorDetail{Code: code, Message: msg}
+	return d
 }
 
 // writeJSON answers with v as JSON.
@@ -131,19 +132,110 @@ func decodeJSON(w http.ResponseWriter, r *http.Request, dst any) error {
 		return apperr.New(apperr.TooLarge, keyBodyTooLarge, MaxBody>>20)
 	}
 	dec := json.NewDecoder(http.MaxBytesReader(w, r.Body, MaxBody))
-	dec.DisallowUnknownFields()
-	if err := dec.Decode(dst); err != nil {
+	var raw json.RawMessage
+	if err := dec.Decode(&raw); err != nil {
 		return jsonError(err)
 	}
 	var extra json.RawMessage
 	switch err := dec.Decode(&extra); {
 	case err == io.EOF:
-		return nil
 	case isTooLarge(err):
 		return apperr.Wrap(err, apperr.TooLarge, keyBodyTooLarge, MaxBody>>20)
 	default:
 		return apperr.Wrap(err, apperr.Invalid, keyJSONTrailing)
 	}
+	if name, ok := unknownField(raw, reflect.TypeOf(dst)); ok {
+		if r := []rune(name); len(r) > 64 {
+			name = string(r[:64]) + "…"
+		}
+		return apperr.New(apperr.Invalid, keyJSONUnknownField, name).At(name)
+	}
+	if err := json.Unmarshal(raw, dst); err != nil {
+		return jsonError(err)
+	}
+	return nil
+}
+
+// unknownField finds the first object key in data that the type it decodes
+// into has no field for, at any depth ("colour", "boxes.0.colour" is named
+// "colour"). encoding/json refuses such a key with DisallowUnknownFields but
+// gives no typed error for it, and a message's wording is no contract.
+func unknownField(data []byte, t reflect.Type) (string, bool) {
+	for t.Kind() == reflect.Pointer {
+		t = t.Elem()
+	}
+	switch t.Kind() {
+	case reflect.Struct:
+		var obj map[string]json.RawMessage
+		if json.Unmarshal(data, &obj) != nil {
+			return "", false // not an object: Unmarshal says what is wrong
+		}
+		fields := jsonFields(t)
+		keys := make([]string, 0, len(obj))
+		for k := range obj {
+			keys = append(keys, k)
+		}
+		sort.Strings(keys)
+		for _, k := range keys {
+			ft, ok := fields[k]
+			if !ok {
+				// encoding/json matches names without regard to case.
+				for name, f := range fields {
+					if strings.EqualFold(name, k) {
+						ft, ok = f, true
+						break
+					}
+				}
+			}
+			if !ok {
+				return k, true
+			}
+			if name, bad := unknownField(obj[k], ft); bad {
+				return name, true
+			}
+		}
+	case reflect.Slice, reflect.Array:
+		var items []json.RawMessage
+		if json.Unmarshal(data, &items) != nil {
+			return "", false
+		}
+		for _, it := range items {
+			if name, bad := unknownField(it, t.Elem()); bad {
+				return name, true
+			}
+		}
+	case reflect.Map:
+		var obj map[string]json.RawMessage
+		if json.Unmarshal(data, &obj) != nil {
+			return "", false
+		}
+		for _, v := range obj {
+			if name, bad := unknownField(v, t.Elem()); bad {
+				return name, true
+			}
+		}
+	}
+	return "", false
+}
+
+// jsonFields are the JSON names of a struct's fields and their types,
+// embedded structs' fields included.
+func jsonFields(t reflect.Type) map[string]reflect.Type {
+	out := map[string]reflect.Type{}
+	for _, f := range reflect.VisibleFields(t) {
+		if !f.IsExported() || f.Anonymous && f.Type.Kind() == reflect.Struct && f.Tag.Get("json") == "" {
+			continue
+		}
+		name, _, _ := strings.Cut(f.Tag.Get("json"), ",")
+		if name == "-" {
+			continue
+		}
+		if name == "" {
+			name = f.Name
+		}
+		out[name] = f.Type
+	}
+	return out
 }
 
 func isTooLarge(err error) bool {
@@ -166,17 +258,7 @@ func jsonError(err error) error {
 		if typ.Field == "" {
 			return apperr.Wrap(err, apperr.Invalid, keyJSONObject)
 		}
-		return apperr.Wrap(err, apperr.Invalid, keyJSONFieldType, typ.Field)
-	}
-	// encoding/json has no type for this one; its text is stable:
-	// json: unknown field "name".
-	if name, ok := strings.CutPrefix(err.Error(), "json: unknown field "); ok {
-		if n, uerr := strconv.Unquote(name); uerr == nil {
-			if r := []rune(n); len(r) > 64 {
-				n = string(r[:64]) + "…"
-			}
-			return apperr.Wrap(err, apperr.Invalid, keyJSONUnknownField, n)
-		}
+		return apperr.Wrap(err, apperr.Invalid, keyJSONFieldType, typ.Field).At(typ.Field)
 	}
 	return apperr.Wrap(err, apperr.Invalid, keyJSONInvalid)
 }

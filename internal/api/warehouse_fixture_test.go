@@ -239,6 +239,7 @@ type listJSON struct {
 type errJSON struct {
 	Code    string   `json:"code"`
 	Message string   `json:"message"`
+	Field   *string  `json:"field"`
 	Current *boxJSON `json:"current"`
 }
 

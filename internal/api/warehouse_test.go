@@ -323,13 +323,13 @@ func TestLabels(t *testing.T) {
 		for _, tc := range []struct{ query, token, code, msg string }{
 			{"", w.viewer, "invalid", "codes"},
 			{"codes=" + a.Code + "&blank=2", w.warehouse, "invalid", "not both"},
-			{"codes=" + a.Code + "&format=a5", w.viewer, "invalid", "a4 or thermal62"},
+			{"codes=" + a.Code + "&format=a5", w.viewer, "invalid", "(a4) or a 62 mm thermal roll (thermal62)"},
 			{"codes=" + a.Code + "&colour=red", w.viewer, "invalid", `"colour"`},
 			{"blank=0", w.warehouse, "invalid", "between 1 and 500"},
 			{"blank=lots", w.warehouse, "invalid", `"blank"`},
 			{"codes=" + a.Code + "," + w.otherBox.Code, w.viewer, "not_found", w.otherBox.Code + ": No box"},
 			{"codes=" + mistyped(a.Code), w.viewer, "invalid", mistyped(a.Code) + ": This code was mistyped"},
-			{"codes=" + strings.Repeat(a.Code+",", 501), w.viewer, "invalid", "at most 500"},
+			{"codes=" + strings.Repeat(a.Code+",", 501), w.viewer, "invalid", "between 1 and 500"},
 		} {
 			status := map[string]int{"invalid": 400, "not_found": 404}[tc.code]
 			refused(t, w.do("GET", "/api/v1/labels.pdf?"+tc.query, tc.token, nil), status, tc.code, tc.msg)

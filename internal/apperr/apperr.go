@@ -19,7 +19,10 @@ const (
 	Conflict     Code = "conflict"     // someone else changed it first: 409
 	TooMany      Code = "too_many"     // throttled: 429
 	TooLarge     Code = "too_large"    // request body over the limit: 413
-	Internal     Code = "internal"     // a bug or an outage: 500, logged
+	// MethodNotAllowed: a known address asked with a method it does not
+	// answer: 405.
+	MethodNotAllowed Code = "method_not_allowed"
+	Internal         Code = "internal" // a bug or an outage: 500, logged
 )
 
 // Error is an application error. Key names a message in the translation
@@ -28,7 +31,11 @@ type Error struct {
 	Code Code
 	Key  string
 	Args []any
-	Err  error // internal cause, never shown
+	// Field names the input the error is about ("location", "created_from"),
+	// so a form can show the message at that field and an API client can
+	// tell which parameter to fix; "" when it concerns no one field.
+	Field string
+	Err   error // internal cause, never shown
 }
 
 func (e *Error) Error() string {
@@ -48,6 +55,29 @@ func New(code Code, key string, args ...any) *Error {
 // Wrap keeps an internal cause behind a safe message.
 func Wrap(err error, code Code, key string, args ...any) *Error {
 	return &Error{Code: code, Key: key, Args: args, Err: err}
+}
+
+// At returns a copy of e about the named input field.
+func (e *Error) At(field string) *Error {
+	c := *e
+	c.Field = field
+	return &c
+}
+
+// FieldOf returns the field of the first *Error in err's chain that names
+// one, or "".
+func FieldOf(err error) string {
+	for err != nil {
+		var e *Error
+		if !errors.As(err, &e) {
+			return ""
+		}
+		if e.Field != "" {
+			return e.Field
+		}
+		err = e.Err
+	}
+	return ""
 }
 
 // CodeOf returns the code of the first *Error in err's chain, or Internal.
@@ -88,6 +118,8 @@ func Status(code Code) int {
 		return 429
 	case TooLarge:
 		return 413
+	case MethodNotAllowed:
+		return 405
 	default:
 		return 500
 	}

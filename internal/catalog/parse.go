@@ -38,8 +38,14 @@ type Unit struct {
 	Dimension   string  // "mass" or "volume"
 }
 
-// Measures are the dimensions of measured goods; their base units are kg and l.
-var Measures = []string{"mass", "volume"}
+// The dimensions of measured goods; their base units are kg and l.
+const (
+	MeasureMass   = "mass"
+	MeasureVolume = "volume"
+)
+
+// Measures are the dimensions of measured goods, in the order a form shows them.
+var Measures = []string{MeasureMass, MeasureVolume}
 
 // maxSeedRows bounds what a seed file may hold, so a malformed or hostile
 // file cannot exhaust memory while being read.

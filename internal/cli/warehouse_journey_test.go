@@ -15,6 +15,7 @@ import (
 	qrcode "github.com/skip2/go-qrcode"
 
 	"abri/internal/browsertest"
+	"abri/internal/stock"
 )
 
 // TestJourneyWarehouse is the warehouse's browser journey on the real demo,
@@ -202,6 +203,10 @@ func TestJourneyWarehouse(t *testing.T) {
 	}
 	if got := text("#scanned"); !strings.Contains(got, "Salle de tri") {
 		t.Errorf("the list shows %q for the box", got)
+	}
+	// The list groups the code as its label and its page do.
+	if got := text("#scanned code"); got != stock.FormatCode(code) {
+		t.Errorf("the list shows the code as %q, the label as %q", got, stock.FormatCode(code))
 	}
 	choose(`select[name="location"]`, "Camionnette 1")
 	shot("scan-multi")

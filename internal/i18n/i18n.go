@@ -11,6 +11,9 @@ import (
 	"strings"
 
 	"abri/internal/apperr"
+
+	"golang.org/x/text/feature/plural"
+	"golang.org/x/text/language"
 )
 
 //go:embed locales/*.json
@@ -113,4 +116,51 @@ func Message(lang string, e *apperr.Error) string {
 		s += " " + Message(lang, inner)
 	}
 	return s
+}
+
+// pluralSuffix names the CLDR plural forms a key may have a variant for:
+// "stock.items_n" is the "other" form, "stock.items_n_one" the "one" form, and
+// so on. Arabic uses all six (0, 1, 2, 3–10, 11–99, 100…), French two (0 and
+// 1 are "one"), English two.
+var pluralSuffix = map[plural.Form]string{
+	plural.Zero: "_zero", plural.One: "_one", plural.Two: "_two", plural.Few: "_few", plural.Many: "_many",
+}
+
+var tags = map[string]language.Tag{}
+
+func init() {
+	for _, l := range Languages {
+		tags[l] = language.MustParse(l)
+	}
+}
+
+// PluralForm is the CLDR cardinal plural form a whole number takes in lang.
+func PluralForm(lang string, n int64) plural.Form {
+	if n < 0 {
+		n = -n
+	}
+	t, ok := tags[lang]
+	if !ok {
+		t = tags[Default]
+	}
+	// Operands: i (the integer digits), then no visible fraction digits.
+	return plural.Cardinal.MatchPlural(t, int(n%10_000_000), 0, 0, 0, 0)
+}
+
+// Plural translates a key holding a count, with the form lang's grammar
+// takes for n (CLDR plural rules: Arabic "صندوقان" for 2, "3 صناديق",
+// "11 صندوقًا", "100 صندوق"). A form the catalogue lacks falls back to the
+// key itself (the "other" form). A variant may leave out the number
+// ("صندوق واحد"): then n is not printed.
+func Plural(lang, key string, n int64) string {
+	if suf, ok := pluralSuffix[PluralForm(lang, n)]; ok {
+		if _, ok := catalogues[lang][key+suf]; ok {
+			key += suf
+		}
+	}
+	s := T(lang, key)
+	if !strings.Contains(s, "%") {
+		return s
+	}
+	return fmt.Sprintf(s, n)
 }

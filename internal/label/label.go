@@ -11,6 +11,7 @@ package label
 import (
 	"fmt"
 	"io"
+	"strings"
 	"sync"
 
 	"abri/internal/apperr"
@@ -22,7 +23,7 @@ import (
 
 // Label is what one label shows.
 type Label struct {
-	Code    string // the box code as printed, e.g. "7KX3M9PQ" (shown grouped: "7KX3 M9PQ")
+	Code    string // the box code as printed, grouped for reading (stock.FormatCode): "7KX 3M9 PQR"
 	URL     string // what the QR encodes: <base-url>/b/<code>
 	Product string // in any language; empty for a blank label
 	Size    string // e.g. "M", "40-42", "5 kg"; may be empty
@@ -42,6 +43,21 @@ const (
 
 // Formats lists the formats, for menus and for checking input.
 var Formats = []Format{A4, Thermal62}
+
+// ParseFormat reads a label format as a form or a client gives it, in any
+// case; "" is A4.
+func ParseFormat(raw string) (Format, error) {
+	raw = strings.ToLower(strings.TrimSpace(raw))
+	if raw == "" {
+		return A4, nil
+	}
+	for _, f := range Formats {
+		if string(f) == raw {
+			return f, nil
+		}
+	}
+	return "", apperr.New(apperr.Invalid, "label.error.format").At("format")
+}
 
 // Limits on one PDF. A hundred A4 sheets is more than a Saturday of sorting;
 // a longer URL would make the QR's modules too small to scan on a 70 × 37 mm

@@ -128,7 +128,7 @@ func drawLabel(c *canvas, ts *typesetter, d design, l Label, qr [][]bool, ox, oy
 	limit -= gapMM / 2
 
 	y := text.y
-	codeLine, codeSize := ts.fit(groupCode(l.Code), d.code, d.minCode, width)
+	codeLine, codeSize := ts.fit(l.Code, d.code, d.minCode, width)
 	base := y + capEm*codeSize/mm
 	put(codeLine, base)
 	y = base + descentEm*codeSize/mm/2 + gapMM

@@ -2,7 +2,6 @@ package label
 
 import (
 	"slices"
-	"strings"
 	"unicode"
 	"unicode/utf8"
 
@@ -223,28 +222,6 @@ func (ts *typesetter) place(line shaping.Line, st style, dir di.Direction) textL
 	}
 	tl.width = x
 	return tl
-}
-
-// groupCode shows a box code in groups for reading aloud and typing:
-// "7KX3M9PQ" → "7KX3 M9PQ", "7KX3M9PQR" → "7KX 3M9 PQR".
-func groupCode(code string) string {
-	rs := []rune(strings.TrimSpace(code))
-	n := len(rs)
-	if n <= 5 || n > 24 || strings.ContainsFunc(code, unicode.IsSpace) {
-		return string(rs)
-	}
-	size := 4
-	if n%4 != 0 && n%3 == 0 {
-		size = 3
-	}
-	var b strings.Builder
-	for i, r := range rs {
-		if i > 0 && i%size == 0 {
-			b.WriteByte(' ')
-		}
-		b.WriteRune(r)
-	}
-	return b.String()
 }
 
 func toFixed(pt float64) fixed.Int26_6 { return fixed.Int26_6(pt*64 + 0.5) }

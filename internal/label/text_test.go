@@ -192,17 +192,3 @@ func TestClean(t *testing.T) {
 		t.Errorf("long field: %d runes, cut %v", len(got), cut)
 	}
 }
-
-func TestGroupCode(t *testing.T) {
-	for in, want := range map[string]string{
-		"7KX3M9PQ":   "7KX3 M9PQ",
-		"7KX3M9PQR":  "7KX 3M9 PQR",
-		"ABCD":       "ABCD",
-		"7KX3 M9PQ":  "7KX3 M9PQ",
-		"ABCDEFGHIJ": "ABCD EFGH IJ",
-	} {
-		if got := groupCode(in); got != want {
-			t.Errorf("groupCode(%q) = %q, want %q", in, got, want)
-		}
-	}
-}

@@ -59,15 +59,7 @@ type Box struct {
 func (b Box) Quantity() float64 { return float64(b.MeasureMil) / 1000 }
 
 // BaseUnit is "kg" or "l" for measured goods, "" otherwise.
-func (b Box) BaseUnit() string {
-	switch b.Measure {
-	case "mass":
-		return "kg"
-	case "volume":
-		return "l"
-	}
-	return ""
-}
+func (b Box) BaseUnit() string { return catalog.BaseUnit(b.Measure) }
 
 // Service is the warehouse store.
 type Service struct{ DB *db.DB }
@@ -164,13 +156,34 @@ func (s *Service) createBoxes(ctx context.Context, actor access.Actor, nbs []New
 }
 
 // RowError names which row of a batch (counted from 0) failed, keeping the
-// message: "Box 3: …". Forms with rows of their own use it too.
+// message: "Box 3: …". Forms with rows of their own use it too; InRow finds
+// the row again.
 func RowError(i int, err error) error {
 	var ae *apperr.Error
 	if errors.As(err, &ae) {
-		return &apperr.Error{Code: ae.Code, Key: "stock.error.in_row", Args: []any{i + 1}, Err: err}
+		return &apperr.Error{Code: ae.Code, Key: "stock.error.in_row", Args: []any{i + 1}, Field: ae.Field, Err: &rowError{row: i, err: err}}
 	}
 	return err
+}
+
+// rowError is the cause RowError wraps, so that InRow reads the row from a
+// type rather than from a message's arguments.
+type rowError struct {
+	row int
+	err error
+}
+
+func (e *rowError) Error() string { return fmt.Sprintf("row %d: %v", e.row, e.err) }
+func (e *rowError) Unwrap() error { return e.err }
+
+// InRow tells which row (counted from 0) a RowError names, and the error of
+// that row without the row's name.
+func InRow(err error) (row int, cause error, ok bool) {
+	var re *rowError
+	if !errors.As(err, &re) {
+		return 0, err, false
+	}
+	return re.row, re.err, true
 }
 
 // batch remembers, within one CreateBoxes transaction, the checks its boxes

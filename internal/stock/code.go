@@ -92,12 +92,3 @@ func ParseCode(s string) (string, error) {
 	}
 	return c, nil
 }
-
-// FormatCode groups a code for reading aloud and copying, as the label
-// prints it: "7KX 3M9 PQR".
-func FormatCode(c string) string {
-	if len(c) != CodeLen {
-		return c
-	}
-	return c[:3] + " " + c[3:6] + " " + c[6:]
-}

@@ -3,10 +3,13 @@ package stock
 import (
 	"context"
 	"fmt"
+	"strings"
+	"unicode/utf8"
 
 	"abri/internal/access"
 	"abri/internal/apperr"
 	"abri/internal/db"
+	"abri/internal/label"
 	"abri/internal/ledger"
 )
 
@@ -20,7 +23,7 @@ func (s *Service) ReserveLabels(ctx context.Context, actor access.Actor, n int) 
 		return nil, err
 	}
 	if n < 1 || n > MaxBlankLabels {
-		return nil, apperr.New(apperr.Invalid, "stock.error.labels_range", MaxBlankLabels)
+		return nil, apperr.New(apperr.Invalid, "stock.error.labels_range", MaxBlankLabels).At("count")
 	}
 	codes := make([]string, 0, n)
 	err := s.DB.InTx(ctx, func(tx *db.Tx) error {
@@ -89,4 +92,55 @@ func (s *Service) Resolve(ctx context.Context, actor access.Actor, raw string) (
 		return sc, fmt.Errorf("resolve code: %w", err)
 	}
 	return sc, nil
+}
+
+// BoxLabels are the labels of the boxes whose codes are given, in the order
+// given, each box once. A code that is not one of the base's boxes is
+// refused with the code named, and no label is made.
+func (s *Service) BoxLabels(ctx context.Context, actor access.Actor, codes []string, origin, lang string) ([]label.Label, error) {
+	if err := actor.Require(access.ViewStock); err != nil {
+		return nil, err
+	}
+	if len(codes) == 0 || len(codes) > MaxBlankLabels {
+		return nil, apperr.New(apperr.Invalid, "stock.error.batch_size", MaxBlankLabels).At("codes")
+	}
+	seen := map[string]bool{}
+	labels := make([]label.Label, 0, len(codes))
+	for _, raw := range codes {
+		b, err := s.Box(ctx, actor, raw)
+		if err != nil {
+			if e := apperr.As(err); e.Code != apperr.Internal {
+				return nil, &apperr.Error{Code: e.Code, Key: "stock.error.in_code", Args: []any{clip(raw)}, Field: "codes", Err: err}
+			}
+			return nil, err
+		}
+		if !seen[b.Code] {
+			seen[b.Code] = true
+			labels = append(labels, b.Label(origin, lang))
+		}
+	}
+	return labels, nil
+}
+
+// BlankLabels reserves n fresh codes (see ReserveLabels) and returns their
+// labels.
+func (s *Service) BlankLabels(ctx context.Context, actor access.Actor, n int, origin string) ([]label.Label, error) {
+	codes, err := s.ReserveLabels(ctx, actor, n)
+	if err != nil {
+		return nil, err
+	}
+	labels := make([]label.Label, len(codes))
+	for i, c := range codes {
+		labels[i] = BlankLabel(origin, c)
+	}
+	return labels, nil
+}
+
+// clip shortens what a person typed before it goes into a message.
+func clip(s string) string {
+	s = strings.ToValidUTF8(s, "?")
+	if utf8.RuneCountInString(s) > 64 {
+		return string([]rune(s)[:64]) + "…"
+	}
+	return s
 }

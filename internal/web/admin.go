@@ -6,6 +6,7 @@ import (
 
 	"abri/internal/access"
 	"abri/internal/account"
+	"abri/internal/origin"
 )
 
 // usersPage is the data of the administrator's list of users. Link is set
@@ -75,7 +76,7 @@ func (s *server) inviteUser(w http.ResponseWriter, r *http.Request, c *reqCtx) e
 	}
 	return s.renderUsers(w, r, c, http.StatusOK, usersPage{
 		Form: inviteForm{BaseID: f.BaseID, Role: access.Viewer},
-		Link: s.origin(r) + "/invite/" + secret,
+		Link: origin.Of(s.baseURL, r) + "/invite/" + secret,
 		Whom: u.Name,
 	})
 }

@@ -16,7 +16,7 @@ import (
 // English catalogue (the i18n tests check that French and Arabic have the same
 // keys): `t "key"` in templates, and every "web.…" literal in the Go code.
 func TestTemplateKeysExist(t *testing.T) {
-	tKey := regexp.MustCompile(`\bt "([^"]+)"`)
+	tKey := regexp.MustCompile(`\btn? "([^"]+)"`)
 	goKey := regexp.MustCompile(`"(web\.[a-z0-9_]+(?:\.[a-z0-9_]+)+)"`)
 	used := map[string][]string{}
 

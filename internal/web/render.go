@@ -68,6 +68,9 @@ func funcs(lang string, st *staticFiles) template.FuncMap {
 	return template.FuncMap{
 		// t translates a catalogue key, filling its placeholders.
 		"t": func(key string, args ...any) string { return i18n.T(lang, key, args...) },
+		// tn translates a key holding a count, in the plural form the
+		// language takes for n (i18n.Plural).
+		"tn": func(key string, n int) string { return i18n.Plural(lang, key, int64(n)) },
 		// role is a role's name in this language.
 		"role": func(r access.Role) string { return i18n.T(lang, "web.role."+string(r)) },
 		// langName is a language's name in itself.

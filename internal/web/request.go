@@ -212,15 +212,3 @@ func formID(r *http.Request, name string) (int64, error) {
 	}
 	return id, nil
 }
-
-// origin is the scheme and host links to this server start with.
-func (s *server) origin(r *http.Request) string {
-	if s.baseURL != "" {
-		return s.baseURL
-	}
-	scheme := "http"
-	if r.TLS != nil {
-		scheme = "https"
-	}
-	return scheme + "://" + r.Host
-}

@@ -7,6 +7,7 @@ import (
 
 	"abri/internal/apperr"
 	"abri/internal/label"
+	"abri/internal/origin"
 	"abri/internal/stock"
 )
 
@@ -14,44 +15,16 @@ import (
 // blank labels whose codes are reserved for boxes to come. A label's QR holds
 // the box page's address, <base-url>/b/<code>.
 
-// labelFormat reads the format of a label PDF; "" is A4.
-func labelFormat(raw string) (label.Format, error) {
-	if raw == "" {
-		return label.A4, nil
-	}
-	for _, f := range label.Formats {
-		if string(f) == raw {
-			return f, nil
-		}
-	}
-	return "", apperr.New(apperr.Invalid, "label.error.format")
-}
-
 // boxLabels prints the labels of the boxes whose codes are given.
 func (s *server) boxLabels(w http.ResponseWriter, r *http.Request, c *reqCtx) error {
 	q := r.URL.Query()
-	format, err := labelFormat(q.Get("format"))
+	format, err := label.ParseFormat(q.Get("format"))
 	if err != nil {
 		return err
 	}
-	codes := splitCodes(q.Get("codes"))
-	if len(codes) == 0 || len(codes) > stock.MaxBlankLabels {
-		return apperr.New(apperr.Invalid, "stock.error.batch_size", stock.MaxBlankLabels)
-	}
-	labels := make([]label.Label, 0, len(codes))
-	for _, code := range codes {
-		b, err := s.stock.Box(r.Context(), c.P.Actor, code)
-		if err != nil {
-			return err
-		}
-		l := label.Label{Code: b.Code, URL: s.origin(r) + "/b/" + b.Code, Product: c.productName(b.ProductName, b.Gender), Size: b.Size}
-		if b.Measure != "" {
-			l.Size = c.quantity(b.MeasureMil, b.BaseUnit())
-		}
-		if b.Measure == "" || b.Items > 0 {
-			l.Count = c.plural("web.stock.items_n", b.Items)
-		}
-		labels = append(labels, l)
+	labels, err := s.stock.BoxLabels(r.Context(), c.P.Actor, splitCodes(q.Get("codes")), origin.Of(s.baseURL, r), c.Lang)
+	if err != nil {
+		return err
 	}
 	return s.writeLabels(w, c, format, labels, "abri-labels.pdf")
 }
@@ -99,7 +72,7 @@ func (s *server) blankLabels(w http.ResponseWriter, r *http.Request, c *reqCtx) 
 		return err
 	}
 	// Check everything before reserving, so a refused form reserves nothing.
-	format, err := labelFormat(p.Format)
+	format, err := label.ParseFormat(p.Format)
 	if err != nil {
 		return refuse(err)
 	}
@@ -110,13 +83,9 @@ func (s *server) blankLabels(w http.ResponseWriter, r *http.Request, c *reqCtx) 
 	if n < 1 || n > stock.MaxBlankLabels {
 		return refuse(apperr.New(apperr.Invalid, "stock.error.labels_range", stock.MaxBlankLabels))
 	}
-	codes, err := s.stock.ReserveLabels(r.Context(), c.P.Actor, int(n))
+	labels, err := s.stock.BlankLabels(r.Context(), c.P.Actor, int(n), origin.Of(s.baseURL, r))
 	if err != nil {
 		return refuse(err)
-	}
-	labels := make([]label.Label, len(codes))
-	for i, code := range codes {
-		labels[i] = label.Label{Code: code, URL: s.origin(r) + "/b/" + code}
 	}
 	return s.writeLabels(w, c, format, labels, "abri-blank-labels.pdf")
 }

@@ -104,7 +104,7 @@ func (c *reqCtx) overviewTree(rows []stock.OverviewRow, states []stock.State) []
 		t.unit = unit
 	}
 	totals := func(t sum) ovTotals {
-		o := ovTotals{N: t.boxes, Boxes: c.plural("web.stock.boxes_n", t.boxes), Items: t.items, Amount: c.plural("web.stock.items_n", t.items)}
+		o := ovTotals{N: t.boxes, Boxes: c.plural("stock.boxes_n", t.boxes), Items: t.items, Amount: c.plural("stock.items_n", t.items)}
 		if t.unit != "" {
 			o.Amount = c.quantity(t.mil, t.unit)
 		}
@@ -134,7 +134,7 @@ func (c *reqCtx) overviewTree(rows []stock.OverviewRow, states []stock.State) []
 		if n := len(cats); n > 0 {
 			cats[n-1].ovTotals = totals(cs)
 			// A category mixes counted and measured goods: count items only.
-			cats[n-1].Amount = c.plural("web.stock.items_n", cs.items)
+			cats[n-1].Amount = c.plural("stock.items_n", cs.items)
 		}
 		cs = sum{}
 	}

@@ -67,9 +67,10 @@ func (s *server) renderScan(w http.ResponseWriter, r *http.Request, c *reqCtx, s
 // codeCheck is the answer of /stock/check, which the multi-scan list asks
 // about each code it collects.
 type codeCheck struct {
-	Code string `json:"code,omitempty"`
-	OK   bool   `json:"ok"`
-	Text string `json:"text"`
+	Code  string `json:"code,omitempty"`
+	Shown string `json:"shown,omitempty"` // the code grouped as labels print it (stock.FormatCode)
+	OK    bool   `json:"ok"`
+	Text  string `json:"text"`
 }
 
 // checkCode tells the scan page, in JSON, what a code is: a box (with what
@@ -89,6 +90,9 @@ func (s *server) checkCode(w http.ResponseWriter, r *http.Request, c *reqCtx) er
 		out = codeCheck{Code: sc.Code, Text: c.T("web.box.blank")}
 	default:
 		out = codeCheck{Code: sc.Code, Text: c.T("stock.error.box_unknown")}
+	}
+	if out.Code != "" {
+		out.Shown = stock.FormatCode(out.Code)
 	}
 	w.Header().Set("Content-Type", "application/json; charset=utf-8")
 	return json.NewEncoder(w).Encode(out)

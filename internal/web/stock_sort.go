@@ -2,7 +2,6 @@ package web
 
 import (
 	"encoding/json"
-	"errors"
 	"math"
 	"net/http"
 	"net/url"
@@ -243,12 +242,9 @@ func (s *server) sortBoxes(w http.ResponseWriter, r *http.Request, c *reqCtx) er
 		boxes, err = s.stock.CreateBoxes(ctx, actor, nbs)
 	}
 	if err != nil {
-		var ae *apperr.Error
-		if errors.As(err, &ae) && ae.Key == "stock.error.in_row" && len(ae.Args) == 1 {
-			// The domain counts the boxes it was given; the form counts its rows.
-			if i, ok := ae.Args[0].(int); ok && i >= 1 && i <= len(rowOf) {
-				return refuse(stock.RowError(rowOf[i-1], ae.Err), rowOf[i-1]+1)
-			}
+		// The domain counts the boxes it was given; the form counts its rows.
+		if i, cause, ok := stock.InRow(err); ok && i >= 0 && i < len(rowOf) {
+			return refuse(stock.RowError(rowOf[i], cause), rowOf[i]+1)
 		}
 		if len(nbs) == 1 && apperr.As(err).Code != apperr.Internal {
 			return refuse(stock.RowError(rowOf[0], err), rowOf[0]+1)

@@ -25,7 +25,7 @@ import (
 // language.
 type boxView struct {
 	stock.Box
-	CodeShown string // grouped for reading: "7KX3 M9PQ C"
+	CodeShown string // grouped for reading: "7KX 3M9 PQR"
 	What      string // product, gender
 	Amount    string // "M · 12 items" or "2.5 kg"
 	StateName string
@@ -35,66 +35,36 @@ func (c *reqCtx) boxView(b stock.Box) boxView {
 	return boxView{
 		Box:       b,
 		CodeShown: stock.FormatCode(b.Code),
-		What:      c.productName(b.ProductName, b.Gender),
+		What:      b.Name(c.Lang),
 		Amount:    c.amount(b),
 		StateName: c.T("stock.state." + string(b.State)),
 	}
 }
 
-// productName is a product's name with its gender, which tells apart
-// products of the same name ("Joggers · Boy", "Joggers · Girl").
+// productName is a product's name with its gender (catalog.DisplayName).
 func (c *reqCtx) productName(name, gender string) string {
-	if gender == "" {
-		return name
-	}
-	return name + " · " + c.T(catalog.GenderKey(gender))
+	return catalog.DisplayName(c.Lang, name, gender)
 }
 
-// amount is what a box holds: its size and items, or its weight or volume.
+// amount is what a box holds: its size and items, or its weight or volume,
+// in the words of its label.
 func (c *reqCtx) amount(b stock.Box) string {
-	if b.Measure != "" {
-		s := c.iso(c.quantity(b.MeasureMil, b.BaseUnit()))
-		if b.Items > 0 {
-			s += " · " + c.plural("web.stock.items_n", b.Items)
-		}
-		return s
-	}
-	items := c.plural("web.stock.items_n", b.Items)
-	if b.Size != "" {
-		return c.iso(b.Size) + " · " + items
-	}
-	return items
-}
-
-// plural translates a count with the form its language takes for n: the
-// key itself, or the key with "_one" (English and French singular, Arabic
-// 1) or "_few" (Arabic 3 to 10, which take the plural noun).
-func (c *reqCtx) plural(key string, n int64) string {
-	form := ""
+	size, count := b.SizeText(c.Lang), b.CountText(c.Lang)
 	switch {
-	case c.Lang == "ar" && n%100 >= 3 && n%100 <= 10:
-		form = "_few"
-	case c.Lang == "ar":
-	case n == 1, c.Lang == "fr" && n == 0:
-		form = "_one"
+	case size == "":
+		return count
+	case count == "":
+		return c.iso(size)
 	}
-	if form != "" && i18n.Has(key+form) {
-		return c.T(key+form, n)
-	}
-	return c.T(key, n)
+	return c.iso(size) + " · " + count
 }
 
-// quantity shows thousandths of kg or l as "2.5 kg", with the language's
-// decimal separator.
+// plural translates a key holding a count (i18n.Plural).
+func (c *reqCtx) plural(key string, n int64) string { return i18n.Plural(c.Lang, key, n) }
+
+// quantity shows thousandths of kg or l as "2.5 kg" (stock.FormatQuantity).
 func (c *reqCtx) quantity(mil int64, unit string) string {
-	s := strconv.FormatFloat(float64(mil)/1000, 'f', -1, 64)
-	if c.Lang == "fr" {
-		s = strings.Replace(s, ".", ",", 1)
-	}
-	if unit == "" {
-		return s
-	}
-	return s + " " + unit
+	return stock.FormatQuantity(c.Lang, mil, unit)
 }
 
 // when shows a moment as "12 Nov 14:03", in UTC: abri does not know the

@@ -479,13 +479,18 @@ func TestScanPageAndBulkMove(t *testing.T) {
 
 		// Each collected code is checked.
 		var chk struct {
-			Code string
-			OK   bool
-			Text string
+			Code  string
+			Shown string
+			OK    bool
+			Text  string
 		}
 		j := c.get("/stock/check?code=" + strings.ToLower(b1.Code))
 		if err := json.Unmarshal([]byte(j.body), &chk); err != nil || !chk.OK || chk.Code != b1.Code || !strings.Contains(chk.Text, "A1") {
 			t.Errorf("check a box: %v %+v", err, chk)
+		}
+		// The list groups the code as the label and the box page do.
+		if chk.Shown != stock.FormatCode(b1.Code) || chk.Shown != b1.Code[:3]+" "+b1.Code[3:6]+" "+b1.Code[6:] {
+			t.Errorf("check a box: the code is shown as %q", chk.Shown)
 		}
 		j = c.get("/stock/check?code=" + f.otherBox.Code)
 		if err := json.Unmarshal([]byte(j.body), &chk); err != nil || chk.OK || strings.Contains(j.body, "Étagère") {

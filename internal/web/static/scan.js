@@ -44,7 +44,9 @@
     var li = document.createElement("li");
     var c = document.createElement("code");
     c.dir = "ltr";
-    c.textContent = code.length === 9 ? code.slice(0, 4) + " " + code.slice(4, 8) + " " + code.slice(8) : code;
+    // Until the server answers, the code as read; then grouped as the
+    // server groups it (stock.FormatCode), the same as on labels.
+    c.textContent = code;
     var what = document.createElement("span");
     what.className = "meta";
     what.textContent = t.tChecking;
@@ -65,6 +67,7 @@
     fetch("/stock/check?code=" + encodeURIComponent(code), { credentials: "same-origin", headers: { Accept: "application/json" } })
       .then(function (r) { return r.json(); })
       .then(function (j) {
+        if (j.shown) c.textContent = j.shown;
         what.textContent = j.text;
         li.className = j.ok ? "ok" : "bad";
       })
