@@ -233,7 +233,7 @@ func createBox(ctx context.Context, tx *db.Tx, actor access.Actor, nb NewBox, se
 	p, err := remember(seen.products, nb.ProductID, func() (catalog.Product, error) {
 		p, err := catalog.GetProduct(ctx, tx, actor, nb.ProductID)
 		if apperr.Is(err, apperr.NotFound) {
-			err = apperr.New(apperr.Invalid, "stock.error.product_unknown")
+			err = apperr.New(apperr.Invalid, "stock.error.product_unknown").At("product")
 		}
 		return p, err
 	})
@@ -249,7 +249,7 @@ func createBox(ctx context.Context, tx *db.Tx, actor access.Actor, nb NewBox, se
 	}
 	size, measure := c.size, c.measure
 	if nb.Items < 0 || nb.Items > MaxItems {
-		return 0, apperr.New(apperr.Invalid, "stock.error.items_range", MaxItems)
+		return 0, apperr.New(apperr.Invalid, "stock.error.items_range", MaxItems).At("items")
 	}
 	loc, err := remember(seen.locations, nb.LocationID, func() (place.Location, error) {
 		return liveLocation(ctx, tx, actor, nb.LocationID)
@@ -302,7 +302,7 @@ func createBox(ctx context.Context, tx *db.Tx, actor access.Actor, nb NewBox, se
 		actor.OrgID, actor.BaseID, code, p.ID, p.CategoryID, p.Gender, size, measure, nb.Items, loc.ID, string(state), expires, comment,
 		donation, actor.UserID, db.Micros(tx.Now), db.Micros(tx.Now))
 	if db.IsUniqueViolation(err) {
-		return 0, apperr.New(apperr.Conflict, "stock.error.code_taken")
+		return 0, apperr.New(apperr.Conflict, "stock.error.code_taken").At("code")
 	}
 	if err != nil {
 		return 0, fmt.Errorf("create box: %w", err)
@@ -367,13 +367,13 @@ func claimCode(ctx context.Context, tx *db.Tx, actor access.Actor, raw string) (
 			return "", false, err
 		}
 		if used {
-			return "", false, apperr.New(apperr.Conflict, "stock.error.code_taken")
+			return "", false, apperr.New(apperr.Conflict, "stock.error.code_taken").At("code")
 		}
 		return code, false, nil
 	case err != nil:
 		return "", false, fmt.Errorf("read label: %w", err)
 	case org != actor.OrgID || base != actor.BaseID || boxID != nil:
-		return "", false, apperr.New(apperr.Conflict, "stock.error.code_taken")
+		return "", false, apperr.New(apperr.Conflict, "stock.error.code_taken").At("code")
 	}
 	return code, true, nil
 }
@@ -393,17 +393,17 @@ func checkContent(ctx context.Context, q db.Queryer, p catalog.Product, size str
 	size = strings.TrimSpace(size)
 	if p.Measure != "" {
 		if size != "" {
-			return "", 0, apperr.New(apperr.Invalid, "stock.error.size_for_measured")
+			return "", 0, apperr.New(apperr.Invalid, "stock.error.size_for_measured").At("size")
 		}
 		if math.IsNaN(qty) || math.IsInf(qty, 0) || qty <= 0 {
-			return "", 0, apperr.New(apperr.Invalid, "stock.error.quantity_required")
+			return "", 0, apperr.New(apperr.Invalid, "stock.error.quantity_required").At("quantity")
 		}
 		per := 1.0
 		if unit != "" {
 			var dim string
 			err := q.QueryRow(ctx, "SELECT per_base_unit, dimension FROM units WHERE symbol = ?", unit).Scan(&per, &dim)
 			if db.IsNoRows(err) || err == nil && dim != p.Measure {
-				return "", 0, apperr.New(apperr.Invalid, "stock.error.unit_unknown")
+				return "", 0, apperr.New(apperr.Invalid, "stock.error.unit_unknown").At("unit")
 			}
 			if err != nil {
 				return "", 0, fmt.Errorf("read unit: %w", err)
@@ -411,12 +411,12 @@ func checkContent(ctx context.Context, q db.Queryer, p catalog.Product, size str
 		}
 		mil := math.Round(qty / per * 1000)
 		if mil < 1 || mil > MaxMeasureMil {
-			return "", 0, apperr.New(apperr.Invalid, "stock.error.quantity_range")
+			return "", 0, apperr.New(apperr.Invalid, "stock.error.quantity_range").At("quantity")
 		}
 		return "", int64(mil), nil
 	}
 	if qty != 0 {
-		return "", 0, apperr.New(apperr.Invalid, "stock.error.quantity_for_counted")
+		return "", 0, apperr.New(apperr.Invalid, "stock.error.quantity_for_counted").At("quantity")
 	}
 	var n, has int
 	if err := q.QueryRow(ctx, "SELECT COUNT(*), COALESCE(SUM(CASE WHEN label = ? THEN 1 ELSE 0 END), 0) FROM sizes WHERE range_id = ?",
@@ -425,9 +425,9 @@ func checkContent(ctx context.Context, q db.Queryer, p catalog.Product, size str
 	}
 	switch {
 	case n == 0 && size != "":
-		return "", 0, apperr.New(apperr.Invalid, "stock.error.size_unknown")
+		return "", 0, apperr.New(apperr.Invalid, "stock.error.size_unknown").At("size")
 	case n > 0 && has == 0:
-		return "", 0, apperr.New(apperr.Invalid, "stock.error.size_unknown")
+		return "", 0, apperr.New(apperr.Invalid, "stock.error.size_unknown").At("size")
 	}
 	return size, 0, nil
 }
@@ -437,7 +437,7 @@ func checkContent(ctx context.Context, q db.Queryer, p catalog.Product, size str
 func liveLocation(ctx context.Context, q db.Queryer, actor access.Actor, id int64) (place.Location, error) {
 	loc, err := place.GetLocation(ctx, q, actor, id)
 	if apperr.Is(err, apperr.NotFound) || err == nil && loc.Archived {
-		return loc, apperr.New(apperr.Invalid, "stock.error.location_unknown")
+		return loc, apperr.New(apperr.Invalid, "stock.error.location_unknown").At("location")
 	}
 	return loc, err
 }
@@ -449,7 +449,7 @@ func checkDate(s string) (string, error) {
 	}
 	t, err := time.Parse("2006-01-02", s)
 	if err != nil || t.Year() < 2000 || t.Year() > 2100 {
-		return "", apperr.New(apperr.Invalid, "stock.error.date_invalid")
+		return "", apperr.New(apperr.Invalid, "stock.error.date_invalid").At("expires")
 	}
 	return t.Format("2006-01-02"), nil
 }
@@ -457,7 +457,7 @@ func checkDate(s string) (string, error) {
 func checkComment(s string) (string, error) {
 	s = strings.TrimSpace(s)
 	if !utf8.ValidString(s) || utf8.RuneCountInString(s) > MaxComment {
-		return "", apperr.New(apperr.Invalid, "stock.error.comment_long", MaxComment)
+		return "", apperr.New(apperr.Invalid, "stock.error.comment_long", MaxComment).At("comment")
 	}
 	return s, nil
 }
@@ -475,13 +475,13 @@ func checkTags(in []string) ([]string, error) {
 			continue
 		}
 		if !utf8.ValidString(t) || utf8.RuneCountInString(t) > MaxTagLen {
-			return nil, apperr.New(apperr.Invalid, "stock.error.tag_long", MaxTagLen)
+			return nil, apperr.New(apperr.Invalid, "stock.error.tag_long", MaxTagLen).At("tags")
 		}
 		seen[t] = true
 		out = append(out, t)
 	}
 	if len(out) > MaxTags {
-		return nil, apperr.New(apperr.Invalid, "stock.error.tags_many", MaxTags)
+		return nil, apperr.New(apperr.Invalid, "stock.error.tags_many", MaxTags).At("tags")
 	}
 	return out, nil
 }

@@ -77,18 +77,18 @@ func ParseCode(s string) (string, error) {
 		case r < 128 && symbolValue[r] >= 0:
 			b.WriteByte(alphabet[symbolValue[r]])
 		default:
-			return "", apperr.New(apperr.Invalid, "stock.error.code_invalid")
+			return "", apperr.New(apperr.Invalid, "stock.error.code_invalid").At("code")
 		}
 		if b.Len() > CodeLen {
-			return "", apperr.New(apperr.Invalid, "stock.error.code_invalid")
+			return "", apperr.New(apperr.Invalid, "stock.error.code_invalid").At("code")
 		}
 	}
 	c := b.String()
 	if len(c) != CodeLen {
-		return "", apperr.New(apperr.Invalid, "stock.error.code_invalid")
+		return "", apperr.New(apperr.Invalid, "stock.error.code_invalid").At("code")
 	}
 	if checkSymbol(c[:codeRandom]) != c[codeRandom] {
-		return "", apperr.New(apperr.Invalid, "stock.error.code_mistyped")
+		return "", apperr.New(apperr.Invalid, "stock.error.code_mistyped").At("code")
 	}
 	return c, nil
 }

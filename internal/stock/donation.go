@@ -50,18 +50,18 @@ func (d Donation) clean() (Donation, error) {
 		ok = ok || x == d.Source
 	}
 	if !ok {
-		return d, apperr.New(apperr.Invalid, "stock.error.source_unknown")
+		return d, apperr.New(apperr.Invalid, "stock.error.source_unknown").At("source")
 	}
 	day, err := checkDate(d.ReceivedOn)
 	if err != nil || day == "" {
-		return d, apperr.New(apperr.Invalid, "stock.error.date_invalid")
+		return d, apperr.New(apperr.Invalid, "stock.error.date_invalid").At("received_on")
 	}
 	if d.WeightG < 0 || d.WeightG > 100_000_000 || d.ItemCount < 0 || d.ItemCount > 10_000_000 {
-		return d, apperr.New(apperr.Invalid, "stock.error.donation_amount")
+		return d, apperr.New(apperr.Invalid, "stock.error.donation_amount").At("weight")
 	}
 	d.Note = strings.TrimSpace(d.Note)
 	if !utf8.ValidString(d.Note) || utf8.RuneCountInString(d.Note) > MaxComment {
-		return d, apperr.New(apperr.Invalid, "stock.error.comment_long", MaxComment)
+		return d, apperr.New(apperr.Invalid, "stock.error.comment_long", MaxComment).At("note")
 	}
 	d.ReceivedOn = day
 	return d, nil

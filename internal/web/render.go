@@ -82,6 +82,29 @@ func funcs(lang string, st *staticFiles) template.FuncMap {
 			}
 			return t.UTC().Format("2006-01-02")
 		},
+		// field gives a form control its id, its descriptions (hints, and
+		// the error when it is the one at fault) and, at fault, the marks
+		// that tell it (aria-invalid) and put the focus on it.
+		"field": func(e fieldError, id string, hints ...string) template.HTMLAttr {
+			desc := hints
+			a := ` id="` + template.HTMLEscapeString(id) + `"`
+			if e.ID == id {
+				desc = append([]string{id + "-err"}, hints...)
+				a += ` aria-invalid="true" autofocus`
+			}
+			if len(desc) > 0 {
+				a += ` aria-describedby="` + template.HTMLEscapeString(strings.Join(desc, " ")) + `"`
+			}
+			return template.HTMLAttr(a)
+		},
+		// fieldError is the message at the control id, when it is at fault.
+		"fieldError": func(e fieldError, id string) template.HTML {
+			if e.ID != id || e.Msg == "" {
+				return ""
+			}
+			return template.HTML(`<p class="fielderror" id="` + template.HTMLEscapeString(id) + `-err">` +
+				template.HTMLEscapeString(e.Msg) + `</p>`)
+		},
 		// asset is a static file's content-hashed address.
 		"asset": func(name string) (string, error) {
 			u := st.url(name)
@@ -204,6 +227,13 @@ func writeHTML(w http.ResponseWriter, r *http.Request, status int, body []byte) 
 	h.Set("Content-Length", strconv.Itoa(len(body)))
 	w.WriteHeader(status)
 	w.Write(body)
+}
+
+// fieldError is a refused form's message and the id of the control it
+// concerns, where the page shows it.
+type fieldError struct {
+	ID  string
+	Msg string
 }
 
 // errorPage is the data of the error page.

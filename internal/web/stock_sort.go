@@ -33,8 +33,9 @@ type sortPage struct {
 	Units     []catalog.Unit
 	Sources   []option
 	Ranges    string // for sort.js, as JSON: r: range id → its measure and sizes; u: units and their measure
-	Error     string
-	ErrorRow  int // 1-based; 0 for none
+	Error     string     // a message that concerns no one field
+	Err       fieldError // a message at its field
+	ErrorRow  int        // 1-based; 0 for none
 }
 
 // donationForm is the donation intake as typed. ID is set once the donation
@@ -73,9 +74,11 @@ type sortRow struct {
 // Number is the row's number as people count.
 func (r sortRow) Number() int { return r.N + 1 }
 
-// empty tells whether nothing was typed in the row.
+// empty tells whether nothing was typed in the row. The product, size and
+// place a new row copies from the one above are not typing: an added row
+// left as it came makes no box.
 func (r sortRow) empty() bool {
-	return r.ProductID == 0 && strings.TrimSpace(r.Code+r.Size+r.Quantity+r.Items+r.Tags) == ""
+	return strings.TrimSpace(r.Code+r.Quantity+r.Items+r.Tags) == ""
 }
 
 // sortForm shows an empty sorting form; ?code= prefills a pre-printed
@@ -192,18 +195,30 @@ func (s *server) sortBoxes(w http.ResponseWriter, r *http.Request, c *reqCtx) er
 	switch {
 	case pf.Has("add"):
 		if len(p.Rows) < maxSortRows {
-			p.Rows = append(p.Rows, sortRow{})
+			last := p.Rows[len(p.Rows)-1]
+			p.Rows = append(p.Rows, sortRow{ProductID: last.ProductID, Size: last.Size, Unit: last.Unit, LocationID: last.LocationID})
+		}
+		return s.renderSort(w, r, c, http.StatusOK, p)
+	case pf.Has("remove"):
+		if i, err := strconv.Atoi(pf.Get("remove")); err == nil && i >= 0 && i < len(p.Rows) && len(p.Rows) > 1 {
+			p.Rows = append(p.Rows[:i], p.Rows[i+1:]...)
 		}
 		return s.renderSort(w, r, c, http.StatusOK, p)
 	case pf.Has("sizes"):
 		return s.renderSort(w, r, c, http.StatusOK, p)
 	}
 	refuse := func(err error, row int) error {
-		if msg, status := formError(c, err); msg != "" {
-			p.Error, p.ErrorRow = msg, row
-			return s.renderSort(w, r, c, status, p)
+		msg, status := formError(c, err)
+		if msg == "" {
+			return err
 		}
-		return err
+		p.ErrorRow = row
+		if id := sortFieldID(row, apperr.FieldOf(err)); id != "" {
+			p.Err = fieldError{ID: id, Msg: msg}
+		} else {
+			p.Error = msg
+		}
+		return s.renderSort(w, r, c, status, p)
 	}
 
 	// Read every row first, so a typing mistake records nothing.
@@ -221,7 +236,7 @@ func (s *server) sortBoxes(w http.ResponseWriter, r *http.Request, c *reqCtx) er
 		rowOf = append(rowOf, i)
 	}
 	if len(nbs) == 0 {
-		return refuse(apperr.New(apperr.Invalid, "web.sort.error.no_rows"), 0)
+		return refuse(apperr.New(apperr.Invalid, "web.sort.error.no_rows").At("items"), 1)
 	}
 
 	// Anything typed in the intake records it (and a missing source is
@@ -259,6 +274,29 @@ func (s *server) sortBoxes(w http.ResponseWriter, r *http.Request, c *reqCtx) er
 	return nil
 }
 
+// sortFieldID is the id of the control of the form that a refusal
+// concerns: a field of a row (1-based; a refused row without a field shows
+// at its product) or of the donation (row 0). "" when none.
+func sortFieldID(row int, field string) string {
+	switch field {
+	case "source", "weight", "count", "note":
+		return "d-" + field
+	case "received_on":
+		return "d-date"
+	}
+	if row == 0 {
+		return ""
+	}
+	switch field {
+	case "quantity":
+		field = "qty"
+	case "size", "unit", "items", "location", "tags", "code", "product":
+	default:
+		field = "product"
+	}
+	return "r" + strconv.Itoa(row-1) + "-" + field
+}
+
 // newBox reads one row into a box to make.
 func (r sortRow) newBox(c *reqCtx) (stock.NewBox, error) {
 	if r.ProductID == 0 {
@@ -266,7 +304,7 @@ func (r sortRow) newBox(c *reqCtx) (stock.NewBox, error) {
 	}
 	items, err := formInt(r.Items, c.T("web.box.field.items"))
 	if err != nil {
-		return stock.NewBox{}, err
+		return stock.NewBox{}, at(err, "items")
 	}
 	nb := stock.NewBox{Code: r.Code, ProductID: r.ProductID, Items: items, LocationID: r.LocationID, Tags: splitTags(r.Tags)}
 	// The form sends both a size and a quantity; the product says which
@@ -274,7 +312,7 @@ func (r sortRow) newBox(c *reqCtx) (stock.NewBox, error) {
 	// which the domain refuses with a clear message.
 	q, err := formDecimal(r.Quantity, c.T("web.box.field.measure"))
 	if err != nil {
-		return stock.NewBox{}, err
+		return stock.NewBox{}, at(err, "quantity")
 	}
 	if q != 0 {
 		nb.Quantity, nb.Unit = q, r.Unit
@@ -289,11 +327,11 @@ func (r sortRow) newBox(c *reqCtx) (stock.NewBox, error) {
 func (d donationForm) read(c *reqCtx) (stock.Donation, error) {
 	kg, err := formDecimal(d.Weight, c.T("web.sort.weight"))
 	if err != nil {
-		return stock.Donation{}, err
+		return stock.Donation{}, at(err, "weight")
 	}
 	n, err := formInt(d.Count, c.T("web.sort.count"))
 	if err != nil {
-		return stock.Donation{}, err
+		return stock.Donation{}, at(err, "count")
 	}
 	return stock.Donation{Source: d.Source, ReceivedOn: d.ReceivedOn, WeightG: int64(math.Round(kg * 1000)), ItemCount: n, Note: d.Note}, nil
 }

@@ -161,6 +161,14 @@ func formInt(raw, field string) (int64, error) {
 	return n, nil
 }
 
+// at says which input err concerns, when it is an application error.
+func at(err error, field string) error {
+	if e, ok := err.(*apperr.Error); ok {
+		return e.At(field)
+	}
+	return err
+}
+
 // formDecimal reads a decimal number with a point or a comma; "" is 0.
 func formDecimal(raw, field string) (float64, error) {
 	s := strings.TrimSpace(digits.Replace(raw))

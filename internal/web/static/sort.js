@@ -1,5 +1,6 @@
 // abri sorting mode: sizes follow the chosen product, the product list can
-// be filtered by typing, and "Add another box" adds a row in the page.
+// be filtered by typing, and "Add another box" adds a row in the page and
+// "Remove" takes one away.
 // Without this script the form works in two steps ("Show sizes").
 (function () {
   "use strict";
@@ -100,39 +101,84 @@
     select.addEventListener("change", function () { update(row); });
   }
 
+  // renumber gives a row the number n: its field names end in .n, its ids
+  // start with rn-, its heading says Box n+1.
+  function renumber(row, n) {
+    var fromId = "r" + row.dataset.n + "-";
+    row.dataset.n = n;
+    Array.prototype.forEach.call(row.querySelectorAll("[name],[id],[for],[aria-describedby]"), function (el) {
+      if (el.name && el.name.lastIndexOf(".") > 0) el.name = el.name.slice(0, el.name.lastIndexOf(".")) + "." + n;
+      ["id", "for", "aria-describedby"].forEach(function (a) {
+        var v = el.getAttribute(a);
+        if (!v) return;
+        el.setAttribute(a, v.split(" ").map(function (t) {
+          return t.indexOf(fromId) === 0 ? "r" + n + "-" + t.slice(fromId.length) : t;
+        }).join(" "));
+      });
+    });
+    var label = form.dataset.tBox.replace("%d", n + 1);
+    row.querySelector(".rowhead").textContent = label;
+    var rm = row.querySelector(".remove");
+    rm.value = n;
+    rm.querySelector(".sr").textContent = " " + label;
+  }
+
+  function rows() { return list.querySelectorAll(".sortrow"); }
+
+  // A row is removed in the page; the others close up. The last one stays.
+  function removable() {
+    var all = rows();
+    Array.prototype.forEach.call(all, function (r) { r.querySelector(".remove").hidden = all.length < 2; });
+  }
+
   var add = document.getElementById("add-row");
   add.type = "button";
   add.addEventListener("click", function () {
-    var rows = list.querySelectorAll(".sortrow");
-    var last = rows[rows.length - 1];
-    var n = rows.length;
+    var all = rows();
+    var last = all[all.length - 1];
+    var n = all.length;
     var row = last.cloneNode(true);
-    var from = "." + last.dataset.n, fromId = "r" + last.dataset.n + "-";
-    row.dataset.n = n;
+    // A copy of a refused row is not refused.
     row.classList.remove("invalid");
-    Array.prototype.forEach.call(row.querySelectorAll("[name],[id],[for],[aria-describedby]"), function (el) {
-      if (el.name) el.name = el.name.slice(0, el.name.lastIndexOf(".")) + "." + n;
-      ["id", "for", "aria-describedby"].forEach(function (a) {
-        var v = el.getAttribute(a);
-        if (v && v.indexOf(fromId) === 0) el.setAttribute(a, "r" + n + "-" + v.slice(fromId.length));
-      });
+    Array.prototype.forEach.call(row.querySelectorAll(".fielderror"), function (el) { el.remove(); });
+    Array.prototype.forEach.call(row.querySelectorAll("[aria-invalid]"), function (el) {
+      el.removeAttribute("aria-invalid");
+      el.removeAttribute("autofocus");
+      var d = (el.getAttribute("aria-describedby") || "").split(" ").filter(function (t) { return t && !/-err$/.test(t); });
+      if (d.length) el.setAttribute("aria-describedby", d.join(" ")); else el.removeAttribute("aria-describedby");
     });
-    row.querySelector(".rowhead").textContent = form.dataset.tBox.replace("%d", n + 1);
+    renumber(row, n);
     // The new box keeps the product, size and place of the last one (a bag
     // often holds several boxes' worth of one thing) but not its count,
-    // tags or label.
-    ["items", "tags", "code"].forEach(function (f) { row.querySelector("[name='" + f + "." + n + "']").value = ""; });
+    // tags or label; left as it is, it makes no box.
+    ["items", "tags", "code", "quantity"].forEach(function (f) { row.querySelector("[name='" + f + "." + n + "']").value = ""; });
     row.querySelector(".pfilter").value = "";
     fill(row.querySelector(".pselect"), "");
     row.querySelector(".pselect").value = last.querySelector(".pselect").value;
     row.querySelector(".sizef select").value = last.querySelector(".sizef select").value;
     row.querySelector(".qtyf select").value = last.querySelector(".qtyf select").value;
-    row.querySelector("[name='location." + n + "']").value = last.querySelector("[name='location" + from + "']").value;
+    row.querySelector("[name='location." + n + "']").value = last.querySelector("[name^='location.']").value;
     list.appendChild(row);
     count.value = n + 1;
     wire(row);
+    removable();
     row.querySelector("[name='items." + n + "']").focus();
   });
+
+  list.addEventListener("click", function (e) {
+    var rm = e.target.closest(".remove");
+    if (!rm) return;
+    e.preventDefault();
+    var row = rm.closest(".sortrow");
+    if (rows().length < 2) return;
+    var next = row.nextElementSibling || row.previousElementSibling;
+    row.remove();
+    Array.prototype.forEach.call(rows(), function (r, i) { renumber(r, i); });
+    count.value = rows().length;
+    removable();
+    next.querySelector(".pselect").focus();
+  });
+  removable();
 
   Array.prototype.forEach.call(list.querySelectorAll(".sortrow"), function (row) {
     wire(row);
