@@ -22,7 +22,7 @@ type boxPage struct {
 	Box       boxView
 	CanEdit   bool // items, size, expiry, comment, tags
 	CanMove   bool // location and state
-	Locations []place.Location
+	Locations []option // where the box may go, each saying when it changes the box's state
 	States    []option // the states the box may go to from its own
 	Sizes     []string // the product's sizes; none for measured goods
 	Units     []catalog.Unit
@@ -126,9 +126,11 @@ func (s *server) renderBox(w http.ResponseWriter, r *http.Request, c *reqCtx, st
 		}
 	}
 	if p.CanMove {
-		if p.Locations, err = s.liveLocations(ctx, actor); err != nil {
+		ls, err := s.liveLocations(ctx, actor)
+		if err != nil {
 			return err
 		}
+		p.Locations = c.moveOptions(ls, b)
 	}
 	if p.CanEdit {
 		if b.Measure != "" {
@@ -317,12 +319,28 @@ func (s *server) refusedBox(w http.ResponseWriter, r *http.Request, c *reqCtx, c
 	return err
 }
 
+// moveOptions are the places a box may be moved to. A place whose default
+// state would change the box's says so in its name ("Scrap corner — the box
+// becomes Scrap"), before the move.
+func (c *reqCtx) moveOptions(ls []place.Location, b stock.Box) []option {
+	out := make([]option, len(ls))
+	for i, l := range ls {
+		out[i] = option{Value: strconv.FormatInt(l.ID, 10), Label: l.Name}
+		if l.ID == b.LocationID {
+			out[i].Label = c.T("web.box.move_here", l.Name)
+		} else if st := stock.StateAfterMove(b.State, l.DefaultState); st != b.State {
+			out[i].Label = c.T("web.box.move_becomes", l.Name, c.T("stock.state."+string(st)))
+		}
+	}
+	return out
+}
+
 // moveBox puts the box in another location (a quick action).
 func (s *server) moveBox(w http.ResponseWriter, r *http.Request, c *reqCtx) error {
 	return s.quickChange(w, r, c, "web.flash.box_moved", func(ch *stock.Change) error {
 		id, err := strconv.ParseInt(r.PostForm.Get("location"), 10, 64)
 		if err != nil {
-			return apperr.New(apperr.Invalid, "stock.error.location_unknown")
+			return apperr.New(apperr.Invalid, "web.box.error.location_choose").At("location")
 		}
 		ch.LocationID = &id
 		return nil
@@ -332,6 +350,9 @@ func (s *server) moveBox(w http.ResponseWriter, r *http.Request, c *reqCtx) erro
 // setBoxState changes the box's state (a quick action).
 func (s *server) setBoxState(w http.ResponseWriter, r *http.Request, c *reqCtx) error {
 	return s.quickChange(w, r, c, "web.flash.box_state", func(ch *stock.Change) error {
+		if r.PostForm.Get("state") == "" {
+			return apperr.New(apperr.Invalid, "web.box.error.state_choose").At("state")
+		}
 		st, err := stock.ParseState(r.PostForm.Get("state"))
 		if err != nil {
 			return err
@@ -355,11 +376,15 @@ func (s *server) quickChange(w http.ResponseWriter, r *http.Request, c *reqCtx, 
 		return apperr.New(apperr.Invalid, "error.bad_request")
 	}
 	ch := stock.Change{Version: version}
+	var nb stock.Box
 	if err = read(&ch); err == nil {
-		_, err = s.stock.UpdateBox(ctx, actor, b.Code, ch)
+		nb, err = s.stock.UpdateBox(ctx, actor, b.Code, ch)
 	}
 	if err != nil {
 		return s.refusedBox(w, r, c, b.Code, formOf(c, b), err)
+	}
+	if stock.Unchanged(version, nb) {
+		flash = "web.flash.box_unchanged"
 	}
 	s.setFlash(w, r, flash)
 	redirect(w, r, "/b/"+b.Code)

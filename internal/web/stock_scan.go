@@ -1,14 +1,15 @@
 package web
 
 import (
+	"context"
 	"encoding/json"
 	"net/http"
 	"net/url"
+	"strconv"
 	"strings"
 
 	"abri/internal/access"
 	"abri/internal/apperr"
-	"abri/internal/place"
 	"abri/internal/stock"
 )
 
@@ -26,10 +27,12 @@ type scanPage struct {
 	LocationID int64
 	State      string
 	Tag        string
-	Locations  []place.Location
+	Locations  []option // each saying when it changes the state of boxes put there
 	States     []option
 	CanMove    bool
 	CanTag     bool
+	Changes    []bulkRow // a move asked for that changes boxes' states: said before it is made
+	ChangesSay string
 }
 
 // scan shows the scan page; with ?code= it opens that box.
@@ -55,7 +58,13 @@ func (s *server) renderScan(w http.ResponseWriter, r *http.Request, c *reqCtx, s
 		if err != nil {
 			return err
 		}
-		p.Locations, p.States = ls, c.stateOptions(stock.States)
+		p.Locations, p.States = make([]option, len(ls)), c.stateOptions(stock.States)
+		for i, l := range ls {
+			p.Locations[i] = option{Value: strconv.FormatInt(l.ID, 10), Label: l.Name}
+			if l.DefaultState != "" && l.DefaultState != string(stock.InStock) {
+				p.Locations[i].Label = c.T("web.scan.move_becomes", l.Name, c.T("stock.state."+l.DefaultState))
+			}
+		}
 		if p.Action == "" {
 			p.Action = "move"
 		}
@@ -98,6 +107,33 @@ func (s *server) checkCode(w http.ResponseWriter, r *http.Request, c *reqCtx) er
 	return json.NewEncoder(w).Encode(out)
 }
 
+// stateChanges lists the boxes among codes whose state a move to the
+// location would change, with the change, so that the page says so before
+// the move. Codes that are not boxes here are left to the move to report.
+func (s *server) stateChanges(ctx context.Context, c *reqCtx, codes []string, locationID int64) ([]bulkRow, error) {
+	loc, err := s.places.Location(ctx, c.P.Actor, locationID)
+	if apperr.Is(err, apperr.NotFound) || apperr.Is(err, apperr.Invalid) {
+		return nil, nil // the move refuses it, as for a box
+	}
+	if err != nil {
+		return nil, err
+	}
+	var out []bulkRow
+	seen := map[string]bool{}
+	for _, raw := range codes {
+		b, err := s.stock.Box(ctx, c.P.Actor, raw)
+		if err != nil || seen[b.Code] || b.LocationID == loc.ID {
+			continue
+		}
+		seen[b.Code] = true
+		if st := stock.StateAfterMove(b.State, loc.DefaultState); st != b.State {
+			out = append(out, bulkRow{Code: b.Code, CodeShown: stock.FormatCode(b.Code),
+				Text: c.T("web.scan.state_change", c.T("stock.state."+string(b.State)), c.T("stock.state."+string(st)))})
+		}
+	}
+	return out, nil
+}
+
 // bulkPage is the data of the page that shows what a bulk action did.
 type bulkPage struct {
 	Done   []bulkRow
@@ -138,7 +174,17 @@ func (s *server) bulk(w http.ResponseWriter, r *http.Request, c *reqCtx) error {
 		id, perr := formInt(pf.Get("location"), c.T("web.box.field.location"))
 		p.LocationID = id
 		if perr != nil || id <= 0 {
-			return refuse(apperr.New(apperr.Invalid, "stock.error.location_unknown"))
+			return refuse(apperr.New(apperr.Invalid, "web.scan.error.no_location"))
+		}
+		if pf.Get("confirm") != strconv.FormatInt(id, 10) {
+			changes, err := s.stateChanges(ctx, c, codes, id)
+			if err != nil {
+				return refuse(err)
+			}
+			if len(changes) > 0 {
+				p.Changes, p.ChangesSay = changes, c.plural("web.scan.changes_lede", int64(len(changes)))
+				return s.renderScan(w, r, c, http.StatusOK, p)
+			}
 		}
 		res, err = s.stock.MoveBoxes(ctx, actor, codes, id)
 	case "state":

@@ -1,14 +1,18 @@
 package web_test
 
 import (
+	"context"
 	"net/http"
 	"net/url"
 	"regexp"
+	"strconv"
 	"strings"
 	"testing"
 
 	"abri/internal/db"
 	"abri/internal/dbtest"
+	"abri/internal/place"
+	"abri/internal/stock"
 )
 
 // tagWith finds the opening tag of the element with the given id.
@@ -129,5 +133,95 @@ func TestFailedSignInFocusesPassword(t *testing.T) {
 		if strings.Contains(tagWith(c.get("/login").body, "password"), "autofocus") {
 			t.Error("the first visit focuses the password")
 		}
+	})
+}
+
+// TestBoxQuickActionsSayWhatTheyDo: nothing is preselected in the quick
+// actions; a place that changes the box's state says so before the move; a
+// move to where the box already is says nothing changed, and changes nothing.
+func TestBoxQuickActionsSayWhatTheyDo(t *testing.T) {
+	dbtest.Each(t, func(t *testing.T, d *db.DB) {
+		f := whSetup(t, d)
+		ctx := context.Background()
+		if _, err := place.New(d).CreateLocation(ctx, f.sys, place.LocationInput{Name: "Scrap corner", Kind: place.LocationRoom, DefaultState: "scrap"}); err != nil {
+			t.Fatal(err)
+		}
+		b := f.box(t, "M", 5, f.a1)
+		c := f.client(t)
+		c.mustLogin("wim@example.org")
+		page := c.get("/b/" + b.Code)
+		expectStatus(t, page, http.StatusOK)
+		for _, sel := range []string{`<select id="move-to" name="location" required>`, `<select id="state-to" name="state" required>`} {
+			i := strings.Index(page.body, sel)
+			if i < 0 {
+				t.Fatalf("no %s", sel)
+			}
+			first := regexp.MustCompile(`<option[^>]*>`).FindString(page.body[i:])
+			if first != `<option value="">` {
+				t.Errorf("%s: the first option is %s, want a placeholder", sel, first)
+			}
+			if strings.Contains(page.body[i:i+strings.Index(page.body[i:], "</select>")], "selected") {
+				t.Errorf("%s: an option is preselected", sel)
+			}
+		}
+		expectBody(t, page, "Scrap corner — the box becomes Scrap", "A1 (where it is)")
+
+		// A move to its own place: nothing changed, and it says so.
+		r := c.post("/b/"+b.Code+"/move", url.Values{"version": {strconv.FormatInt(b.Version, 10)}, "location": {id(f.a1.ID)}})
+		expectStatus(t, r, http.StatusSeeOther)
+		after := c.get("/b/" + b.Code)
+		expectBody(t, after, "Nothing changed: the box was already like that.")
+		if strings.Contains(after.body, "Box moved.") {
+			t.Error("a move to its own place says the box moved")
+		}
+		if got := f.current(t, b.Code); got.Version != b.Version {
+			t.Errorf("a move to its own place changed the version %d → %d", b.Version, got.Version)
+		}
+		// No state chosen: refused at the field, nothing changed.
+		r = c.post("/b/"+b.Code+"/state", url.Values{"version": {strconv.FormatInt(b.Version, 10)}, "state": {""}})
+		expectStatus(t, r, http.StatusBadRequest)
+		expectBody(t, r, "Choose the box’s new state.")
+		// A real move says it moved.
+		r = c.post("/b/"+b.Code+"/move", url.Values{"version": {strconv.FormatInt(b.Version, 10)}, "location": {id(f.a2.ID)}})
+		expectStatus(t, r, http.StatusSeeOther)
+		expectBody(t, c.get("/b/"+b.Code), "Box moved.")
+	})
+}
+
+// TestBulkMoveWarnsOfStateChanges: a multi-scan move to a place that makes
+// boxes scrap lists the boxes whose state changes and moves nothing until
+// it is confirmed.
+func TestBulkMoveWarnsOfStateChanges(t *testing.T) {
+	dbtest.Each(t, func(t *testing.T, d *db.DB) {
+		f := whSetup(t, d)
+		ctx := context.Background()
+		scrap, err := place.New(d).CreateLocation(ctx, f.sys, place.LocationInput{Name: "Scrap corner", Kind: place.LocationRoom, DefaultState: "scrap"})
+		if err != nil {
+			t.Fatal(err)
+		}
+		b1, b2 := f.box(t, "M", 5, f.a1), f.box(t, "L", 3, f.a2)
+		c := f.client(t)
+		c.mustLogin("wim@example.org")
+		expectBody(t, c.get("/scan?mode=multi"), "Scrap corner — boxes put there become Scrap", `<option value="">Choose a place…</option>`)
+		codes := b1.Code + "\n" + b2.Code
+		r := c.post("/stock/bulk", url.Values{"codes": {codes}, "action": {"move"}, "location": {id(scrap.ID)}})
+		expectStatus(t, r, http.StatusOK)
+		expectBody(t, r, "This move changes the state of 2 boxes:", stock.FormatCode(b1.Code), "In stock → Scrap", "Move them anyway",
+			`name="confirm" value="`+id(scrap.ID)+`"`)
+		if got := f.current(t, b1.Code); got.LocationID != f.a1.ID || got.State != stock.InStock {
+			t.Error("the move was made before it was confirmed")
+		}
+		// Confirmed for another place does not count.
+		r = c.post("/stock/bulk", url.Values{"codes": {codes}, "action": {"move"}, "location": {id(scrap.ID)}, "confirm": {id(f.van.ID)}})
+		expectBody(t, r, "Move them anyway")
+		r = c.post("/stock/bulk", url.Values{"codes": {codes}, "action": {"move"}, "location": {id(scrap.ID)}, "confirm": {id(scrap.ID)}})
+		expectStatus(t, r, http.StatusOK)
+		expectBody(t, r, "Changed: 2.")
+		if got := f.current(t, b2.Code); got.LocationID != scrap.ID || got.State != stock.Scrap {
+			t.Errorf("after the confirmed move: %+v", got)
+		}
+		// A move that changes no state needs no confirming.
+		r = c.post("/stock/bulk", url.Values{"codes": {b1.Code}, "action": {"move"}, "location": {id(scrap.ID)}})
+		expectBody(t, r, "Changed: 1.")
 	})
 }

@@ -208,7 +208,7 @@ func expectNotBody(t *testing.T, r response, unwanted ...string) {
 	}
 }
 
-var alertRE = regexp.MustCompile(`<p class="error" role="alert">([^<]*)</p>`)
+var alertRE = regexp.MustCompile(`<p class="error" role="alert"[^>]*>([^<]*)</p>`)
 
 func alert(r response) string {
 	m := alertRE.FindStringSubmatch(r.body)
