@@ -20,8 +20,8 @@ import (
 // boxPage is the data of the box page.
 type boxPage struct {
 	Box       boxView
-	CanEdit   bool // items, size, expiry, comment, tags
-	CanMove   bool // location and state
+	CanEdit   bool     // items, size, expiry, comment, tags
+	CanMove   bool     // location and state
 	Locations []option // where the box may go, each saying when it changes the box's state
 	States    []option // the states the box may go to from its own
 	Sizes     []string // the product's sizes; none for measured goods

@@ -32,7 +32,7 @@ type sortPage struct {
 	Locations []place.Location
 	Units     []catalog.Unit
 	Sources   []option
-	Ranges    string // for sort.js, as JSON: r: range id → its measure and sizes; u: units and their measure
+	Ranges    string     // for sort.js, as JSON: r: range id → its measure and sizes; u: units and their measure
 	Error     string     // a message that concerns no one field
 	Err       fieldError // a message at its field
 	ErrorRow  int        // 1-based; 0 for none
