@@ -151,7 +151,7 @@ func (a *api) updateBox(w http.ResponseWriter, r *http.Request, p account.Princi
 	if in.State != nil {
 		s, err := stock.ParseState(*in.State)
 		if err != nil {
-			return stateError(*in.State)
+			return apperr.As(err).At("state")
 		}
 		ch.State = &s
 	}

@@ -2,85 +2,24 @@ package api
 
 import (
 	"net/http"
+	"slices"
 	"strings"
 	"time"
 
 	"abri/internal/account"
 	"abri/internal/apperr"
-	"abri/internal/catalog"
 	"abri/internal/export"
 	"abri/internal/stock"
 )
 
 const (
-	keyStateUnknown  = "api.state_unknown"
-	keyGenderUnknown = "api.gender_unknown"
-	keyListFormat    = "api.list_format_unknown"
-	keyExportPaging  = "api.export_paging"
+	keyListFormat   = "api.list_format_unknown"
+	keyExportPaging = "api.export_paging"
 )
 
-// listParams are the query parameters of GET /api/v1/boxes.
-var listParams = []string{"product", "category", "gender", "size", "location", "state", "tag",
-	"created_from", "created_to", "limit", "cursor", "format"}
-
-// stateError names the state a client gave and the ones there are.
-func stateError(s string) error {
-	names := make([]string, len(stock.States))
-	for i, x := range stock.States {
-		names[i] = string(x)
-	}
-	return apperr.New(apperr.Invalid, keyStateUnknown, clip(s), strings.Join(names, ", "))
-}
-
-// states reads the repeatable state parameter.
-func states(q params) ([]stock.State, error) {
-	var out []stock.State
-	for _, s := range q.list("state") {
-		st, err := stock.ParseState(s)
-		if err != nil {
-			return nil, stateError(s)
-		}
-		out = append(out, st)
-	}
-	return out, nil
-}
-
-// boxFilter reads the box list's filters from the query string.
-func boxFilter(q params) (stock.Filter, error) {
-	var f stock.Filter
-	var err error
-	if f.ProductID, err = q.id("product"); err != nil {
-		return f, err
-	}
-	if f.CategoryID, err = q.id("category"); err != nil {
-		return f, err
-	}
-	if f.LocationID, err = q.id("location"); err != nil {
-		return f, err
-	}
-	if f.Gender, err = q.str("gender"); err != nil {
-		return f, err
-	}
-	if f.Gender != "" && !catalog.ValidGender(f.Gender) {
-		return f, apperr.New(apperr.Invalid, keyGenderUnknown, clip(f.Gender), strings.Join(catalog.Genders[1:], ", "))
-	}
-	if f.Size, err = q.str("size"); err != nil {
-		return f, err
-	}
-	if f.Tag, err = q.str("tag"); err != nil {
-		return f, err
-	}
-	if f.States, err = states(q); err != nil {
-		return f, err
-	}
-	if f.CreatedFrom, err = q.time("created_from", false); err != nil {
-		return f, err
-	}
-	if f.CreatedTo, err = q.time("created_to", true); err != nil {
-		return f, err
-	}
-	return f, nil
-}
+// listParams are the query parameters of GET /api/v1/boxes: the box filter's
+// (stock.FilterParams) and format.
+var listParams = append(slices.Clone(stock.FilterParams), "format")
 
 // listBody is one page of the box list.
 type listBody struct {
@@ -97,7 +36,7 @@ func (a *api) listBoxes(w http.ResponseWriter, r *http.Request, p account.Princi
 	if err != nil {
 		return err
 	}
-	f, err := boxFilter(q)
+	f, err := stock.ParseFilter(q.v)
 	if err != nil {
 		return err
 	}
@@ -109,17 +48,11 @@ func (a *api) listBoxes(w http.ResponseWriter, r *http.Request, p account.Princi
 	case "", "json":
 	case "csv", "xlsx":
 		if q.has("limit") || q.has("cursor") {
-			return apperr.New(apperr.Invalid, keyExportPaging)
+			return apperr.New(apperr.Invalid, keyExportPaging).At("format")
 		}
 		return a.exportBoxes(w, r, p, f, export.Format(strings.ToLower(format)))
 	default:
-		return apperr.New(apperr.Invalid, keyListFormat)
-	}
-	if f.Limit, err = q.limit(stock.DefaultLimit, stock.MaxLimit); err != nil {
-		return err
-	}
-	if f.Cursor, err = q.str("cursor"); err != nil {
-		return err
+		return apperr.New(apperr.Invalid, keyListFormat).At("format")
 	}
 	page, err := a.stock.List(r.Context(), p.Actor, f)
 	if err != nil {

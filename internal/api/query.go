@@ -7,7 +7,6 @@ import (
 	"sort"
 	"strconv"
 	"strings"
-	"time"
 	"unicode/utf8"
 
 	"abri/internal/account"
@@ -22,7 +21,6 @@ const (
 	keyQueryUnknown  = "api.query_unknown"
 	keyQueryRepeated = "api.query_repeated"
 	keyQueryInteger  = "api.query_integer"
-	keyQueryTime     = "api.query_time"
 	keyLimitRange    = "api.limit_range"
 )
 
@@ -44,7 +42,7 @@ func readParams(r *http.Request, known ...string) (params, error) {
 	sort.Strings(names)
 	for _, k := range names {
 		if !slices.Contains(known, k) {
-			return params{}, apperr.New(apperr.Invalid, keyQueryUnknown, clip(k))
+			return params{}, apperr.New(apperr.Invalid, keyQueryUnknown, clip(k)).At(clip(k))
 		}
 	}
 	return params{v}, nil
@@ -68,7 +66,7 @@ func (p params) str(name string) (string, error) {
 	case 1:
 		return strings.TrimSpace(vs[0]), nil
 	}
-	return "", apperr.New(apperr.Invalid, keyQueryRepeated, name)
+	return "", apperr.New(apperr.Invalid, keyQueryRepeated, name).At(name)
 }
 
 // has tells whether the parameter was given.
@@ -89,20 +87,6 @@ func (p params) list(name string) []string {
 	return out
 }
 
-// id is a positive whole number (a product's, a location's…); 0 when
-// absent.
-func (p params) id(name string) (int64, error) {
-	s, err := p.str(name)
-	if err != nil || s == "" {
-		return 0, err
-	}
-	n, err := strconv.ParseInt(s, 10, 64)
-	if err != nil || n <= 0 {
-		return 0, apperr.New(apperr.Invalid, keyQueryInteger, name)
-	}
-	return n, nil
-}
-
 // limit is a page size from 1 to max; def when absent. 0 is refused rather
 // than taken for "the default", so a client's bug shows.
 func (p params) limit(def, max int) (int, error) {
@@ -115,27 +99,6 @@ func (p params) limit(def, max int) (int, error) {
 		return 0, apperr.New(apperr.Invalid, keyLimitRange, max)
 	}
 	return n, nil
-}
-
-// time reads a date (YYYY-MM-DD, a day in UTC) or an RFC 3339 time. With
-// endOfDay, a date means the end of that day, so that created_to=2026-03-14
-// includes the 14th.
-func (p params) time(name string, endOfDay bool) (time.Time, error) {
-	s, err := p.str(name)
-	if err != nil || s == "" {
-		return time.Time{}, err
-	}
-	if d, err := time.Parse("2006-01-02", s); err == nil {
-		if endOfDay {
-			d = d.AddDate(0, 0, 1)
-		}
-		return d, nil
-	}
-	t, err := time.Parse(time.RFC3339Nano, s)
-	if err != nil {
-		return time.Time{}, apperr.New(apperr.Invalid, keyQueryTime, name)
-	}
-	return t.UTC(), nil
 }
 
 // langOf is the language of what a person will read from a download (an

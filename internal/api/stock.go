@@ -37,7 +37,7 @@ func (a *api) stockOverview(w http.ResponseWriter, r *http.Request, p account.Pr
 	if err != nil {
 		return err
 	}
-	sts, err := states(q)
+	sts, err := stock.ParseStates(q.v)
 	if err != nil {
 		return err
 	}

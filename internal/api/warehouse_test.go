@@ -5,6 +5,7 @@ import (
 	"bytes"
 	"context"
 	"encoding/csv"
+	"encoding/json"
 	"fmt"
 	"io"
 	"net/url"
@@ -635,32 +636,37 @@ func everyNth(s []string, n int) []string {
 func TestListQueryErrors(t *testing.T) {
 	dbtest.Each(t, func(t *testing.T, d *db.DB) {
 		w := setupWarehouse(t, d)
-		for _, tc := range []struct{ query, msg string }{
-			{"limit=0", "from 1 to 1000"},
-			{"limit=5000", "from 1 to 1000"},
-			{"limit=-1", "from 1 to 1000"},
-			{"limit=ten", "from 1 to 1000"},
-			{"cursor=garbage!", "page link is not valid"},
-			{"cursor=-5", "page link is not valid"},
-			{"state=foo", `"foo"`},
-			{"state=in_stock&state=foo", "in_stock, reserved"},
-			{"gender=martian", `"martian"`},
-			{"product=abc", `"product"`},
-			{"product=0", `"product"`},
-			{"location=1.5", `"location"`},
-			{"product=1&product=2", "only once"},
-			{"created_from=yesterday", `"created_from"`},
-			{"created_to=2026-13-01", `"created_to"`},
-			{"stat=lost", `"stat"`},
-			{"format=pdf", "json, csv or xlsx"},
-			{"format=csv&limit=10", "leave out limit and cursor"},
-			{"format=xlsx&cursor=abc", "leave out limit and cursor"},
-			{"format=csv&state=foo", `"foo"`},
-			{"%zz", "query string"},
+		for _, tc := range []struct{ query, msg, field string }{
+			{"limit=0", "between 1 and 1000", "limit"},
+			{"limit=5000", "between 1 and 1000", "limit"},
+			{"limit=-1", "between 1 and 1000", "limit"},
+			{"limit=ten", "between 1 and 1000", "limit"},
+			{"cursor=garbage!", "page link is not valid", "cursor"},
+			{"cursor=-5", "page link is not valid", "cursor"},
+			{"state=foo", `"foo"`, "state"},
+			{"state=in_stock&state=foo", "in_stock, reserved", "state"},
+			{"state=in_stock,foo", `"foo"`, "state"},
+			{"gender=martian", `"martian"`, "gender"},
+			{"product=abc", `"abc"`, "product"},
+			{"product=0", `"0"`, "product"},
+			{"location=1.5", `"1.5"`, "location"},
+			{"product=1&product=2", `"product" only once`, "product"},
+			{"created_from=yesterday", `"yesterday"`, "created_from"},
+			{"created_to=2026-13-01", `"2026-13-01"`, "created_to"},
+			{"stat=lost", `"stat"`, "stat"},
+			{"format=pdf", "json, csv or xlsx", "format"},
+			{"format=csv&limit=10", "leave out limit and cursor", "format"},
+			{"format=xlsx&cursor=abc", "leave out limit and cursor", "format"},
+			{"format=csv&state=foo", `"foo"`, "state"},
+			{"%zz", "query string", ""},
 		} {
 			t.Run(tc.query, func(t *testing.T) {
 				rec := w.do("GET", "/api/v1/boxes?"+tc.query, w.viewer, nil)
 				documented(t, w.doc, "GET /api/v1/boxes", 400, rec.Body.Bytes())
+				var e struct{ Error errJSON }
+				if err := json.Unmarshal(rec.Body.Bytes(), &e); err != nil || (e.Error.Field == nil) != (tc.field == "") || e.Error.Field != nil && *e.Error.Field != tc.field {
+					t.Errorf("field %v, want %q (%v)", e.Error.Field, tc.field, err)
+				}
 				refused(t, rec, 400, "invalid", tc.msg)
 			})
 		}

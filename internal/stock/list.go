@@ -112,7 +112,7 @@ func (f Filter) query(actor access.Actor, joins string) (boxQuery, error) {
 	if f.Cursor != "" {
 		id, err := strconv.ParseInt(f.Cursor, 36, 64)
 		if err != nil || id <= 0 {
-			return q, apperr.New(apperr.Invalid, "stock.error.cursor_invalid")
+			return q, apperr.New(apperr.Invalid, "stock.error.cursor_invalid").At("cursor")
 		}
 		add(q.order+" < ?", id)
 	}
@@ -130,7 +130,7 @@ func (s *Service) List(ctx context.Context, actor access.Actor, f Filter) (Page,
 	case limit == 0:
 		limit = DefaultLimit
 	case limit < 0 || limit > MaxLimit:
-		return Page{}, apperr.New(apperr.Invalid, "stock.error.limit_range", MaxLimit)
+		return Page{}, apperr.New(apperr.Invalid, "stock.error.limit_range", MaxLimit).At("limit")
 	}
 	q, err := f.query(actor, boxJoins)
 	if err != nil {

@@ -222,7 +222,7 @@ func TestListPages(t *testing.T) {
 			wantKey(t, err, apperr.Invalid, "stock.error.cursor_invalid")
 		}
 		_, err = w.s.List(ctx, w.viewer, stock.Filter{States: []stock.State{"stolen"}})
-		wantKey(t, err, apperr.Invalid, "stock.error.state_unknown")
+		wantKey(t, err, apperr.Invalid, "stock.error.state_named")
 
 		// Each streams every box, newest first, and stops at the first error.
 		var each []stock.Box
@@ -342,7 +342,7 @@ func TestOverview(t *testing.T) {
 			last = order[r.Size]
 		}
 		_, err = w.s.Overview(ctx, w.viewer, []stock.State{"stolen"})
-		wantKey(t, err, apperr.Invalid, "stock.error.state_unknown")
+		wantKey(t, err, apperr.Invalid, "stock.error.state_named")
 	})
 }
 

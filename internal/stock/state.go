@@ -1,6 +1,10 @@
 package stock
 
-import "abri/internal/apperr"
+import (
+	"strings"
+
+	"abri/internal/apperr"
+)
 
 // State is where a box is in its life. Each has the translation key
 // "stock.state.<state>".
@@ -44,7 +48,11 @@ func ParseState(s string) (State, error) {
 			return x, nil
 		}
 	}
-	return "", apperr.New(apperr.Invalid, "stock.error.state_unknown")
+	names := make([]string, len(States))
+	for i, x := range States {
+		names[i] = string(x)
+	}
+	return "", apperr.New(apperr.Invalid, "stock.error.state_named", clip(s), strings.Join(names, ", "))
 }
 
 // CanMove tells whether a box may go from one state to another. Staying in

@@ -77,7 +77,7 @@ func TestUpdateBox(t *testing.T) {
 			{"another base's location", b.Code, stock.Change{LocationID: &w.base2Shelf.ID}, "stock.error.location_unknown"},
 			{"another organisation's location", b.Code, stock.Change{LocationID: &w.foreignShelf.ID}, "stock.error.location_unknown"},
 			{"archived location", b.Code, stock.Change{LocationID: &w.archived.ID}, "stock.error.location_unknown"},
-			{"unknown state", b.Code, stock.Change{State: ptr(stock.State("stolen"))}, "stock.error.state_unknown"},
+			{"unknown state", b.Code, stock.Change{State: ptr(stock.State("stolen"))}, "stock.error.state_named"},
 			{"forbidden state change", b.Code, stock.Change{State: ptr(stock.Received)}, "stock.error.state_move"},
 			{"bad date", b.Code, stock.Change{ExpiresOn: ptr("2030-13-01")}, "stock.error.date_invalid"},
 			{"long comment", b.Code, stock.Change{Comment: ptr(strings.Repeat("x", stock.MaxComment+1))}, "stock.error.comment_long"},
@@ -242,7 +242,7 @@ func TestMoves(t *testing.T) {
 			t.Errorf("handed out → lost: %+v, %v", res, err)
 		}
 		_, err = w.s.SetState(ctx, w.wh, []string{b.Code}, "stolen")
-		wantKey(t, err, apperr.Invalid, "stock.error.state_unknown")
+		wantKey(t, err, apperr.Invalid, "stock.error.state_named")
 		w.unchanged(before, "forbidden state changes")
 
 		// A box in transit cannot be moved until it arrives.

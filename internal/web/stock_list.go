@@ -4,10 +4,7 @@ import (
 	"net/http"
 	"net/url"
 	"strconv"
-	"strings"
-	"time"
 
-	"abri/internal/apperr"
 	"abri/internal/catalog"
 	"abri/internal/export"
 	"abri/internal/place"
@@ -18,8 +15,9 @@ import (
 // newest first, a keyset "next page" link, and CSV and XLSX exports of the
 // same filter. The page stays small: one line per box and no script.
 
-// boxFilter is the filter form as typed: the query string of the list and of
-// its exports.
+// boxFilter is the filter form as typed, put back into the form: the
+// query string's own values, so that a refused one shows as it was given.
+// stock.ParseFilter reads it; the names are the API's.
 type boxFilter struct {
 	Product  int64
 	Category int64
@@ -28,103 +26,24 @@ type boxFilter struct {
 	Location int64
 	States   map[string]bool
 	Tag      string
-	From     string // YYYY-MM-DD, inclusive
-	To       string // YYYY-MM-DD, inclusive
+	From     string // created_from, YYYY-MM-DD
+	To       string // created_to, YYYY-MM-DD, inclusive
 }
 
 // readBoxFilter reads the filter from a query string into the form and the
-// domain's filter. A malformed value is bad input.
+// domain's filter (stock.ParseFilter).
 func readBoxFilter(q url.Values) (boxFilter, stock.Filter, error) {
-	bf := boxFilter{Gender: q.Get("gender"), Size: strings.TrimSpace(q.Get("size")), Tag: strings.TrimSpace(q.Get("tag")),
-		From: q.Get("from"), To: q.Get("to"), States: map[string]bool{}}
-	var f stock.Filter
-	id := func(name string) (int64, error) {
-		v := q.Get(name)
-		if v == "" {
-			return 0, nil
-		}
-		n, err := strconv.ParseInt(v, 10, 64)
-		if err != nil || n <= 0 {
-			return 0, apperr.New(apperr.Invalid, "error.bad_request")
-		}
-		return n, nil
+	num := func(name string) int64 {
+		n, _ := strconv.ParseInt(q.Get(name), 10, 64)
+		return n
 	}
-	var err error
-	if bf.Product, err = id("product"); err != nil {
-		return bf, f, err
+	bf := boxFilter{Product: num("product"), Category: num("category"), Location: num("location"), Gender: q.Get("gender"),
+		Size: q.Get("size"), Tag: q.Get("tag"), From: q.Get("created_from"), To: q.Get("created_to"), States: map[string]bool{}}
+	f, err := stock.ParseFilter(q)
+	for _, st := range f.States {
+		bf.States[string(st)] = true
 	}
-	if bf.Category, err = id("category"); err != nil {
-		return bf, f, err
-	}
-	if bf.Location, err = id("location"); err != nil {
-		return bf, f, err
-	}
-	if !catalog.ValidGender(bf.Gender) {
-		return bf, f, apperr.New(apperr.Invalid, "catalog.error.gender_unknown")
-	}
-	for _, s := range q["state"] {
-		st, err := stock.ParseState(s)
-		if err != nil {
-			return bf, f, err
-		}
-		if !bf.States[s] {
-			f.States = append(f.States, st)
-		}
-		bf.States[s] = true
-	}
-	day := func(s string) (time.Time, error) {
-		if s == "" {
-			return time.Time{}, nil
-		}
-		t, err := time.Parse("2006-01-02", s)
-		if err != nil {
-			return t, apperr.New(apperr.Invalid, "stock.error.date_invalid")
-		}
-		return t, nil
-	}
-	if f.CreatedFrom, err = day(bf.From); err != nil {
-		return bf, f, err
-	}
-	to, err := day(bf.To)
-	if err != nil {
-		return bf, f, err
-	}
-	if !to.IsZero() {
-		f.CreatedTo = to.AddDate(0, 0, 1)
-	}
-	f.ProductID, f.CategoryID, f.Gender, f.Size, f.LocationID, f.Tag = bf.Product, bf.Category, bf.Gender, bf.Size, bf.Location, bf.Tag
-	f.Cursor = q.Get("cursor")
-	return bf, f, nil
-}
-
-// query is the filter as a query string, without a cursor.
-func (bf boxFilter) query() url.Values {
-	q := url.Values{}
-	set := func(k, v string) {
-		if v != "" {
-			q.Set(k, v)
-		}
-	}
-	id := func(n int64) string {
-		if n == 0 {
-			return ""
-		}
-		return strconv.FormatInt(n, 10)
-	}
-	set("product", id(bf.Product))
-	set("category", id(bf.Category))
-	set("gender", bf.Gender)
-	set("size", bf.Size)
-	set("location", id(bf.Location))
-	for _, st := range stock.States {
-		if bf.States[string(st)] {
-			q.Add("state", string(st))
-		}
-	}
-	set("tag", bf.Tag)
-	set("from", bf.From)
-	set("to", bf.To)
-	return q
+	return bf, f, err
 }
 
 // boxListPage is the data of the box list.
@@ -158,7 +77,7 @@ func (s *server) boxList(w http.ResponseWriter, r *http.Request, c *reqCtx) erro
 		return err
 	}
 	p.Groups = c.productGroups(ps)
-	q := bf.query()
+	q := f.Query()
 	p.Filtered = len(q) > 0
 	p.CSV, p.XLSX = "/stock/boxes.csv", "/stock/boxes.xlsx"
 	if enc := q.Encode(); enc != "" {
@@ -181,7 +100,7 @@ func (s *server) boxList(w http.ResponseWriter, r *http.Request, c *reqCtx) erro
 		p.Boxes = append(p.Boxes, c.boxView(b))
 	}
 	if page.NextCursor != "" {
-		nq := bf.query()
+		nq := f.Query()
 		nq.Set("cursor", page.NextCursor)
 		p.Next = "/stock/boxes?" + nq.Encode()
 	}
@@ -203,7 +122,7 @@ func (s *server) exportBoxes(format export.Format) handlerFunc {
 		if err != nil {
 			return err
 		}
-		f.Cursor = ""
+		f.Cursor, f.Limit = "", 0
 		// Check the filter before the first byte goes out: after that an
 		// error can only cut the file short.
 		probe := f

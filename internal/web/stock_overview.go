@@ -60,16 +60,10 @@ func (s *server) stockOverview(w http.ResponseWriter, r *http.Request, c *reqCtx
 	ctx, actor := r.Context(), c.P.Actor
 	p := overviewPage{States: c.stateOptions(stock.States), On: map[string]bool{},
 		CanSort: actor.Can(access.EditStock), CanAdmin: actor.Can(access.ManageLocations) || actor.Can(access.ManageCatalog)}
-	var states []stock.State
 	status := http.StatusOK
-	for _, raw := range r.URL.Query()["state"] {
-		st, err := stock.ParseState(raw)
-		if err != nil {
-			p.Error, status = errText(c, err), apperr.Status(apperr.Invalid)
-			states = nil
-			break
-		}
-		states = append(states, st)
+	states, err := stock.ParseStates(r.URL.Query())
+	if err != nil {
+		p.Error, status = errText(c, err), apperr.Status(apperr.Invalid)
 	}
 	if len(states) == 0 {
 		states = stock.InWarehouse
