@@ -579,16 +579,16 @@ func TestBoxListFiltersPagesAndExports(t *testing.T) {
 		expectBody(t, c.get("/stock/boxes?location="+id(f.otherBox.LocationID)), "No box matches these filters.")
 
 		for q, msg := range map[string]string{
-			"created_from=yesterday":    `Give a date as YYYY-MM-DD (or a time as RFC 3339), not &#34;yesterday&#34;.`,
-			"state=exploded":            "Unknown box state &#34;exploded&#34;",
-			"cursor=%21%21":             "This page link is not valid",
-			"product=abc":               "&#34;abc&#34; is not one of the choices",
-			"gender=martian":            "Unknown gender &#34;martian&#34;",
-			"created_to=2026-13-01":     "Give a date as YYYY-MM-DD",
-			"location=-3":               "&#34;-3&#34; is not one of the choices",
-			"category=0":                "&#34;0&#34; is not one of the choices",
-			"state=in_stock,nope":       "Unknown box state &#34;nope&#34;",
-			"product=1&product=2":       "Give &#34;product&#34; only once.",
+			"created_from=yesterday": `Give a date as YYYY-MM-DD (or a time as RFC 3339), not &#34;yesterday&#34;.`,
+			"state=exploded":         "Unknown box state &#34;exploded&#34;",
+			"cursor=%21%21":          "This page link is not valid",
+			"product=abc":            "&#34;abc&#34; is not one of the choices",
+			"gender=martian":         "Unknown gender &#34;martian&#34;",
+			"created_to=2026-13-01":  "Give a date as YYYY-MM-DD",
+			"location=-3":            "&#34;-3&#34; is not one of the choices",
+			"category=0":             "&#34;0&#34; is not one of the choices",
+			"state=in_stock,nope":    "Unknown box state &#34;nope&#34;",
+			"product=1&product=2":    "Give &#34;product&#34; only once.",
 		} {
 			r := c.get("/stock/boxes?" + q)
 			if r.status != http.StatusBadRequest || !strings.Contains(r.body, msg) {
