@@ -137,7 +137,7 @@ func seedGroup(ctx context.Context, d *db.DB, accounts *account.Service, i int) 
 		if err != nil {
 			return nil, fmt.Errorf("%s: user: %w", slug, err)
 		}
-		secret, _, err := accounts.CreateToken(ctx, access.Actor{UserID: u.ID, OrgID: org.ID, BaseID: base.ID, Role: role}, "load")
+		secret, _, err := accounts.IssueToken(ctx, access.Actor{UserID: u.ID, OrgID: org.ID, BaseID: base.ID, Role: role}, "load")
 		if err != nil {
 			return nil, fmt.Errorf("%s: token: %w", slug, err)
 		}

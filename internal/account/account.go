@@ -9,7 +9,9 @@ import (
 	"fmt"
 	"net/mail"
 	"regexp"
+	"slices"
 	"strings"
+	"sync/atomic"
 	"time"
 	"unicode/utf8"
 
@@ -60,15 +62,22 @@ type Service struct {
 	// SessionIdle and SessionMax bound a session's life.
 	SessionIdle time.Duration
 	SessionMax  time.Duration
+
+	// PasswordChecks counts the password hashes computed to check someone's
+	// password (sign-in, password change, token minting): what the throttle
+	// bounds.
+	PasswordChecks atomic.Int64
+	beforeCheck    func() // tests: runs before each check
 }
 
-// New returns a Service with the default limits: five failed logins per
-// account and thirty per address within a minute, sessions that end after 14
+// New returns a Service with the default limits: five sign-in attempts per
+// account and thirty per address within a minute (a successful one given
+// back), sessions that end after 14
 // days idle or 90 days in all.
 func New(d *db.DB) *Service {
 	return &Service{
 		DB:          d,
-		Throttle:    NewThrottle(time.Minute, 5, 30),
+		Throttle:    NewThrottle(d, time.Minute, 5, 30),
 		SessionIdle: 14 * 24 * time.Hour,
 		SessionMax:  90 * 24 * time.Hour,
 	}
@@ -427,7 +436,9 @@ func userInOrg(ctx context.Context, q db.Queryer, orgID, userID int64) error {
 
 // SetRole gives a user a role in a base, or removes them from it when role is
 // empty. An administrator cannot remove their own admin role, so an
-// organisation is never left without one by accident.
+// organisation is never left without one by accident. Removing a role ends the
+// user's sessions in that base and revokes their API tokens there; removing
+// the last one ends every session and revokes every token.
 func (s *Service) SetRole(ctx context.Context, actor access.Actor, userID, baseID int64, role access.Role) error {
 	if err := actor.Require(access.ManageUsers); err != nil {
 		return err
@@ -454,19 +465,30 @@ func (s *Service) SetRole(ctx context.Context, actor access.Actor, userID, baseI
 			if _, err := tx.Exec(ctx, "INSERT INTO memberships (user_id, base_id, org_id, role) VALUES (?, ?, ?, ?)", userID, baseID, actor.OrgID, string(role)); err != nil {
 				return fmt.Errorf("set role: %w", err)
 			}
-		} else {
-			// Sessions sitting in the removed base end.
-			if _, err := tx.Exec(ctx, "DELETE FROM sessions WHERE user_id = ? AND base_id = ?", userID, baseID); err != nil {
-				return fmt.Errorf("set role: %w", err)
-			}
 		}
-		_, err := ledger.Append(ctx, tx, actor, "user", userID, UserRoleSet{BaseID: baseID, Role: role})
-		return err
+		if _, err := ledger.Append(ctx, tx, actor, "user", userID, UserRoleSet{BaseID: baseID, Role: role}); err != nil {
+			return err
+		}
+		if role != "" {
+			return nil
+		}
+		var left int
+		if err := tx.QueryRow(ctx, "SELECT COUNT(*) FROM memberships WHERE user_id = ?", userID).Scan(&left); err != nil {
+			return fmt.Errorf("set role: %w", err)
+		}
+		if left == 0 {
+			return endTrust(ctx, tx, actor, userID, nil, ReasonLastRoleRemoved)
+		}
+		// Sessions and tokens sitting in the removed base end.
+		if _, err := tx.Exec(ctx, "DELETE FROM sessions WHERE user_id = ? AND base_id = ?", userID, baseID); err != nil {
+			return fmt.Errorf("set role: %w", err)
+		}
+		return revokeTokens(ctx, tx, actor, userID, baseID, ReasonRoleRemoved)
 	})
 }
 
 // SetDisabled disables or re-enables a user. Disabling ends every session and
-// revokes every API token at once.
+// revokes every API token at once; enabling brings none of them back.
 func (s *Service) SetDisabled(ctx context.Context, actor access.Actor, userID int64, disabled bool) error {
 	if err := actor.Require(access.ManageUsers); err != nil {
 		return err
@@ -484,27 +506,77 @@ func (s *Service) SetDisabled(ctx context.Context, actor access.Actor, userID in
 		var event ledger.Payload = UserEnabled{}
 		if disabled {
 			event = UserDisabled{}
-			if err := revokeAll(ctx, tx, userID); err != nil {
-				return err
-			}
 		}
-		_, err := ledger.Append(ctx, tx, actor, "user", userID, event)
-		return err
+		if _, err := ledger.Append(ctx, tx, actor, "user", userID, event); err != nil {
+			return err
+		}
+		if !disabled {
+			return nil
+		}
+		return endTrust(ctx, tx, actor, userID, nil, ReasonUserDisabled)
 	})
 }
 
-func revokeAll(ctx context.Context, tx *db.Tx, userID int64) error {
-	if _, err := tx.Exec(ctx, "DELETE FROM sessions WHERE user_id = ?", userID); err != nil {
+// Why a token was revoked, as its token.revoked ledger event says.
+const (
+	ReasonByOwner         = "by_owner"
+	ReasonPasswordChanged = "password_changed"
+	ReasonSignedOut       = "signed_out_everywhere"
+	ReasonUserDisabled    = "user_disabled"
+	ReasonRoleRemoved     = "role_removed"
+	ReasonLastRoleRemoved = "last_role_removed"
+)
+
+// endTrust ends every session of a user but keepSession (nil: all of them)
+// and revokes every API token of theirs: what a password change, signing out
+// everywhere, disabling and removing the last role have in common.
+func endTrust(ctx context.Context, tx *db.Tx, actor access.Actor, userID int64, keepSession []byte, reason string) error {
+	if keepSession == nil {
+		keepSession = []byte{}
+	}
+	if _, err := tx.Exec(ctx, "DELETE FROM sessions WHERE user_id = ? AND id_hash <> ?", userID, keepSession); err != nil {
 		return fmt.Errorf("end sessions: %w", err)
 	}
-	if _, err := tx.Exec(ctx, "UPDATE api_tokens SET revoked_at = ? WHERE user_id = ? AND revoked_at = 0", db.Micros(tx.Now), userID); err != nil {
+	return revokeTokens(ctx, tx, actor, userID, 0, reason)
+}
+
+// revokeTokens revokes a user's live API tokens (only those of one base when
+// baseID is not 0), each with its token.revoked event saying why.
+func revokeTokens(ctx context.Context, tx *db.Tx, actor access.Actor, userID, baseID int64, reason string) error {
+	q := "UPDATE api_tokens SET revoked_at = ? WHERE user_id = ? AND revoked_at = 0"
+	args := []any{db.Micros(tx.Now), userID}
+	if baseID != 0 {
+		q += " AND base_id = ?"
+		args = append(args, baseID)
+	}
+	rows, err := tx.Query(ctx, q+" RETURNING id", args...)
+	if err != nil {
 		return fmt.Errorf("revoke tokens: %w", err)
+	}
+	var ids []int64
+	for rows.Next() {
+		var id int64
+		if err := rows.Scan(&id); err != nil {
+			rows.Close()
+			return fmt.Errorf("revoke tokens: %w", err)
+		}
+		ids = append(ids, id)
+	}
+	rows.Close()
+	if err := rows.Err(); err != nil {
+		return fmt.Errorf("revoke tokens: %w", err)
+	}
+	slices.Sort(ids) // the ledger's order must not depend on the database's
+	for _, id := range ids {
+		if _, err := ledger.Append(ctx, tx, actor, "api_token", id, TokenRevoked{Reason: reason}); err != nil {
+			return err
+		}
 	}
 	return nil
 }
 
-// SetPassword sets a user's password for an administrator or the command line
-// and ends all their sessions.
+// SetPassword sets a user's password for an administrator or the command line,
+// ends all their sessions and revokes their API tokens.
 func (s *Service) SetPassword(ctx context.Context, actor access.Actor, userID int64, pw string) error {
 	if err := actor.Require(access.ManageUsers); err != nil {
 		return err
@@ -524,42 +596,35 @@ func (s *Service) SetPassword(ctx context.Context, actor access.Actor, userID in
 	})
 }
 
+// setPassword stores a new password hash, ends every session but keepSession
+// and revokes every API token: whoever knew the old password may have made
+// one.
 func setPassword(ctx context.Context, tx *db.Tx, actor access.Actor, userID int64, hash string, keepSession []byte) error {
 	if _, err := tx.Exec(ctx, "UPDATE users SET password_hash = ?, password_changed_at = ? WHERE id = ?", hash, db.Micros(tx.Now), userID); err != nil {
 		return fmt.Errorf("set password: %w", err)
 	}
-	if keepSession == nil {
-		keepSession = []byte{}
+	if _, err := ledger.Append(ctx, tx, actor, "user", userID, UserPasswordChanged{}); err != nil {
+		return err
 	}
-	if _, err := tx.Exec(ctx, "DELETE FROM sessions WHERE user_id = ? AND id_hash <> ?", userID, keepSession); err != nil {
-		return fmt.Errorf("set password: end sessions: %w", err)
-	}
-	_, err := ledger.Append(ctx, tx, actor, "user", userID, UserPasswordChanged{})
-	return err
+	return endTrust(ctx, tx, actor, userID, keepSession, ReasonPasswordChanged)
 }
 
 // ChangePassword changes the actor's own password after checking the current
-// one. Every other session of the user ends; the one making the change stays.
+// one. Every other session of the user ends, the one making the change stays;
+// every API token of theirs is revoked. Guesses at the current password are
+// throttled like sign-ins: someone holding a stolen session must not guess it
+// here faster than at the sign-in form.
 func (s *Service) ChangePassword(ctx context.Context, actor access.Actor, sessionToken, current, next string) error {
 	if actor.UserID == 0 {
 		return apperr.New(apperr.Unauthorized, "error.unauthorized")
 	}
-	var hash string
-	if err := s.DB.QueryRow(ctx, "SELECT password_hash FROM users WHERE id = ? AND org_id = ?", actor.UserID, actor.OrgID).Scan(&hash); err != nil {
-		return fmt.Errorf("change password: %w", err)
-	}
-	// Someone holding a stolen session must not be able to guess the
-	// password here faster than at the sign-in form.
-	key := fmt.Sprintf("user:%d", actor.UserID)
-	now := s.DB.Clock.Now()
-	if s.Throttle.Blocked(key, "", now) {
-		return apperr.New(apperr.TooMany, "error.login_throttled")
-	}
-	if !CheckPassword(hash, current) {
-		s.Throttle.Fail(key, "", now)
-		return apperr.New(apperr.Invalid, "error.password_wrong")
-	}
+	// The new password's form first: a short one says so without using up
+	// a guess at the current one.
 	if err := ValidatePassword(next); err != nil {
+		return err
+	}
+	res, err := s.confirmPassword(ctx, actor, current)
+	if err != nil {
 		return err
 	}
 	nh, err := HashPassword(next)
@@ -567,9 +632,45 @@ func (s *Service) ChangePassword(ctx context.Context, actor access.Actor, sessio
 		return err
 	}
 	return s.DB.InTx(ctx, func(tx *db.Tx) error {
+		if err := s.Throttle.release(ctx, tx, res); err != nil {
+			return err
+		}
 		return setPassword(ctx, tx, actor, actor.UserID, nh, tokenHash(sessionToken))
 	})
 }
+
+// confirmPassword checks the actor's current password, asked again before a
+// sensitive change, through the throttle: a wrong one is Invalid
+// ("error.password_wrong"), too many guesses TooMany. The caller gives the
+// reservation back in the transaction that makes the change.
+func (s *Service) confirmPassword(ctx context.Context, actor access.Actor, pw string) (reservation, error) {
+	res, err := s.Throttle.reserve(ctx, s.Throttle.passwordKeys(actor.UserID))
+	if err != nil {
+		if e := apperr.As(err); e.Code == apperr.TooMany {
+			return reservation{}, &PasswordError{e}
+		}
+		return reservation{}, err
+	}
+	var hash string
+	if err := s.DB.QueryRow(ctx, "SELECT password_hash FROM users WHERE id = ? AND org_id = ?", actor.UserID, actor.OrgID).Scan(&hash); err != nil {
+		return reservation{}, fmt.Errorf("check password: %w", err)
+	}
+	if len(pw) > 4*MaxPasswordLen {
+		pw = pw[:4*MaxPasswordLen]
+	}
+	if !s.checkPassword(hash, pw) {
+		return reservation{}, &PasswordError{apperr.New(apperr.Invalid, "error.password_wrong")}
+	}
+	return res, nil
+}
+
+// PasswordError is the refusal of a password asked again before a sensitive
+// change: wrong (Invalid) or too many guesses (TooMany). Screens show it at
+// the password field; apperr.As sees the error inside.
+type PasswordError struct{ Err *apperr.Error }
+
+func (e *PasswordError) Error() string { return e.Err.Error() }
+func (e *PasswordError) Unwrap() error { return e.Err }
 
 // Languages abri speaks; a user's setting must be one of them (or empty).
 var Languages = []string{"en", "fr", "ar"}

@@ -311,7 +311,7 @@ func TestRoleRemovedSignsOut(t *testing.T) {
 		if p := w.principal(sess.Token); p.Actor.BaseID != w.a1.ID {
 			t.Fatalf("login landed in base %d; want the first by name, %d", p.Actor.BaseID, w.a1.ID)
 		}
-		secret, _, err := w.s.CreateToken(ctx, wh, "scanner")
+		secret, _, err := w.s.CreateToken(ctx, wh, "scanner", pw)
 		if err != nil {
 			t.Fatal(err)
 		}
@@ -341,7 +341,7 @@ func TestSetDisabled(t *testing.T) {
 		wh := w.user(w.adminA, "wh@calais.example", access.Warehouse)
 		s1 := w.login("wh@calais.example", pw)
 		s2 := w.login("wh@calais.example", pw)
-		secret, _, err := w.s.CreateToken(ctx, wh, "scanner")
+		secret, _, err := w.s.CreateToken(ctx, wh, "scanner", pw)
 		if err != nil {
 			t.Fatal(err)
 		}
@@ -447,7 +447,7 @@ func TestOtherOrganisationIsNotFound(t *testing.T) {
 	each(t, func(t *testing.T, w *world) {
 		victim := w.user(w.adminA, "victim@calais.example", access.Warehouse)
 		sess := w.login("victim@calais.example", pw)
-		_, tok, err := w.s.CreateToken(ctx, victim, "phone")
+		_, tok, err := w.s.CreateToken(ctx, victim, "phone", pw)
 		if err != nil {
 			t.Fatal(err)
 		}

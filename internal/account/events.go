@@ -56,7 +56,14 @@ type TokenCreated struct {
 	UserID int64 `json:"user_id"`
 }
 
-type TokenRevoked struct{}
+// TokenRevoked ends a token; Reason says why (one of the Reason…
+// constants). An empty reason was not recorded: the event was written before
+// reasons were kept, when only the owner could revoke a token. (The field was
+// added without a new version because the ledger cannot store versions other
+// than 1 yet; its absence means exactly that.)
+type TokenRevoked struct {
+	Reason string `json:"reason,omitempty"`
+}
 
 func (OrganisationCreated) EventKind() string { return "organisation.created" }
 func (BaseCreated) EventKind() string         { return "base.created" }

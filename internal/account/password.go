@@ -65,6 +65,16 @@ func CheckPassword(encoded, pw string) bool {
 	return encoded != "" && subtle.ConstantTimeCompare(got, want) == 1
 }
 
+// checkPassword is CheckPassword, counted, for the checks the throttle
+// bounds.
+func (s *Service) checkPassword(encoded, pw string) bool {
+	if s.beforeCheck != nil {
+		s.beforeCheck()
+	}
+	s.PasswordChecks.Add(1)
+	return CheckPassword(encoded, pw)
+}
+
 func decodeHash(s string) (salt, key []byte, m, t uint32, p uint8, err error) {
 	parts := strings.Split(s, "$")
 	if len(parts) != 6 || parts[1] != "argon2id" {

@@ -27,15 +27,18 @@ type Session struct {
 }
 
 // Login checks an email and password and opens a session in the user's first
-// base. A wrong password, an unknown email and a disabled account all give the
-// same error after the same amount of work. After five failures within a
-// minute for one account (or thirty from one address) it answers TooMany
-// without checking anything.
+// base. A wrong password, an unknown email, a disabled account and an account
+// without a role all give the same error after the same amount of work.
+//
+// The attempt is counted (Throttle) before anything is checked, so attempts
+// in flight count too: past five within a minute for one account, or thirty
+// from one address, it answers TooMany without checking the password, right
+// or wrong, until the window has passed.
 func (s *Service) Login(ctx context.Context, email, password, address string) (Session, error) {
 	key := strings.ToLower(strings.TrimSpace(email))
-	now := s.DB.Clock.Now()
-	if s.Throttle.Blocked(key, address, now) {
-		return Session{}, apperr.New(apperr.TooMany, "error.login_throttled")
+	res, err := s.Throttle.reserve(ctx, s.Throttle.signinKeys(key, address))
+	if err != nil {
+		return Session{}, err
 	}
 	bad := apperr.New(apperr.Unauthorized, "error.login_failed")
 	if len(password) > 4*MaxPasswordLen {
@@ -44,13 +47,12 @@ func (s *Service) Login(ctx context.Context, email, password, address string) (S
 	var uid int64
 	var hash string
 	var disabled bool
-	err := s.DB.QueryRow(ctx, "SELECT id, password_hash, disabled FROM users WHERE email = ?", key).Scan(&uid, &hash, &disabled)
+	err = s.DB.QueryRow(ctx, "SELECT id, password_hash, disabled FROM users WHERE email = ?", key).Scan(&uid, &hash, &disabled)
 	if err != nil && !db.IsNoRows(err) {
 		return Session{}, fmt.Errorf("login: %w", err)
 	}
-	ok := CheckPassword(hash, password) // runs the dummy hash when unknown
+	ok := s.checkPassword(hash, password) // runs the dummy hash when unknown
 	if !ok || disabled || uid == 0 {
-		s.Throttle.Fail(key, address, now)
 		return Session{}, bad
 	}
 	ms, err := s.Memberships(ctx, s.DB, uid)
@@ -58,12 +60,13 @@ func (s *Service) Login(ctx context.Context, email, password, address string) (S
 		return Session{}, err
 	}
 	if len(ms) == 0 {
-		s.Throttle.Fail(key, address, now)
 		return Session{}, bad
 	}
-	s.Throttle.Succeed(key)
 	sess := Session{Token: randomToken(32), UserID: uid, BaseID: ms[0].BaseID}
 	err = s.DB.InTx(ctx, func(tx *db.Tx) error {
+		if err := s.Throttle.release(ctx, tx, res); err != nil {
+			return err
+		}
 		sess.ExpiresAt = tx.Now.Add(s.SessionIdle)
 		_, err := tx.Exec(ctx, "INSERT INTO sessions (id_hash, user_id, base_id, created_at, last_seen_at, expires_at) VALUES (?, ?, ?, ?, ?, ?)",
 			tokenHash(sess.Token), uid, sess.BaseID, db.Micros(tx.Now), db.Micros(tx.Now), db.Micros(sess.ExpiresAt))
@@ -157,14 +160,17 @@ func (s *Service) Logout(ctx context.Context, token string) error {
 	return nil
 }
 
-// LogoutEverywhere ends every session of the actor, this one included.
+// LogoutEverywhere ends every session of the actor, this one included, and
+// revokes every API token of theirs: the remedy for a lost phone.
 func (s *Service) LogoutEverywhere(ctx context.Context, actor access.Actor) error {
 	return s.DB.InTx(ctx, func(tx *db.Tx) error {
-		if _, err := tx.Exec(ctx, "DELETE FROM sessions WHERE user_id = ?", actor.UserID); err != nil {
+		if _, err := ledger.Append(ctx, tx, actor, "user", actor.UserID, UserSessionsEnded{}); err != nil {
+			return err
+		}
+		if err := endTrust(ctx, tx, actor, actor.UserID, nil, ReasonSignedOut); err != nil {
 			return fmt.Errorf("logout everywhere: %w", err)
 		}
-		_, err := ledger.Append(ctx, tx, actor, "user", actor.UserID, UserSessionsEnded{})
-		return err
+		return nil
 	})
 }
 

@@ -28,21 +28,53 @@ type Token struct {
 }
 
 // CreateToken makes a personal API token acting as the actor in the actor's
-// current base. The returned secret is shown once.
-func (s *Service) CreateToken(ctx context.Context, actor access.Actor, name string) (string, Token, error) {
-	if err := actor.Require(access.ManageOwnTokens); err != nil {
+// current base, for a person at the screens. Their password is asked again
+// (and guesses at it are throttled as on the change-password form): a stolen
+// session alone must not be enough to mint a token that outlives it. The
+// returned secret is shown once.
+func (s *Service) CreateToken(ctx context.Context, actor access.Actor, name, password string) (string, Token, error) {
+	name, err := checkTokenRequest(actor, name)
+	if err != nil {
 		return "", Token{}, err
+	}
+	res, err := s.confirmPassword(ctx, actor, password)
+	if err != nil {
+		return "", Token{}, err
+	}
+	return s.createToken(ctx, actor, name, &res)
+}
+
+// IssueToken makes a token without asking for a password, for the command
+// line, the demo and tests: whoever runs them holds the database already.
+// Never call it from a handler; people go through CreateToken.
+func (s *Service) IssueToken(ctx context.Context, actor access.Actor, name string) (string, Token, error) {
+	name, err := checkTokenRequest(actor, name)
+	if err != nil {
+		return "", Token{}, err
+	}
+	return s.createToken(ctx, actor, name, nil)
+}
+
+func checkTokenRequest(actor access.Actor, name string) (string, error) {
+	if err := actor.Require(access.ManageOwnTokens); err != nil {
+		return "", err
 	}
 	if actor.UserID == 0 {
-		return "", Token{}, apperr.New(apperr.Invalid, "error.token_needs_user")
+		return "", apperr.New(apperr.Invalid, "error.token_needs_user")
 	}
 	name = strings.TrimSpace(name)
-	if err := checkName(name); err != nil {
-		return "", Token{}, err
-	}
+	return name, checkName(name)
+}
+
+func (s *Service) createToken(ctx context.Context, actor access.Actor, name string, res *reservation) (string, Token, error) {
 	secret := TokenPrefix + randomToken(24)
 	t := Token{Name: name, Prefix: secret[:len(TokenPrefix)+6], BaseID: actor.BaseID}
 	err := s.DB.InTx(ctx, func(tx *db.Tx) error {
+		if res != nil {
+			if err := s.Throttle.release(ctx, tx, *res); err != nil {
+				return err
+			}
+		}
 		id, err := tx.InsertID(ctx, `INSERT INTO api_tokens (user_id, org_id, base_id, name, prefix, token_hash, created_at)
 			VALUES (?, ?, ?, ?, ?, ?, ?)`, actor.UserID, actor.OrgID, actor.BaseID, name, t.Prefix, tokenHash(secret), db.Micros(tx.Now))
 		if err != nil {
@@ -94,35 +126,59 @@ func (s *Service) RevokeToken(ctx context.Context, actor access.Actor, id int64)
 		if n, _ := res.RowsAffected(); n == 0 {
 			return apperr.ErrNotFound()
 		}
-		_, err = ledger.Append(ctx, tx, actor, "api_token", id, TokenRevoked{})
+		_, err = ledger.Append(ctx, tx, actor, "api_token", id, TokenRevoked{Reason: ReasonByOwner})
 		return err
 	})
 }
 
-// TokenPrincipal resolves a bearer token. Unknown, revoked, or belonging to
-// a disabled user or a user who lost the role: Unauthorized.
+// tokenPrincipalSQL resolves a token to its user, role, base and
+// organisation in one statement; a revoked token, a disabled user or a user
+// without a role in the token's base finds no row.
+const tokenPrincipalSQL = `SELECT t.id, t.last_used_at, t.base_id, ` + tokenUserCols + `, m.role, b.name, o.name
+	FROM api_tokens t
+	JOIN users u ON u.id = t.user_id AND u.org_id = t.org_id
+	JOIN memberships m ON m.user_id = t.user_id AND m.base_id = t.base_id
+	JOIN bases b ON b.id = t.base_id
+	JOIN organisations o ON o.id = t.org_id
+	WHERE t.token_hash = ? AND t.revoked_at = 0 AND NOT u.disabled`
+
+const tokenUserCols = "u.id, u.org_id, u.email, u.display_name, u.lang, u.disabled, u.password_hash <> '', u.created_at"
+
+// TokenTouchEvery is how stale a token's last use may be before a request
+// stores the new one: at most one write per token per interval, so the
+// common request reads one row and writes nothing.
+const TokenTouchEvery = time.Minute
+
+// TokenPrincipal resolves a bearer token in one statement. Unknown, revoked,
+// or belonging to a disabled user or a user without a role in the token's
+// base: Unauthorized. Revocation takes effect on the next request, since
+// nothing is cached. The principal's Memberships hold only the token's base:
+// a token acts there alone.
 func (s *Service) TokenPrincipal(ctx context.Context, secret string) (Principal, error) {
 	unauth := apperr.New(apperr.Unauthorized, "error.unauthorized")
 	if !strings.HasPrefix(secret, TokenPrefix) || len(secret) > 100 {
 		return Principal{}, unauth
 	}
-	var id, uid, baseID, used, revoked int64
-	err := s.DB.QueryRow(ctx, "SELECT id, user_id, base_id, last_used_at, revoked_at FROM api_tokens WHERE token_hash = ?", tokenHash(secret)).
-		Scan(&id, &uid, &baseID, &used, &revoked)
-	if db.IsNoRows(err) || err == nil && revoked != 0 {
+	var id, used, at int64
+	var p Principal
+	u := &p.User
+	var m Membership
+	err := s.DB.QueryRow(ctx, tokenPrincipalSQL, tokenHash(secret)).Scan(&id, &used, &m.BaseID,
+		&u.ID, &u.OrgID, &u.Email, &u.Name, &u.Lang, &u.Disabled, &u.HasPassword, &at, &m.Role, &m.BaseName, &p.OrgName)
+	if db.IsNoRows(err) {
 		return Principal{}, unauth
 	}
 	if err != nil {
 		return Principal{}, fmt.Errorf("read token: %w", err)
 	}
-	p, err := s.principal(ctx, uid, baseID)
-	if err != nil {
-		return p, err
-	}
+	u.CreatedAt = db.FromMicros(at)
+	p.Actor = access.Actor{UserID: u.ID, OrgID: u.OrgID, BaseID: m.BaseID, Role: m.Role}
+	p.BaseName = m.BaseName
+	p.Memberships = []Membership{m}
 	now := s.DB.Clock.Now()
-	if now.Sub(db.FromMicros(used)) > time.Minute {
-		if _, err := s.DB.Exec(ctx, "UPDATE api_tokens SET last_used_at = ? WHERE id = ?", db.Micros(now), id); err != nil {
-			return p, fmt.Errorf("touch token: %w", err)
+	if now.Sub(db.FromMicros(used)) >= TokenTouchEvery {
+		if _, err := s.DB.Exec(ctx, "UPDATE api_tokens SET last_used_at = ? WHERE id = ? AND last_used_at = ?", db.Micros(now), id, used); err != nil {
+			return Principal{}, fmt.Errorf("touch token: %w", err)
 		}
 	}
 	return p, nil

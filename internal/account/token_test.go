@@ -3,6 +3,7 @@ package account_test
 import (
 	"bytes"
 	"crypto/sha256"
+	"errors"
 	"fmt"
 	"strings"
 	"testing"
@@ -11,12 +12,13 @@ import (
 	"abri/internal/access"
 	"abri/internal/account"
 	"abri/internal/apperr"
+	"abri/internal/ledger"
 )
 
 func TestTokens(t *testing.T) {
 	each(t, func(t *testing.T, w *world) {
 		wh := w.user(w.adminA, "wh@calais.example", access.Warehouse)
-		secret, tok, err := w.s.CreateToken(ctx, wh, " label printer ")
+		secret, tok, err := w.s.CreateToken(ctx, wh, " label printer ", pw)
 		if err != nil {
 			t.Fatal(err)
 		}
@@ -102,7 +104,7 @@ func TestTokens(t *testing.T) {
 
 func TestTokenPrincipalRefuses(t *testing.T) {
 	each(t, func(t *testing.T, w *world) {
-		secret, _, err := w.s.CreateToken(ctx, w.adminA, "cli")
+		secret, _, err := w.s.CreateToken(ctx, w.adminA, "cli", pw)
 		if err != nil {
 			t.Fatal(err)
 		}
@@ -123,17 +125,17 @@ func TestTokenPrincipalRefuses(t *testing.T) {
 func TestCreateTokenRefuses(t *testing.T) {
 	each(t, func(t *testing.T, w *world) {
 		before := w.snapshot()
-		_, _, err := w.s.CreateToken(ctx, w.adminA, "  ")
+		_, _, err := w.s.CreateToken(ctx, w.adminA, "  ", pw)
 		wantErr(t, err, apperr.Invalid, "error.name_required")
-		_, _, err = w.s.CreateToken(ctx, access.SystemActor(w.orgA.ID, w.a1.ID), "cli")
+		_, _, err = w.s.CreateToken(ctx, access.SystemActor(w.orgA.ID, w.a1.ID), "cli", pw)
 		wantErr(t, err, apperr.Invalid, "error.token_needs_user")
-		_, _, err = w.s.CreateToken(ctx, access.Actor{OrgID: w.orgA.ID}, "cli")
+		_, _, err = w.s.CreateToken(ctx, access.Actor{OrgID: w.orgA.ID}, "cli", pw)
 		wantErr(t, err, apperr.Unauthorized, "error.unauthorized")
 		w.unchanged(before, "refused CreateToken")
 		// Every role may have its own tokens.
 		for _, r := range access.Roles {
 			a := w.user(w.adminA, "tok-"+string(r)+"@calais.example", r)
-			if _, _, err := w.s.CreateToken(ctx, a, "mine"); err != nil {
+			if _, _, err := w.s.CreateToken(ctx, a, "mine", pw); err != nil {
 				t.Errorf("%s cannot create a token: %v", r, err)
 			}
 		}
@@ -230,4 +232,192 @@ func TestInviteRefuses(t *testing.T) {
 		wantErr(t, err, apperr.NotFound, "error.not_found")
 		w.unchanged(before, "refused Invite")
 	})
+}
+
+// A token ends with the account's trust: a password change (by the person or
+// an administrator), signing out everywhere, disabling the user and removing
+// their role revoke it at once, each with its ledger event.
+func TestTokensEndWithTrust(t *testing.T) {
+	each(t, func(t *testing.T, w *world) {
+		cases := []struct {
+			name   string
+			reason string
+			end    func(u access.Actor, session string) error
+		}{
+			{"password change", account.ReasonPasswordChanged, func(u access.Actor, session string) error {
+				return w.s.ChangePassword(ctx, u, session, pw, "a brand new password")
+			}},
+			{"password set by an administrator", account.ReasonPasswordChanged, func(u access.Actor, _ string) error {
+				return w.s.SetPassword(ctx, w.adminA, u.UserID, "a brand new password")
+			}},
+			{"sign out everywhere", account.ReasonSignedOut, func(u access.Actor, _ string) error {
+				return w.s.LogoutEverywhere(ctx, u)
+			}},
+			{"disabled", account.ReasonUserDisabled, func(u access.Actor, _ string) error {
+				return w.s.SetDisabled(ctx, w.adminA, u.UserID, true)
+			}},
+			{"last role removed", account.ReasonLastRoleRemoved, func(u access.Actor, _ string) error {
+				return w.s.SetRole(ctx, w.adminA, u.UserID, w.a1.ID, "")
+			}},
+		}
+		for i, c := range cases {
+			email := fmt.Sprintf("user%d@calais.example", i)
+			u := w.user(w.adminA, email, access.Warehouse)
+			sess := w.login(email, pw)
+			secret, tok, err := w.s.CreateToken(ctx, u, "phone", pw)
+			if err != nil {
+				t.Fatal(err)
+			}
+			if _, err := w.s.TokenPrincipal(ctx, secret); err != nil {
+				t.Fatalf("%s: token before: %v", c.name, err)
+			}
+			if err := c.end(u, sess.Token); err != nil {
+				t.Fatalf("%s: %v", c.name, err)
+			}
+			_, err = w.s.TokenPrincipal(ctx, secret)
+			wantErr(t, err, apperr.Unauthorized, "error.unauthorized")
+			if list, _ := w.s.Tokens(ctx, u); len(list) != 1 || !list[0].Revoked {
+				t.Errorf("%s: token listed as %+v; want revoked", c.name, list)
+			}
+			w.wantKinds(w.orgA.ID, "api_token", tok.ID, "token.created", "token.revoked")
+			es, err := ledgerHistory(w, "api_token", tok.ID)
+			if err != nil || len(es) != 2 || !strings.Contains(es[1], `"reason":"`+c.reason+`"`) {
+				t.Errorf("%s: token history %v, %v; want the reason %s", c.name, es, err, c.reason)
+			}
+		}
+	})
+}
+
+// Re-enabling a user or giving a role back brings no token back.
+func TestRevokedTokensStayRevoked(t *testing.T) {
+	each(t, func(t *testing.T, w *world) {
+		u := w.user(w.adminA, "wh@calais.example", access.Warehouse)
+		secret, _, err := w.s.CreateToken(ctx, u, "phone", pw)
+		if err != nil {
+			t.Fatal(err)
+		}
+		if err := w.s.SetDisabled(ctx, w.adminA, u.UserID, true); err != nil {
+			t.Fatal(err)
+		}
+		if err := w.s.SetDisabled(ctx, w.adminA, u.UserID, false); err != nil {
+			t.Fatal(err)
+		}
+		_, err = w.s.TokenPrincipal(ctx, secret)
+		wantErr(t, err, apperr.Unauthorized, "error.unauthorized")
+
+		second, _, err := w.s.CreateToken(ctx, u, "phone", pw)
+		if err != nil {
+			t.Fatal(err)
+		}
+		if err := w.s.SetRole(ctx, w.adminA, u.UserID, w.a1.ID, ""); err != nil {
+			t.Fatal(err)
+		}
+		if err := w.s.SetRole(ctx, w.adminA, u.UserID, w.a1.ID, access.Warehouse); err != nil {
+			t.Fatal(err)
+		}
+		_, err = w.s.TokenPrincipal(ctx, second)
+		wantErr(t, err, apperr.Unauthorized, "error.unauthorized")
+	})
+}
+
+// Removing a role in one base revokes the tokens made there and leaves the
+// others; a change of role keeps the token, which then acts with the new one.
+func TestRoleChangesAndTokens(t *testing.T) {
+	each(t, func(t *testing.T, w *world) {
+		u := w.user(w.adminA, "wh@calais.example", access.Warehouse)
+		if err := w.s.SetRole(ctx, w.adminA, u.UserID, w.a2.ID, access.Coordinator); err != nil {
+			t.Fatal(err)
+		}
+		inA1, _, err := w.s.CreateToken(ctx, u, "a1", pw)
+		if err != nil {
+			t.Fatal(err)
+		}
+		inA2, _, err := w.s.CreateToken(ctx, access.Actor{UserID: u.UserID, OrgID: u.OrgID, BaseID: w.a2.ID, Role: access.Coordinator}, "a2", pw)
+		if err != nil {
+			t.Fatal(err)
+		}
+		if err := w.s.SetRole(ctx, w.adminA, u.UserID, w.a2.ID, access.Viewer); err != nil {
+			t.Fatal(err)
+		}
+		p, err := w.s.TokenPrincipal(ctx, inA2)
+		if err != nil || p.Actor.Role != access.Viewer || p.Actor.BaseID != w.a2.ID || p.BaseName != "Dunkirk kitchen" ||
+			len(p.Memberships) != 1 || p.Memberships[0].BaseID != w.a2.ID {
+			t.Fatalf("token after a role change: %+v, %v", p, err)
+		}
+		if err := w.s.SetRole(ctx, w.adminA, u.UserID, w.a1.ID, ""); err != nil {
+			t.Fatal(err)
+		}
+		_, err = w.s.TokenPrincipal(ctx, inA1)
+		wantErr(t, err, apperr.Unauthorized, "error.unauthorized")
+		if _, err := w.s.TokenPrincipal(ctx, inA2); err != nil {
+			t.Fatalf("the token of the base where the role stays: %v", err)
+		}
+	})
+}
+
+// Minting a token asks for the password again; a wrong one is refused at
+// the field and changes nothing.
+func TestCreateTokenNeedsPassword(t *testing.T) {
+	each(t, func(t *testing.T, w *world) {
+		u := w.user(w.adminA, "wh@calais.example", access.Warehouse)
+		before := w.snapshot()
+		for _, bad := range []string{"", "not my password", pw + " ", strings.Repeat("x", 5000)} {
+			_, _, err := w.s.CreateToken(ctx, u, "phone", bad)
+			wantErr(t, err, apperr.Invalid, "error.password_wrong")
+			var pe *account.PasswordError
+			if !errors.As(err, &pe) {
+				t.Fatalf("%v is not a PasswordError", err)
+			}
+		}
+		w.unchanged(before, "token refused for a wrong password")
+		if _, _, err := w.s.CreateToken(ctx, u, "phone", pw); err != nil {
+			t.Fatal(err)
+		}
+	})
+}
+
+// A token's last use is stored at most once a minute: the common request
+// only reads.
+func TestTokenLastUsed(t *testing.T) {
+	each(t, func(t *testing.T, w *world) {
+		secret, tok, err := w.s.CreateToken(ctx, w.adminA, "cli", pw)
+		if err != nil {
+			t.Fatal(err)
+		}
+		lastUsed := func() time.Time {
+			list, err := w.s.Tokens(ctx, w.adminA)
+			if err != nil || len(list) != 1 || list[0].ID != tok.ID {
+				t.Fatalf("Tokens = %+v, %v", list, err)
+			}
+			return list[0].LastUsedAt
+		}
+		if !lastUsed().IsZero() {
+			t.Fatal("a token never used shows a last use")
+		}
+		use := func() {
+			if _, err := w.s.TokenPrincipal(ctx, secret); err != nil {
+				t.Fatal(err)
+			}
+		}
+		use()
+		w.clk.Advance(30 * time.Second)
+		use()
+		if got := lastUsed(); !got.Equal(t0) {
+			t.Fatalf("last used %v; want %v (not rewritten within a minute)", got, t0)
+		}
+		w.clk.Advance(31 * time.Second)
+		use()
+		if got := lastUsed(); !got.Equal(t0.Add(61 * time.Second)) {
+			t.Fatalf("last used %v; want %v", got, t0.Add(61*time.Second))
+		}
+	})
+}
+
+func ledgerHistory(w *world, entity string, id int64) ([]string, error) {
+	es, err := ledger.History(ctx, w.d, w.orgA.ID, entity, id, 0)
+	var out []string
+	for _, e := range es {
+		out = append(out, e.Kind+" "+string(e.Payload))
+	}
+	return out, err
 }

@@ -58,7 +58,7 @@ func setup(t testing.TB, d *db.DB) fixture {
 		t.Fatal(err)
 	}
 	f.actor = access.Actor{UserID: f.user.ID, OrgID: f.org.ID, BaseID: f.base.ID, Role: access.Coordinator}
-	if f.token, _, err = f.acc.CreateToken(ctx, f.actor, "phone"); err != nil {
+	if f.token, _, err = f.acc.IssueToken(ctx, f.actor, "phone"); err != nil {
 		t.Fatal(err)
 	}
 	f.h, err = api.New(api.Config{DB: d, Accounts: f.acc, Logger: slog.New(slog.NewTextHandler(f.logs, nil))})
@@ -186,7 +186,7 @@ func TestMe(t *testing.T) {
 		if err != nil {
 			t.Fatal(err)
 		}
-		tok2, _, err := f.acc.CreateToken(ctx, access.Actor{UserID: u2.ID, OrgID: org2.ID, BaseID: base2.ID, Role: access.Admin}, "laptop")
+		tok2, _, err := f.acc.IssueToken(ctx, access.Actor{UserID: u2.ID, OrgID: org2.ID, BaseID: base2.ID, Role: access.Admin}, "laptop")
 		if err != nil {
 			t.Fatal(err)
 		}
@@ -245,7 +245,7 @@ func TestUnauthorized(t *testing.T) {
 			t.Fatal(err)
 		}
 		kim := access.Actor{UserID: u.ID, OrgID: f.org.ID, BaseID: f.base.ID, Role: access.Warehouse}
-		tok, _, err := f.acc.CreateToken(ctx, kim, "phone")
+		tok, _, err := f.acc.IssueToken(ctx, kim, "phone")
 		if err != nil {
 			t.Fatal(err)
 		}
@@ -260,7 +260,7 @@ func TestUnauthorized(t *testing.T) {
 		if err != nil {
 			t.Fatal(err)
 		}
-		tok3, _, err := f.acc.CreateToken(ctx, access.Actor{UserID: u3.ID, OrgID: f.org.ID, BaseID: f.base.ID, Role: access.Viewer}, "phone")
+		tok3, _, err := f.acc.IssueToken(ctx, access.Actor{UserID: u3.ID, OrgID: f.org.ID, BaseID: f.base.ID, Role: access.Viewer}, "phone")
 		if err != nil {
 			t.Fatal(err)
 		}

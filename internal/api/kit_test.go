@@ -72,7 +72,7 @@ func TestProductsShowKits(t *testing.T) {
 		if err != nil {
 			t.Fatal(err)
 		}
-		tok, _, err := w.acc.CreateToken(ctx, access.Actor{UserID: u.ID, OrgID: w.otherActor.OrgID, BaseID: w.otherActor.BaseID, Role: access.Viewer}, "phone")
+		tok, _, err := w.acc.IssueToken(ctx, access.Actor{UserID: u.ID, OrgID: w.otherActor.OrgID, BaseID: w.otherActor.BaseID, Role: access.Viewer}, "phone")
 		if err != nil {
 			t.Fatal(err)
 		}

@@ -133,7 +133,7 @@ func (w *wh) token(t testing.TB, email string, role access.Role) string {
 	if err != nil {
 		t.Fatal(err)
 	}
-	tok, _, err := w.acc.CreateToken(ctx, access.Actor{UserID: u.ID, OrgID: w.org.ID, BaseID: w.base.ID, Role: role}, "phone")
+	tok, _, err := w.acc.IssueToken(ctx, access.Actor{UserID: u.ID, OrgID: w.org.ID, BaseID: w.base.ID, Role: role}, "phone")
 	if err != nil {
 		t.Fatal(err)
 	}

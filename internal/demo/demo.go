@@ -371,7 +371,7 @@ func ensureUser(ctx context.Context, d *db.DB, accounts *account.Service, orgID 
 			}
 		}
 	}
-	secret, _, err := accounts.CreateToken(ctx, self, TokenName)
+	secret, _, err := accounts.IssueToken(ctx, self, TokenName)
 	if err != nil {
 		return User{}, 0, fmt.Errorf("token: %w", err)
 	}

@@ -46,10 +46,14 @@ func (*moveWriter) name() string { return "box moves" }
 // into the database before the server first starts.
 var tokenSecret = regexp.MustCompile(`abri_[A-Za-z0-9_-]+`)
 
+// crashPassword is the crash test administrator's; minting a token asks for
+// it again.
+const crashPassword = "a long crash-test password"
+
 // prepare makes an API token, three shelves and the boxes, as the
 // organisation's administrator.
 func (w *moveWriter) prepare(ctx context.Context, c *client) error {
-	status, body, err := c.do(ctx, "POST", "/settings/tokens", url.Values{"name": {"crash test"}})
+	status, body, err := c.do(ctx, "POST", "/settings/tokens", url.Values{"name": {"crash test"}, "password": {crashPassword}})
 	if err != nil || status != http.StatusOK {
 		return fmt.Errorf("POST /settings/tokens: %d %v", status, err)
 	}

@@ -172,7 +172,7 @@ func TestCrashKeepsAcknowledgedWrites(t *testing.T) {
 	started := time.Now()
 	bin := buildAbri(t)
 	data := t.TempDir()
-	const adminEmail, password = "crash-admin@example.org", "a long crash-test password"
+	const adminEmail, password = "crash-admin@example.org", crashPassword
 	if code, out := runAbri(t, bin, password+"\n", "user", "add-org", "--data", data, "--org", "crash-test",
 		"--org-name", "Crash Test", "--base", "Warehouse", "--email", adminEmail, "--name", "Crash Admin", "--password-stdin"); code != 0 {
 		t.Fatalf("add-org: exit %d: %s", code, out)

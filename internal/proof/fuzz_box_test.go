@@ -35,7 +35,7 @@ func FuzzBoxBodies(f *testing.F) {
 	if err != nil {
 		f.Fatal(err)
 	}
-	secret, _, err := acc.CreateToken(ctx, access.Actor{UserID: u.ID, OrgID: o.ID, BaseID: b.ID, Role: access.Warehouse}, "fuzz")
+	secret, _, err := acc.IssueToken(ctx, access.Actor{UserID: u.ID, OrgID: o.ID, BaseID: b.ID, Role: access.Warehouse}, "fuzz")
 	if err != nil {
 		f.Fatal(err)
 	}

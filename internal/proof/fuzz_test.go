@@ -51,7 +51,7 @@ func newFuzzSite(f *testing.F) *fuzzSite {
 	if err != nil {
 		f.Fatal(err)
 	}
-	secret, _, err := acc.CreateToken(ctx, access.Actor{UserID: u.ID, OrgID: o.ID, BaseID: b.ID, Role: access.Admin}, "fuzz")
+	secret, _, err := acc.IssueToken(ctx, access.Actor{UserID: u.ID, OrgID: o.ID, BaseID: b.ID, Role: access.Admin}, "fuzz")
 	if err != nil {
 		f.Fatal(err)
 	}

@@ -86,7 +86,7 @@ func TestLogsHoldNoPersonalData(t *testing.T) {
 		expect("the planted person's settings", status, http.StatusOK)
 		status, _, _ = invitee.do(ctx, "POST", "/settings/password", form("current", plantedPhone, "new", everything, "new_again", everything))
 		expect("a password change with the wrong current password", status, http.StatusBadRequest)
-		status, body, _ = invitee.do(ctx, "POST", "/settings/tokens", form("name", plantedName+" phone "+plantedPhone))
+		status, body, _ = invitee.do(ctx, "POST", "/settings/tokens", form("name", plantedName+" phone "+plantedPhone, "password", everything))
 		expect("an API token", status, http.StatusOK)
 		token := regexp.MustCompile(`abri_[A-Za-z0-9_-]+`).FindString(body)
 		if token == "" {

@@ -71,7 +71,7 @@ var matrix = []check{
 	{"POST", "/settings/language", "", "lang=en", "303>/login 303>/settings 303>/settings 303>/settings 303>/settings 303>/settings 303>/settings 303>/settings 303>/settings"},
 	{"POST", "/settings/password", "", "current=wrong&new=aaaaaaaaaaaa&new_again=bbbbbbbbbbbb", "303>/login 400 400 400 400 400 400 400 400"},
 	{"GET", "/settings/tokens", "", "", "303>/login 200 200 200 200 200 200 200 200"},
-	{"POST", "/settings/tokens", "", "name=matrix", "303>/login 200 200 200 200 200 200 200 200"},
+	{"POST", "/settings/tokens", "", "name=matrix&password=the+matrix+password", "303>/login 200 200 200 200 200 200 200 200"},
 	{"POST", "/settings/tokens/{id}/revoke", "/settings/tokens/{token}/revoke", "", "303>/login 303>/settings/tokens 404 404 404 404 404 404 404"},
 
 	{"GET", "/admin/users", "", "", "303>/login 200 403 403 403 403 403 403 200"},
@@ -175,7 +175,7 @@ func newMatrixFixture(t *testing.T, d *db.DB) *matrixFixture {
 		if err != nil {
 			t.Fatalf("sign in %s: %v", who, err)
 		}
-		secret, _, err := acc.CreateToken(ctx, access.Actor{UserID: u.ID, OrgID: org, BaseID: base, Role: role}, "matrix")
+		secret, _, err := acc.IssueToken(ctx, access.Actor{UserID: u.ID, OrgID: org, BaseID: base, Role: role}, "matrix")
 		if err != nil {
 			t.Fatalf("token for %s: %v", who, err)
 		}
@@ -220,7 +220,7 @@ func newMatrixFixture(t *testing.T, d *db.DB) *matrixFixture {
 	if err != nil {
 		t.Fatal(err)
 	}
-	_, tok, err := acc.CreateToken(ctx, admin.Actor, "matrix")
+	_, tok, err := acc.IssueToken(ctx, admin.Actor, "matrix")
 	if err != nil {
 		t.Fatal(err)
 	}

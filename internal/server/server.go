@@ -164,8 +164,9 @@ func (s *Server) Serve(ctx context.Context, ln net.Listener) error {
 	return nil
 }
 
-// purgeSessions deletes expired sessions now and every PurgeEvery until ctx
-// ends.
+// purgeSessions deletes expired sessions, and sign-in counts whose window
+// has passed, now and every PurgeEvery until ctx ends. (Sign-ins prune the
+// counts too; this covers a quiet server.)
 func (s *Server) purgeSessions(ctx context.Context) {
 	t := time.NewTicker(PurgeEvery)
 	defer t.Stop()
@@ -176,6 +177,9 @@ func (s *Server) purgeSessions(ctx context.Context) {
 			s.log.Error("purge expired sessions", "err", err.Error())
 		case n > 0:
 			s.log.Info("purged expired sessions", "count", n)
+		}
+		if _, err := s.cfg.Accounts.Throttle.Prune(ctx); err != nil && ctx.Err() == nil {
+			s.log.Error("prune sign-in counts", "err", err.Error())
 		}
 		select {
 		case <-ctx.Done():

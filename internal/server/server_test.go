@@ -319,7 +319,7 @@ func makeToken(t *testing.T, d *db.DB) string {
 	if err != nil {
 		t.Fatal(err)
 	}
-	tok, _, err := acc.CreateToken(ctx, access.Actor{UserID: u.ID, OrgID: org.ID, BaseID: base.ID, Role: access.Warehouse}, "phone")
+	tok, _, err := acc.IssueToken(ctx, access.Actor{UserID: u.ID, OrgID: org.ID, BaseID: base.ID, Role: access.Warehouse}, "phone")
 	if err != nil {
 		t.Fatal(err)
 	}

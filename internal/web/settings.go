@@ -1,9 +1,11 @@
 package web
 
 import (
+	"errors"
 	"net/http"
 
 	"abri/internal/account"
+	"abri/internal/apperr"
 	"abri/internal/i18n"
 )
 
@@ -14,18 +16,29 @@ type settingsPage struct {
 	Lang          string // the saved setting; "" means from the browser
 	Languages     []string
 	MinLen        int
-	PasswordError string
+	PasswordError string // about the new password, above the form
+	CurrentError  string // about the current password, at its field
 }
 
 func (s *server) settings(w http.ResponseWriter, r *http.Request, c *reqCtx) error {
-	s.renderSettings(w, r, c, http.StatusOK, "")
+	s.renderSettings(w, r, c, http.StatusOK, settingsPage{})
 	return nil
 }
 
-func (s *server) renderSettings(w http.ResponseWriter, r *http.Request, c *reqCtx, status int, pwErr string) {
-	s.render(w, r, c, status, "settings", "web.settings.title", settingsPage{
-		Lang: c.P.User.Lang, Languages: i18n.Languages, MinLen: minPasswordLen, PasswordError: pwErr,
-	})
+func (s *server) renderSettings(w http.ResponseWriter, r *http.Request, c *reqCtx, status int, sp settingsPage) {
+	sp.Lang, sp.Languages, sp.MinLen = c.P.User.Lang, i18n.Languages, minPasswordLen
+	s.render(w, r, c, status, "settings", "web.settings.title", sp)
+}
+
+// passwordFieldError is the message and status for the field where the
+// current password was asked again, when err is about it (wrong, or too many
+// guesses); "" otherwise.
+func passwordFieldError(c *reqCtx, err error) (string, int) {
+	var pe *account.PasswordError
+	if !errors.As(err, &pe) {
+		return "", 0
+	}
+	return i18n.Message(c.Lang, pe.Err), apperr.Status(pe.Err.Code)
 }
 
 // saveLanguage stores the person's language; "" follows the browser.
@@ -46,19 +59,26 @@ func (s *server) saveLanguage(w http.ResponseWriter, r *http.Request, c *reqCtx)
 }
 
 // changePassword changes the person's own password; every other session of
-// theirs ends, this one stays.
+// theirs ends, this one stays, and their API tokens are revoked.
 func (s *server) changePassword(w http.ResponseWriter, r *http.Request, c *reqCtx) error {
 	if err := parseForm(r); err != nil {
 		return err
 	}
 	next := r.PostForm.Get("new")
 	if next != r.PostForm.Get("new_again") {
-		s.renderSettings(w, r, c, http.StatusBadRequest, c.T("web.error.password_mismatch"))
+		s.renderSettings(w, r, c, http.StatusBadRequest, settingsPage{PasswordError: c.T("web.error.password_mismatch")})
 		return nil
 	}
 	if err := s.accounts.ChangePassword(r.Context(), c.P.Actor, c.token, r.PostForm.Get("current"), next); err != nil {
+		if msg, status := passwordFieldError(c, err); msg != "" {
+			if status == http.StatusTooManyRequests {
+				w.Header().Set("Retry-After", "60")
+			}
+			s.renderSettings(w, r, c, status, settingsPage{CurrentError: msg})
+			return nil
+		}
 		if msg, status := formError(c, err); msg != "" {
-			s.renderSettings(w, r, c, status, msg)
+			s.renderSettings(w, r, c, status, settingsPage{PasswordError: msg})
 			return nil
 		}
 		return err
@@ -71,10 +91,11 @@ func (s *server) changePassword(w http.ResponseWriter, r *http.Request, c *reqCt
 // tokensPage is the data of the API tokens page. Secret is set only on the
 // answer to the post that made it: it is shown once and never again.
 type tokensPage struct {
-	Tokens []account.Token
-	Secret string
-	Name   string
-	Error  string
+	Tokens        []account.Token
+	Secret        string
+	Name          string
+	Error         string // about the name, at its field
+	PasswordError string // about the password asked again, at its field
 }
 
 func (s *server) tokens(w http.ResponseWriter, r *http.Request, c *reqCtx) error {
@@ -96,8 +117,14 @@ func (s *server) createToken(w http.ResponseWriter, r *http.Request, c *reqCtx) 
 		return err
 	}
 	name := r.PostForm.Get("name")
-	secret, _, err := s.accounts.CreateToken(r.Context(), c.P.Actor, name)
+	secret, _, err := s.accounts.CreateToken(r.Context(), c.P.Actor, name, r.PostForm.Get("password"))
 	if err != nil {
+		if msg, status := passwordFieldError(c, err); msg != "" {
+			if status == http.StatusTooManyRequests {
+				w.Header().Set("Retry-After", "60")
+			}
+			return s.renderTokens(w, r, c, status, tokensPage{Name: name, PasswordError: msg})
+		}
 		if msg, status := formError(c, err); msg != "" {
 			return s.renderTokens(w, r, c, status, tokensPage{Name: name, Error: msg})
 		}

@@ -823,11 +823,24 @@ func TestAPITokens(t *testing.T) {
 		c.mustLogin("cleo@example.org")
 		ctx := context.Background()
 
-		r := c.post("/settings/tokens", url.Values{"name": {"  "}})
+		r := c.post("/settings/tokens", url.Values{"name": {"  "}, "password": {password}})
 		expectStatus(t, r, http.StatusBadRequest)
-		expectBody(t, r, "A name is required.")
+		expectBody(t, r, "A name is required.", `id="token-name-error"`)
 
-		r = c.post("/settings/tokens", url.Values{"name": {"Stock sheet"}})
+		// The password is asked again; a wrong or missing one is refused at
+		// its field, the name kept, no token made.
+		for _, bad := range []string{"", "not my password"} {
+			r = c.post("/settings/tokens", url.Values{"name": {"Stock sheet"}, "password": {bad}})
+			expectStatus(t, r, http.StatusBadRequest)
+			expectBody(t, r, `<p class="error" role="alert" id="token-password-error">The current password is not right.</p>`,
+				`aria-invalid="true"`, `value="Stock sheet"`)
+			expectNotBody(t, r, "it will not be shown again")
+		}
+		if ts, _ := f.acc.Tokens(ctx, access.Actor{UserID: f.coord.ID, OrgID: f.org.ID}); len(ts) != 0 {
+			t.Fatalf("a refused form made tokens: %+v", ts)
+		}
+
+		r = c.post("/settings/tokens", url.Values{"name": {"Stock sheet"}, "password": {password}})
 		expectStatus(t, r, http.StatusOK)
 		expectBody(t, r, "it will not be shown again")
 		secret := secretRE.FindString(r.body)
@@ -857,6 +870,66 @@ func TestAPITokens(t *testing.T) {
 			t.Error("a revoked token still works")
 		}
 		expectStatus(t, c.post(revoke, nil), http.StatusNotFound)
+	})
+}
+
+// Every way the screens end the account's trust revokes its API tokens, and
+// the screens say so beforehand.
+func TestScreensRevokeTokens(t *testing.T) {
+	dbtest.Each(t, func(t *testing.T, d *db.DB) {
+		f := setup(t, d)
+		ctx := context.Background()
+		c := f.client(t)
+		c.mustLogin("cleo@example.org")
+		expectBody(t, c.get("/settings"), "your API tokens revoked", "revokes every API token of yours")
+		expectBody(t, c.get("/settings/tokens"), "A token stops working when you revoke it, change your password or sign out everywhere")
+		mint := func(c *client) string {
+			t.Helper()
+			r := c.post("/settings/tokens", url.Values{"name": {"phone"}, "password": {password}})
+			expectStatus(t, r, http.StatusOK)
+			secret := secretRE.FindString(r.body)
+			if _, err := f.acc.TokenPrincipal(ctx, secret); err != nil {
+				t.Fatalf("new token: %v", err)
+			}
+			return secret
+		}
+		revoked := func(what, secret string) {
+			t.Helper()
+			if _, err := f.acc.TokenPrincipal(ctx, secret); err == nil {
+				t.Errorf("the token still works after %s", what)
+			}
+		}
+
+		tok := mint(c)
+		const next = "a much longer new password"
+		r := c.post("/settings/password", url.Values{"current": {password}, "new": {next}, "new_again": {next}})
+		expectStatus(t, r, http.StatusSeeOther)
+		revoked("a password change", tok)
+		expectBody(t, c.get("/settings"), "Your other sessions have been signed out and your API tokens revoked.")
+
+		r = c.post("/settings/tokens", url.Values{"name": {"phone"}, "password": {next}})
+		tok = secretRE.FindString(r.body)
+		expectStatus(t, c.post("/logout-everywhere", nil), http.StatusSeeOther)
+		revoked("signing out everywhere", tok)
+
+		admin := f.client(t)
+		admin.mustLogin("ada@example.org")
+		user := "/admin/users/" + strconv.FormatInt(f.wh.ID, 10)
+		expectBody(t, admin.get(user), "revokes their API tokens there", "its API tokens stop working at once")
+		w := f.client(t)
+		w.mustLogin("wim@example.org")
+		tok = mint(w)
+		expectStatus(t, admin.post(user+"/disable", nil), http.StatusSeeOther)
+		revoked("the user was disabled", tok)
+		expectStatus(t, admin.post(user+"/enable", nil), http.StatusSeeOther)
+		revoked("the user was enabled again", tok)
+
+		w = f.client(t)
+		w.mustLogin("wim@example.org")
+		tok = mint(w)
+		r = admin.post(user+"/role", url.Values{"base": {strconv.FormatInt(f.base.ID, 10)}, "role": {""}})
+		expectStatus(t, r, http.StatusSeeOther)
+		revoked("the last role was removed", tok)
 	})
 }
 
