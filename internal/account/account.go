@@ -623,7 +623,7 @@ func (s *Service) ChangePassword(ctx context.Context, actor access.Actor, sessio
 	if err := ValidatePassword(next); err != nil {
 		return err
 	}
-	res, err := s.confirmPassword(ctx, actor, current)
+	res, err := s.confirmPassword(ctx, actor, current, "current")
 	if err != nil {
 		return err
 	}
@@ -641,13 +641,14 @@ func (s *Service) ChangePassword(ctx context.Context, actor access.Actor, sessio
 
 // confirmPassword checks the actor's current password, asked again before a
 // sensitive change, through the throttle: a wrong one is Invalid
-// ("error.password_wrong"), too many guesses TooMany. The caller gives the
-// reservation back in the transaction that makes the change.
-func (s *Service) confirmPassword(ctx context.Context, actor access.Actor, pw string) (reservation, error) {
+// ("error.password_wrong"), too many guesses TooMany, both about the named
+// input field. The caller gives the reservation back in the transaction that
+// makes the change.
+func (s *Service) confirmPassword(ctx context.Context, actor access.Actor, pw, field string) (reservation, error) {
 	res, err := s.Throttle.reserve(ctx, s.Throttle.passwordKeys(actor.UserID))
 	if err != nil {
 		if e := apperr.As(err); e.Code == apperr.TooMany {
-			return reservation{}, &PasswordError{e}
+			return reservation{}, e.At(field)
 		}
 		return reservation{}, err
 	}
@@ -659,18 +660,10 @@ func (s *Service) confirmPassword(ctx context.Context, actor access.Actor, pw st
 		pw = pw[:4*MaxPasswordLen]
 	}
 	if !s.checkPassword(hash, pw) {
-		return reservation{}, &PasswordError{apperr.New(apperr.Invalid, "error.password_wrong")}
+		return reservation{}, apperr.New(apperr.Invalid, "error.password_wrong").At(field)
 	}
 	return res, nil
 }
-
-// PasswordError is the refusal of a password asked again before a sensitive
-// change: wrong (Invalid) or too many guesses (TooMany). Screens show it at
-// the password field; apperr.As sees the error inside.
-type PasswordError struct{ Err *apperr.Error }
-
-func (e *PasswordError) Error() string { return e.Err.Error() }
-func (e *PasswordError) Unwrap() error { return e.Err }
 
 // Languages abri speaks; a user's setting must be one of them (or empty).
 var Languages = []string{"en", "fr", "ar"}

@@ -2,7 +2,6 @@ package account_test
 
 import (
 	"bytes"
-	"errors"
 	"fmt"
 	"path/filepath"
 	"sync"
@@ -243,10 +242,10 @@ func TestPasswordGuessThrottle(t *testing.T) {
 		if checks := w.s.PasswordChecks.Load() - before; checks != 5 || got[string(apperr.Invalid)] != 5 || got[string(apperr.TooMany)] != 15 {
 			t.Fatalf("20 parallel guesses: %d checked, answers %v; want 5 checked and wrong, 15 refused", checks, got)
 		}
-		for _, err := range errs {
-			var pe *account.PasswordError
-			if !errors.As(err, &pe) {
-				t.Fatalf("%v is not a PasswordError: the screens would not show it at the password field", err)
+		for i, err := range errs {
+			want := []string{"password", "current"}[i%2]
+			if f := apperr.FieldOf(err); f != want {
+				t.Fatalf("%v is about field %q; want %q, so the screens show it at the password field", err, f, want)
 			}
 		}
 		snap := w.snapshot()

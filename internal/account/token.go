@@ -37,7 +37,7 @@ func (s *Service) CreateToken(ctx context.Context, actor access.Actor, name, pas
 	if err != nil {
 		return "", Token{}, err
 	}
-	res, err := s.confirmPassword(ctx, actor, password)
+	res, err := s.confirmPassword(ctx, actor, password, "password")
 	if err != nil {
 		return "", Token{}, err
 	}

@@ -3,7 +3,6 @@ package account_test
 import (
 	"bytes"
 	"crypto/sha256"
-	"errors"
 	"fmt"
 	"strings"
 	"testing"
@@ -364,9 +363,8 @@ func TestCreateTokenNeedsPassword(t *testing.T) {
 		for _, bad := range []string{"", "not my password", pw + " ", strings.Repeat("x", 5000)} {
 			_, _, err := w.s.CreateToken(ctx, u, "phone", bad)
 			wantErr(t, err, apperr.Invalid, "error.password_wrong")
-			var pe *account.PasswordError
-			if !errors.As(err, &pe) {
-				t.Fatalf("%v is not a PasswordError", err)
+			if f := apperr.FieldOf(err); f != "password" {
+				t.Fatalf("%v is about field %q; want password", err, f)
 			}
 		}
 		w.unchanged(before, "token refused for a wrong password")

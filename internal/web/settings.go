@@ -1,7 +1,6 @@
 package web
 
 import (
-	"errors"
 	"net/http"
 
 	"abri/internal/account"
@@ -31,14 +30,14 @@ func (s *server) renderSettings(w http.ResponseWriter, r *http.Request, c *reqCt
 }
 
 // passwordFieldError is the message and status for the field where the
-// current password was asked again, when err is about it (wrong, or too many
-// guesses); "" otherwise.
-func passwordFieldError(c *reqCtx, err error) (string, int) {
-	var pe *account.PasswordError
-	if !errors.As(err, &pe) {
+// current password was asked again, when err is about that field (wrong, or
+// too many guesses); "" otherwise.
+func passwordFieldError(c *reqCtx, err error, field string) (string, int) {
+	if apperr.FieldOf(err) != field {
 		return "", 0
 	}
-	return i18n.Message(c.Lang, pe.Err), apperr.Status(pe.Err.Code)
+	e := apperr.As(err)
+	return i18n.Message(c.Lang, e), apperr.Status(e.Code)
 }
 
 // saveLanguage stores the person's language; "" follows the browser.
@@ -70,7 +69,7 @@ func (s *server) changePassword(w http.ResponseWriter, r *http.Request, c *reqCt
 		return nil
 	}
 	if err := s.accounts.ChangePassword(r.Context(), c.P.Actor, c.token, r.PostForm.Get("current"), next); err != nil {
-		if msg, status := passwordFieldError(c, err); msg != "" {
+		if msg, status := passwordFieldError(c, err, "current"); msg != "" {
 			if status == http.StatusTooManyRequests {
 				w.Header().Set("Retry-After", "60")
 			}
@@ -119,7 +118,7 @@ func (s *server) createToken(w http.ResponseWriter, r *http.Request, c *reqCtx) 
 	name := r.PostForm.Get("name")
 	secret, _, err := s.accounts.CreateToken(r.Context(), c.P.Actor, name, r.PostForm.Get("password"))
 	if err != nil {
-		if msg, status := passwordFieldError(c, err); msg != "" {
+		if msg, status := passwordFieldError(c, err, "password"); msg != "" {
 			if status == http.StatusTooManyRequests {
 				w.Header().Set("Retry-After", "60")
 			}
