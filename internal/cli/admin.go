@@ -4,6 +4,7 @@ import (
 	"bufio"
 	"errors"
 	"fmt"
+	"io"
 	"strings"
 
 	"abri/internal/access"
@@ -51,12 +52,35 @@ func (e *env) verify(args []string) error {
 	if err != nil {
 		return err
 	}
-	if rep.Broken != nil {
-		fmt.Fprintf(e.stdout, "ledger BROKEN at %s (checked %d entries in %d chains)\n", rep.Broken, rep.Entries, rep.Chains)
+	if !printVerify(e.stdout, rep) {
 		return errVerifyFailed
 	}
-	fmt.Fprintf(e.stdout, "ledger intact: %d entries in %d chains\n", rep.Entries, rep.Chains)
 	return nil
+}
+
+// printVerify writes what Verify found, each chain's head first (an
+// administrator can note it elsewhere), and says whether all is well.
+func printVerify(w io.Writer, rep ledger.Report) bool {
+	for _, h := range rep.Heads {
+		fmt.Fprintf(w, "chain of organisation %d: head %d %s\n", h.OrgID, h.Seq, ledger.HashHex(h.Hash))
+	}
+	for _, d := range rep.Differences {
+		fmt.Fprintf(w, "DIFFERS: %s\n", d)
+	}
+	if n := rep.Differing - len(rep.Differences); n > 0 {
+		fmt.Fprintf(w, "DIFFERS: %d more rows\n", n)
+	}
+	if rep.Broken != nil {
+		fmt.Fprintf(w, "ledger BROKEN at %s (checked %d entries in %d chains)\n", rep.Broken, rep.Entries, rep.Chains)
+	}
+	if rep.Differing > 0 {
+		fmt.Fprintf(w, "%d rows differ from what the ledger says\n", rep.Differing)
+	}
+	if !rep.OK() {
+		return false
+	}
+	fmt.Fprintf(w, "ledger intact: %d entries in %d chains; every row matches its events\n", rep.Entries, rep.Chains)
+	return true
 }
 
 const userUsage = `abri user add --org SLUG --email EMAIL --name NAME --role ROLE [--base NAME] [--password-stdin]

@@ -5,6 +5,7 @@ import (
 	"context"
 	"database/sql"
 	"fmt"
+	"sort"
 
 	"abri/internal/db"
 )
@@ -25,10 +26,39 @@ type Report struct {
 	Chains  int    // organisations with a chain
 	Entries int64  // entries checked
 	Broken  *Break // the first break, or nil when every chain holds
+	Heads   []Head // each chain's head, by organisation
+	// Differences are the rows the events do not account for, at most
+	// MaxDifferences of them; Differing counts them all.
+	Differences []Difference
+	Differing   int
+}
+
+// MaxDifferences is how many differences a Report keeps.
+const MaxDifferences = 1000
+
+// Head is the newest entry of one organisation's chain.
+type Head struct {
+	OrgID int64
+	Seq   int64
+	Hash  []byte
+}
+
+// OK is true when every chain holds and every row matches its events.
+func (r Report) OK() bool { return r.Broken == nil && r.Differing == 0 }
+
+func (r *Report) differ(ds ...Difference) {
+	for _, d := range ds {
+		r.Differing++
+		if len(r.Differences) < MaxDifferences {
+			r.Differences = append(r.Differences, d)
+		}
+	}
 }
 
 // Verify recomputes every chain from its first entry and checks it against
-// the stored hashes and the chain heads. It stops at the first break.
+// the stored hashes and the chain heads, and replays each organisation's
+// events through the registered projections, comparing what they rebuild
+// with the rows in the database. A chain's check stops at its first break.
 //
 // It reads in one read-only transaction, so that it sees the heads and the
 // entries as of one moment: on a running server an append landing between
@@ -62,27 +92,17 @@ func (s snapshot) QueryRow(ctx context.Context, q string, args ...any) *sql.Row 
 
 func verify(ctx context.Context, d snapshot) (Report, error) {
 	var rep Report
-	heads := map[int64]struct {
-		seq  int64
-		hash []byte
-	}{}
 	rows, err := d.Query(ctx, "SELECT org_id, seq, hash FROM ledger_heads ORDER BY org_id")
 	if err != nil {
 		return rep, fmt.Errorf("verify: read heads: %w", err)
 	}
-	var orgs []int64
 	for rows.Next() {
-		var org, seq int64
-		var h []byte
-		if err := rows.Scan(&org, &seq, &h); err != nil {
+		var h Head
+		if err := rows.Scan(&h.OrgID, &h.Seq, &h.Hash); err != nil {
 			rows.Close()
 			return rep, fmt.Errorf("verify: read heads: %w", err)
 		}
-		heads[org] = struct {
-			seq  int64
-			hash []byte
-		}{seq, h}
-		orgs = append(orgs, org)
+		rep.Heads = append(rep.Heads, h)
 	}
 	rows.Close()
 	if err := rows.Err(); err != nil {
@@ -95,25 +115,72 @@ func verify(ctx context.Context, d snapshot) (Report, error) {
 	}
 	if orphan != 0 {
 		rep.Broken = &Break{OrgID: orphan, Seq: 1, Reason: "entries without a chain head"}
-		return rep, nil
 	}
-	for _, org := range orgs {
-		rep.Chains++
-		n, brk, err := verifyChain(ctx, d, org, heads[org].seq, heads[org].hash)
-		rep.Entries += n
-		if err != nil {
-			return rep, err
+	// Every organisation's rows are compared, with a chain or without.
+	orgs, err := organisations(ctx, d)
+	if err != nil {
+		return rep, err
+	}
+	heads := map[int64]Head{}
+	for _, h := range rep.Heads {
+		heads[h.OrgID] = h
+		if !orgs[h.OrgID] {
+			orgs[h.OrgID] = true
 		}
-		if brk != nil {
-			rep.Broken = brk
-			return rep, nil
+	}
+	ids := make([]int64, 0, len(orgs))
+	for id := range orgs {
+		ids = append(ids, id)
+	}
+	sort.Slice(ids, func(i, j int) bool { return ids[i] < ids[j] })
+	for _, org := range ids {
+		ps := newProjections()
+		if h, ok := heads[org]; ok {
+			rep.Chains++
+			n, brk, err := verifyChain(ctx, d, org, h.Seq, h.Hash, ps, &rep)
+			rep.Entries += n
+			if err != nil {
+				return rep, err
+			}
+			if brk != nil && rep.Broken == nil {
+				rep.Broken = brk
+			}
+		}
+		for _, p := range ps {
+			ds, err := p.Compare(ctx, d, org)
+			if err != nil {
+				return rep, fmt.Errorf("verify organisation %d: %w", org, err)
+			}
+			for i := range ds {
+				ds[i].OrgID = org
+			}
+			rep.differ(ds...)
 		}
 	}
 	return rep, nil
 }
 
-func verifyChain(ctx context.Context, d snapshot, org, headSeq int64, headHash []byte) (int64, *Break, error) {
-	rows, err := d.Query(ctx, `SELECT seq, at, base_id, actor_id, kind, entity, entity_id, payload, prev_hash, hash
+func organisations(ctx context.Context, d snapshot) (map[int64]bool, error) {
+	rows, err := d.Query(ctx, "SELECT id FROM organisations")
+	if err != nil {
+		return nil, fmt.Errorf("verify: read organisations: %w", err)
+	}
+	defer rows.Close()
+	out := map[int64]bool{}
+	for rows.Next() {
+		var id int64
+		if err := rows.Scan(&id); err != nil {
+			return nil, fmt.Errorf("verify: read organisations: %w", err)
+		}
+		out[id] = true
+	}
+	return out, rows.Err()
+}
+
+// verifyChain checks one chain and feeds each entry to the projections. At
+// a break it stops: what follows cannot be trusted to replay.
+func verifyChain(ctx context.Context, d snapshot, org, headSeq int64, headHash []byte, ps []Projection, rep *Report) (int64, *Break, error) {
+	rows, err := d.Query(ctx, `SELECT seq, at, base_id, actor_id, kind, `+versionCol(d)+`, entity, entity_id, payload, prev_hash, hash
 		FROM ledger WHERE org_id = ? ORDER BY seq`, org)
 	if err != nil {
 		return 0, nil, fmt.Errorf("verify organisation %d: %w", org, err)
@@ -121,15 +188,15 @@ func verifyChain(ctx context.Context, d snapshot, org, headSeq int64, headHash [
 	defer rows.Close()
 	prev := genesis
 	var want, n int64 = 1, 0
+	var e Event
+	var at int64
+	var payload []byte
 	for rows.Next() {
-		var e Event
-		var at int64
-		var payload string
-		if err := rows.Scan(&e.Seq, &at, &e.BaseID, &e.ActorID, &e.Kind, &e.Entity, &e.EntityID, &payload, &e.PrevHash, &e.Hash); err != nil {
+		if err := rows.Scan(&e.Seq, &at, &e.BaseID, &e.ActorID, &e.Kind, &e.Version, &e.Entity, &e.EntityID, &payload, &e.PrevHash, &e.Hash); err != nil {
 			return n, nil, fmt.Errorf("verify organisation %d: %w", org, err)
 		}
 		n++
-		e.OrgID, e.At, e.Payload = org, db.FromMicros(at), []byte(payload)
+		e.OrgID, e.At, e.Payload = org, db.FromMicros(at), payload
 		switch {
 		case e.Seq != want:
 			return n, &Break{org, want, fmt.Sprintf("entry missing (next found is %d)", e.Seq)}, nil
@@ -137,6 +204,15 @@ func verifyChain(ctx context.Context, d snapshot, org, headSeq int64, headHash [
 			return n, &Break{org, e.Seq, "previous hash does not match the entry before it"}, nil
 		case !bytes.Equal(Hash(e), e.Hash):
 			return n, &Break{org, e.Seq, "contents do not match the entry's hash"}, nil
+		}
+		p, err := e.Decode()
+		if err != nil {
+			rep.differ(Difference{OrgID: org, Table: "ledger", Row: fmt.Sprintf("entry %d", e.Seq), Column: "payload",
+				Ledger: "an event abri can read", Stored: err.Error(), Last: TouchOf(e)})
+		} else {
+			for _, pr := range ps {
+				pr.Apply(e, p)
+			}
 		}
 		prev = e.Hash
 		want++
@@ -154,6 +230,9 @@ func verifyChain(ctx context.Context, d snapshot, org, headSeq int64, headHash [
 	}
 	return n, nil, nil
 }
+
+// versionCol is the payload version column, or 1 before the schema has one.
+func versionCol(d snapshot) string { return "1" }
 
 // History returns the events about one entity of an organisation, oldest
 // first, at most limit of them (0 means 1000).

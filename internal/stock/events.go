@@ -26,6 +26,7 @@ type BoxCreated struct {
 type BoxChange struct {
 	Code           string                 `json:"code"`
 	CommentChanged bool                   `json:"comment_changed,omitempty"`
+	CommentSet     *bool                  `json:"comment_set,omitempty"` // after the change; version 2 on
 	ExpiresOn      *ledger.Delta[string]  `json:"expires_on,omitempty"`
 	Items          *ledger.Delta[int64]   `json:"items,omitempty"`
 	LocationID     *ledger.Delta[int64]   `json:"location_id,omitempty"`

@@ -139,12 +139,13 @@ func newWorld(t *testing.T, d *db.DB) *world {
 	w.base2P, err = cat.AddProduct(ctx, w.base2, catalog.NewProduct{Name: "Dunkirk special", CategoryID: hygiene, SizeRangeID: mass})
 	w.must(err)
 
-	// Whatever a test did, the ledger it leaves must verify, and the kept
+	// Whatever a test did, the ledger it leaves must verify, every row must
+	// match its events (abri verify's replay), and the kept
 	// stock totals must add up to the boxes.
 	t.Cleanup(func() {
 		rep, err := ledger.Verify(ctx, d)
-		if err != nil || rep.Broken != nil {
-			t.Errorf("ledger after the test: %v, %v", rep.Broken, err)
+		if err != nil || !rep.OK() {
+			t.Errorf("ledger after the test: %v, %v, %d rows differ: %v", rep.Broken, err, rep.Differing, rep.Differences)
 		}
 		checkTotals(t, d)
 	})
