@@ -8,6 +8,7 @@ import (
 	"encoding/json"
 	"fmt"
 	"io"
+	"net/http/httptest"
 	"net/url"
 	"slices"
 	"strings"
@@ -758,6 +759,54 @@ func TestMethodsOfWarehouseRoutes(t *testing.T) {
 			if got := w.Header().Get("Allow"); got != tc.allow {
 				t.Errorf("%s %s: Allow %q, want %q", tc.method, tc.path, got, tc.allow)
 			}
+		}
+	})
+}
+
+// TestChosenCodeIsNoOracle: a box can be made only with a fresh code or a
+// blank label this base printed. Another organisation's box code, another
+// organisation's blank label and a code nobody printed get one and the same
+// answer, so a stranger cannot learn which codes another organisation holds.
+func TestChosenCodeIsNoOracle(t *testing.T) {
+	dbtest.Each(t, func(t *testing.T, d *db.DB) {
+		w := setupWarehouse(t, d)
+		ctx := context.Background()
+		theirLabel, err := w.stock.ReserveLabels(ctx, w.otherActor, 1)
+		if err != nil {
+			t.Fatal(err)
+		}
+		create := func(code string) *httptest.ResponseRecorder {
+			return w.do("POST", "/api/v1/boxes", w.warehouse, map[string]any{"code": code, "product_id": w.jackets.ID, "size": "M", "location_id": w.shelf.ID, "items": 1})
+		}
+		unprinted := create(stock.NewCode())
+		want := unprinted.Body.String()
+		documented(t, w.doc, "POST /api/v1/boxes", 400, unprinted.Body.Bytes())
+		refused(t, unprinted, 400, "invalid", "not a blank label printed here")
+		for name, code := range map[string]string{"their box": w.otherBox.Code, "their blank label": theirLabel[0]} {
+			rec := create(code)
+			if rec.Code != unprinted.Code || rec.Body.String() != want {
+				t.Errorf("%s: %d %s, but a code nobody printed gets %d %s", name, rec.Code, rec.Body, unprinted.Code, want)
+			}
+		}
+		page := answer[listJSON](t, w, w.do("GET", "/api/v1/boxes", w.viewer, nil), "GET /api/v1/boxes", 200)
+		if len(page.Boxes) != 0 {
+			t.Fatalf("refused codes made boxes: %+v", page.Boxes)
+		}
+		if ob, err := w.stock.Box(ctx, w.otherActor, w.otherBox.Code); err != nil || ob.Version != 1 {
+			t.Errorf("the other organisation's box: %+v %v", ob, err)
+		}
+		// Our own blank label makes a box once; then it is taken.
+		mine, err := w.stock.ReserveLabels(ctx, w.sys, 1)
+		if err != nil {
+			t.Fatal(err)
+		}
+		if rec := create(mine[0]); rec.Code != 201 {
+			t.Fatalf("a box with our blank label: %d %s", rec.Code, rec.Body)
+		}
+		refused(t, create(mine[0]), 409, "conflict", "already in use")
+		// The other organisation still uses its label as if nothing happened.
+		if b, err := w.stock.CreateBox(ctx, w.otherActor, stock.NewBox{Code: theirLabel[0], ProductID: w.jackets.ID, Size: "M", Items: 1, LocationID: w.otherOrgLoc.ID}); err != nil || b.Code != theirLabel[0] {
+			t.Errorf("their label after our tries: %+v %v", b, err)
 		}
 	})
 }

@@ -336,9 +336,13 @@ func createBox(ctx context.Context, tx *db.Tx, actor access.Actor, nb NewBox, se
 	return id, nil
 }
 
-// claimCode checks or makes the code of a new box. A pre-printed label of the
-// actor's base is used up; an unknown well-formed code (a label printed by
-// another server, say) is accepted if nothing uses it.
+// claimCode checks or makes the code of a new box. A chosen code must be a
+// blank label this base printed, and it is used up. Any other code is refused
+// as not printed here, whoever uses it: every query below is scoped to the
+// actor's organisation and base, so another organisation's code takes the same
+// path, in the same order, and gets the same answer as a code nobody ever
+// printed. Answering "already in use" for it would tell a stranger which codes
+// another organisation holds.
 func claimCode(ctx context.Context, tx *db.Tx, actor access.Actor, raw string) (string, bool, error) {
 	if strings.TrimSpace(raw) == "" {
 		for i := 0; i < 5; i++ {
@@ -357,22 +361,25 @@ func claimCode(ctx context.Context, tx *db.Tx, actor access.Actor, raw string) (
 	if err != nil {
 		return "", false, err
 	}
-	var org, base int64
 	var boxID *int64
-	err = tx.QueryRow(ctx, "SELECT org_id, base_id, box_id FROM label_codes WHERE code = ?"+tx.ForUpdate(), code).Scan(&org, &base, &boxID)
+	err = tx.QueryRow(ctx, "SELECT box_id FROM label_codes WHERE code = ? AND org_id = ? AND base_id = ?"+tx.ForUpdate(),
+		code, actor.OrgID, actor.BaseID).Scan(&boxID)
 	switch {
 	case db.IsNoRows(err):
-		used, err := codeUsed(ctx, tx, code)
-		if err != nil {
-			return "", false, err
-		}
-		if used {
+		// Not a label of this base. One of the base's own boxes (made with
+		// a fresh code) is worth naming, since the base sees that box.
+		var one int
+		err := tx.QueryRow(ctx, "SELECT 1 FROM boxes WHERE code = ? AND org_id = ? AND base_id = ?", code, actor.OrgID, actor.BaseID).Scan(&one)
+		switch {
+		case err == nil:
 			return "", false, apperr.New(apperr.Conflict, "stock.error.code_taken").At("code")
+		case !db.IsNoRows(err):
+			return "", false, fmt.Errorf("read box code: %w", err)
 		}
-		return code, false, nil
+		return "", false, apperr.New(apperr.Invalid, "stock.error.code_not_printed").At("code")
 	case err != nil:
 		return "", false, fmt.Errorf("read label: %w", err)
-	case org != actor.OrgID || base != actor.BaseID || boxID != nil:
+	case boxID != nil:
 		return "", false, apperr.New(apperr.Conflict, "stock.error.code_taken").At("code")
 	}
 	return code, true, nil

@@ -158,6 +158,8 @@ func TestCreateBoxBadInput(t *testing.T) {
 		w.must(err)
 		foreignLabel, err := w.s.ReserveLabels(ctx, w.foreign, 1)
 		w.must(err)
+		foreignBox, err := w.s.CreateBox(ctx, w.foreign, stock.NewBox{ProductID: w.tent.ID, Size: "Mixed", Items: 1, LocationID: w.foreignShelf.ID})
+		w.must(err)
 		used, err := w.s.ReserveLabels(ctx, w.wh, 1)
 		w.must(err)
 		if _, err := w.s.CreateBox(ctx, w.wh, stock.NewBox{Code: used[0], ProductID: w.tent.ID, Size: "Mixed", Items: 1, LocationID: w.shelf1.ID}); err != nil {
@@ -222,8 +224,11 @@ func TestCreateBoxBadInput(t *testing.T) {
 			{"another organisation's donation", jacket(func(nb *stock.NewBox) { nb.DonationID = foreignDon.ID }), apperr.Invalid, "stock.error.donation_unknown"},
 			{"a taken code", jacket(func(nb *stock.NewBox) { nb.Code = taken.Code }), apperr.Conflict, "stock.error.code_taken"},
 			{"a used blank label", jacket(func(nb *stock.NewBox) { nb.Code = used[0] }), apperr.Conflict, "stock.error.code_taken"},
-			{"another base's blank label", jacket(func(nb *stock.NewBox) { nb.Code = theirs[0] }), apperr.Conflict, "stock.error.code_taken"},
-			{"another organisation's blank label", jacket(func(nb *stock.NewBox) { nb.Code = foreignLabel[0] }), apperr.Conflict, "stock.error.code_taken"},
+			// Codes this base did not print answer alike, whoever holds them.
+			{"another base's blank label", jacket(func(nb *stock.NewBox) { nb.Code = theirs[0] }), apperr.Invalid, "stock.error.code_not_printed"},
+			{"another organisation's blank label", jacket(func(nb *stock.NewBox) { nb.Code = foreignLabel[0] }), apperr.Invalid, "stock.error.code_not_printed"},
+			{"another organisation's box", jacket(func(nb *stock.NewBox) { nb.Code = foreignBox.Code }), apperr.Invalid, "stock.error.code_not_printed"},
+			{"a code nobody printed", jacket(func(nb *stock.NewBox) { nb.Code = stock.NewCode() }), apperr.Invalid, "stock.error.code_not_printed"},
 			{"a mistyped code", jacket(func(nb *stock.NewBox) { nb.Code = string(mistyped) }), apperr.Invalid, "stock.error.code_mistyped"},
 			{"not a code", jacket(func(nb *stock.NewBox) { nb.Code = "hello" }), apperr.Invalid, "stock.error.code_invalid"},
 		}
@@ -305,15 +310,17 @@ func TestBlankLabels(t *testing.T) {
 		wantKey(t, err, apperr.Conflict, "stock.error.in_row")
 		w.unchanged(before, "a label used twice in a batch")
 
-		// A well-formed code nothing uses (a label printed elsewhere).
+		// A well-formed code nothing uses (a label printed elsewhere) is
+		// free, but names no new box: only this base's labels do.
 		free := stock.NewCode()
 		sc, err = w.s.Resolve(ctx, w.wh, free)
 		if err != nil || !sc.Free || sc.Blank || sc.Box != nil {
 			t.Errorf("Resolve(free) = %+v, %v", sc, err)
 		}
-		if b, err := w.s.CreateBox(ctx, w.wh, stock.NewBox{Code: free, ProductID: w.tent.ID, Size: "Mixed", Items: 2, LocationID: w.shelf1.ID}); err != nil || b.Code != free {
-			t.Errorf("box with a free code = %+v, %v", b, err)
-		}
+		before = w.snap()
+		_, err = w.s.CreateBox(ctx, w.wh, stock.NewBox{Code: free, ProductID: w.tent.ID, Size: "Mixed", Items: 2, LocationID: w.shelf1.ID})
+		wantKey(t, err, apperr.Invalid, "stock.error.code_not_printed")
+		w.unchanged(before, "a box with a code nobody printed")
 		// A mistyped code says so.
 		_, err = w.s.Resolve(ctx, w.wh, label[:8]+string(alphabet[(strings.IndexByte(alphabet, label[8])+1)%32]))
 		wantKey(t, err, apperr.Invalid, "stock.error.code_mistyped")

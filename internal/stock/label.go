@@ -57,7 +57,8 @@ type Scan struct {
 	Box   *Box // the box, when the code is one of the base's boxes
 	Blank bool // a pre-printed label of this base not used yet
 	// Free: a well-formed code nothing here uses (a label from elsewhere, or
-	// another organisation's box, which abri does not reveal).
+	// another organisation's box, which abri does not reveal). It cannot
+	// name a new box: only this base's blank labels can.
 	Free bool
 }
 

@@ -289,11 +289,13 @@ func TestBoxPage(t *testing.T) {
 		expectBody(t, r, "This code was mistyped")
 		expectStatus(t, c.get("/b/NOTACODE"), http.StatusBadRequest)
 
-		// An unknown code offers to make a box with this label.
+		// An unknown code says only a label printed here can start a box,
+		// and offers nothing to make with it.
 		free := stock.NewCode()
 		r = c.get("/b/" + free)
 		expectStatus(t, r, http.StatusNotFound)
-		expectBody(t, r, "No box has this code here.", "/stock/sort?code="+free)
+		expectBody(t, r, "No box has this code here.", "Only a blank label printed here")
+		expectNotBody(t, r, "/stock/sort?code=")
 		// A blank label of this base too.
 		blank, err := f.stock.ReserveLabels(context.Background(), f.wimActor(), 1)
 		if err != nil {
@@ -828,4 +830,53 @@ func whAlert(r response) string {
 		return ""
 	}
 	return strings.TrimSpace(regexp.MustCompile(`<[^>]+>`).ReplaceAllString(m[1], " "))
+}
+
+// TestSortingWithACodeIsNoOracle: on the sorting screen, another
+// organisation's box code, its blank label and a code nobody printed are
+// refused with one and the same status and message; only this base's blank
+// label makes a box.
+func TestSortingWithACodeIsNoOracle(t *testing.T) {
+	dbtest.Each(t, func(t *testing.T, d *db.DB) {
+		f := whSetup(t, d)
+		ctx := context.Background()
+		c := f.client(t)
+		c.mustLogin("wim@example.org")
+		theirLabel, err := f.stock.ReserveLabels(ctx, access.SystemActor(f.other.OrgID, f.other.ID), 1)
+		if err != nil {
+			t.Fatal(err)
+		}
+		sort := func(code string) response {
+			return c.post("/stock/sort", url.Values{"rows": {"1"}, "code.0": {code}, "product.0": {id(f.jacket.ID)}, "size.0": {"M"},
+				"items.0": {"4"}, "location.0": {id(f.a1.ID)}})
+		}
+		unprinted := sort(stock.NewCode())
+		expectStatus(t, unprinted, http.StatusBadRequest)
+		want := whAlert(unprinted)
+		if !strings.Contains(want, "not a blank label printed here") {
+			t.Fatalf("a code nobody printed: alert %q", want)
+		}
+		for name, code := range map[string]string{"their box": f.otherBox.Code, "their blank label": theirLabel[0]} {
+			r := sort(code)
+			if r.status != unprinted.status || whAlert(r) != want {
+				t.Errorf("%s: %d %q, but a code nobody printed gets %d %q", name, r.status, whAlert(r), unprinted.status, want)
+			}
+			// The page shows nothing of the other organisation's box.
+			expectNotBody(t, r, "secret-other-org", "Étagère")
+		}
+		if n := f.countBoxes(t); n != 0 {
+			t.Fatalf("%d boxes made with refused codes", n)
+		}
+		mine, err := f.stock.ReserveLabels(ctx, f.wimActor(), 1)
+		if err != nil {
+			t.Fatal(err)
+		}
+		expectStatus(t, sort(mine[0]), http.StatusSeeOther)
+		taken := sort(mine[0])
+		expectStatus(t, taken, http.StatusConflict)
+		expectBody(t, taken, "already in use")
+		if n := f.countBoxes(t); n != 1 {
+			t.Errorf("%d boxes, want the one of our label", n)
+		}
+	})
 }
