@@ -50,6 +50,8 @@ func TestBadStartIsOneLineAndNonZero(t *testing.T) {
 	defer busy.Close()
 	roDir := filepath.Join(t.TempDir(), "ro")
 	os.Mkdir(roDir, 0o500)
+	shortToken := filepath.Join(t.TempDir(), "token")
+	os.WriteFile(shortToken, []byte("s3cret\n"), 0o600)
 	cases := []struct {
 		name string
 		args []string
@@ -61,6 +63,10 @@ func TestBadStartIsOneLineAndNonZero(t *testing.T) {
 		{"port in use", []string{"serve", "--addr", busy.Addr().String(), "--data", t.TempDir()}, "address already in use"},
 		{"bad addr", []string{"serve", "--addr", "nonsense"}, "--addr"},
 		{"bad trusted proxy", []string{"serve", "--addr", "127.0.0.1:0", "--trusted-proxy", "10.0.0.0/8,proxy.local"}, "--trusted-proxy"},
+		{"bad metrics network", []string{"serve", "--addr", "127.0.0.1:0", "--metrics-allow", "10.0.0.0/33"}, "--metrics-allow"},
+		{"missing metrics token file", []string{"serve", "--addr", "127.0.0.1:0", "--metrics-token-file", filepath.Join(roDir, "nope")}, "metrics token file"},
+		{"short metrics token", []string{"serve", "--addr", "127.0.0.1:0", "--metrics-token-file", shortToken}, "too short"},
+		{"negative statement timeout", []string{"serve", "--addr", "127.0.0.1:0", "--db-statement-timeout", "-1s"}, "--db-statement-timeout"},
 		{"unknown command", []string{"frobnicate"}, "unknown command"},
 	}
 	for _, c := range cases {

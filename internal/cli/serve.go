@@ -1,6 +1,7 @@
 package cli
 
 import (
+	"flag"
 	"fmt"
 	"log/slog"
 	"net"
@@ -22,6 +23,11 @@ type serveFlags struct {
 	baseURL        string
 	trustedProxies string
 	proxies        []netip.Prefix
+	metricsAllow   string
+	metricsNets    []netip.Prefix
+	metricsFile    string
+	metricsToken   string
+	stmtTimeout    time.Duration
 }
 
 func (e *env) serveFlags(name, synopsis string, dataDefault string) (*serveFlags, func([]string) error) {
@@ -35,12 +41,32 @@ func (e *env) serveFlags(name, synopsis string, dataDefault string) (*serveFlags
 	fs.StringVar(&f.addr, "addr", envOr("ABRI_ADDR", "127.0.0.1:8080"), "address to listen on (env ABRI_ADDR)")
 	fs.StringVar(&f.baseURL, "base-url", envOr("ABRI_BASE_URL", ""), "public URL of this server, used in QR codes and links (env ABRI_BASE_URL; default http://ADDR)")
 	fs.StringVar(&f.trustedProxies, "trusted-proxy", envOr("ABRI_TRUSTED_PROXIES", ""), "reverse proxies whose X-Forwarded-For is believed, as addresses or CIDRs, comma-separated (env ABRI_TRUSTED_PROXIES)")
+	fs.StringVar(&f.metricsAllow, "metrics-allow", envOr("ABRI_METRICS_ALLOW", server.DefaultMetricsAllow), "networks that may read /metrics, as addresses or CIDRs, comma-separated, or none (env ABRI_METRICS_ALLOW)")
+	fs.StringVar(&f.metricsFile, "metrics-token-file", envOr("ABRI_METRICS_TOKEN_FILE", ""), "file holding a bearer token that may read /metrics from anywhere (env ABRI_METRICS_TOKEN_FILE; or the token itself in ABRI_METRICS_TOKEN)")
+	stmtDefault := db.DefaultStatementTimeout
+	var stmtErr error
+	if v := os.Getenv("ABRI_DB_STATEMENT_TIMEOUT"); v != "" {
+		if stmtDefault, stmtErr = time.ParseDuration(v); stmtErr != nil {
+			stmtDefault = db.DefaultStatementTimeout
+		}
+	}
+	fs.DurationVar(&f.stmtTimeout, "db-statement-timeout", stmtDefault, "PostgreSQL: cancel a statement that runs longer than this; 0 for no limit (env ABRI_DB_STATEMENT_TIMEOUT)")
 	return f, func(args []string) error {
 		if err := parse(fs, args); err != nil {
 			return err
 		}
+		if stmtErr != nil && !flagSet(fs, "db-statement-timeout") {
+			return usageError{fmt.Sprintf("ABRI_DB_STATEMENT_TIMEOUT %q: want a duration such as 30s", os.Getenv("ABRI_DB_STATEMENT_TIMEOUT"))}
+		}
 		return f.check()
 	}
+}
+
+// flagSet tells whether the command line gave the flag.
+func flagSet(fs *flag.FlagSet, name string) bool {
+	set := false
+	fs.Visit(func(f *flag.Flag) { set = set || f.Name == name })
+	return set
 }
 
 func (f *serveFlags) check() error {
@@ -51,6 +77,15 @@ func (f *serveFlags) check() error {
 	if f.proxies, err = server.ParseTrustedProxies(f.trustedProxies); err != nil {
 		return usageError{"--trusted-proxy: " + err.Error()}
 	}
+	if f.metricsNets, err = server.ParseMetricsAllow(f.metricsAllow); err != nil {
+		return usageError{"--metrics-allow: " + err.Error()}
+	}
+	if f.metricsToken, err = metricsToken(f.metricsFile); err != nil {
+		return err
+	}
+	if f.stmtTimeout < 0 {
+		return usageError{"--db-statement-timeout: want 0 or more"}
+	}
 	if f.baseURL != "" {
 		u, err := url.Parse(f.baseURL)
 		if err != nil || (u.Scheme != "http" && u.Scheme != "https") || u.Host == "" {
@@ -59,6 +94,25 @@ func (f *serveFlags) check() error {
 		f.baseURL = strings.TrimRight(f.baseURL, "/")
 	}
 	return nil
+}
+
+// metricsToken reads the metrics bearer token from file, or else from
+// ABRI_METRICS_TOKEN. A token file, like any secret, should be readable by
+// abri's user only; a short token is refused.
+func metricsToken(file string) (string, error) {
+	tok := os.Getenv("ABRI_METRICS_TOKEN")
+	if file != "" {
+		b, err := os.ReadFile(file)
+		if err != nil {
+			return "", fmt.Errorf("metrics token file: %w", err)
+		}
+		tok = string(b)
+	}
+	tok = strings.TrimSpace(tok)
+	if tok != "" && len(tok) < server.MinMetricsToken {
+		return "", usageError{fmt.Sprintf("the metrics token is too short: use at least %d characters (e.g. openssl rand -hex 24)", server.MinMetricsToken)}
+	}
+	return tok, nil
 }
 
 // baseURLFor is the URL people reach the server at when --base-url is unset.
@@ -93,6 +147,7 @@ func (e *env) start(f *serveFlags, prepare func(d *db.DB, accounts *account.Serv
 	if f.baseURL == "" {
 		f.baseURL = baseURLFor(ln)
 	}
+	f.dsn = db.WithStatementTimeout(f.dsn, f.stmtTimeout)
 	// One server per data directory; restore waits for it to stop.
 	unlock, err := lockDataDir(f.storeFlags)
 	if err != nil {
@@ -118,7 +173,7 @@ func (e *env) start(f *serveFlags, prepare func(d *db.DB, accounts *account.Serv
 func (e *env) run(ln net.Listener, d *db.DB, accounts *account.Service, f *serveFlags, logger *slog.Logger, start time.Time, ready func()) error {
 	baseURL := f.baseURL
 	srv, err := server.New(server.Config{DB: d, Accounts: accounts, BaseURL: baseURL, Logger: logger, Version: version(),
-		TrustedProxies: f.proxies})
+		TrustedProxies: f.proxies, MetricsAllow: f.metricsNets, MetricsToken: f.metricsToken})
 	if err != nil {
 		return err
 	}

@@ -82,6 +82,13 @@ func (d *DB) Migrate(ctx context.Context) (int, error) {
 	}
 	defer conn.Close()
 	if d.Dialect == Postgres {
+		// A migration may rebuild a big table, and the lock may wait for
+		// another server's migrations: no statement timeout here. RESET
+		// gives the connection back with the DSN's own.
+		if _, err := conn.ExecContext(ctx, "SET statement_timeout = 0"); err != nil {
+			return 0, fmt.Errorf("migrate: lift the statement timeout: %w", err)
+		}
+		defer conn.ExecContext(context.WithoutCancel(ctx), "RESET statement_timeout")
 		if _, err := conn.ExecContext(ctx, "SELECT pg_advisory_lock(7426001)"); err != nil {
 			return 0, fmt.Errorf("migrate: lock: %w", err)
 		}

@@ -33,6 +33,12 @@ type Config struct {
 	// TrustedProxies are reverse proxies whose X-Forwarded-For is believed
 	// (see realClient); empty trusts none.
 	TrustedProxies []netip.Prefix
+	// MetricsAllow are the networks that may read /metrics; nil means
+	// DefaultMetricsAllow (loopback), empty means none.
+	MetricsAllow []netip.Prefix
+	// MetricsToken, when set, lets a request with "Authorization: Bearer
+	// <token>" read /metrics from anywhere.
+	MetricsToken string
 }
 
 // Limits and timeouts of the HTTP server.
@@ -100,7 +106,11 @@ func New(cfg Config) (*Server, error) {
 	s.mux.Handle("/api/", apiHandler)
 	s.mux.HandleFunc("GET /healthz", s.healthz)
 	s.mux.HandleFunc("GET /readyz", s.readyz)
-	s.mux.Handle("GET /metrics", s.metrics.Handler())
+	allow := cfg.MetricsAllow
+	if allow == nil {
+		allow, _ = ParseMetricsAllow(DefaultMetricsAllow)
+	}
+	s.mux.Handle("GET /metrics", metricsAccess(allow, cfg.MetricsToken, s.metrics.Handler(), webHandler))
 	s.mux.Handle("/", webHandler)
 
 	// Outermost first: every request is timed and logged, including one
