@@ -1,6 +1,7 @@
 package web
 
 import (
+	"io"
 	"net/http"
 	"net/url"
 	"strconv"
@@ -134,14 +135,39 @@ func (s *server) exportBoxes(format export.Format) handlerFunc {
 		h := w.Header()
 		h.Set("Content-Type", format.ContentType())
 		h.Set("Content-Disposition", `attachment; filename="`+name+`"`)
-		err = export.Boxes(w, format, c.Lang, func(fn func(stock.Box) error) error {
+		// Thousands of boxes to a phone on a poor link take longer than
+		// the server's default write timeout.
+		_ = http.NewResponseController(w).SetWriteDeadline(time.Now().Add(10 * time.Minute))
+		sent := &countingWriter{w: w}
+		err = export.Boxes(sent, format, c.Lang, func(fn func(stock.Box) error) error {
 			return s.stock.Each(ctx, actor, f, fn)
 		})
-		if err != nil {
-			// The headers are gone; the person gets a cut-short file, the
-			// log says why.
-			s.log.Error("web: export boxes", "err", err)
+		if err == nil {
+			return nil
 		}
-		return nil
+		if sent.n == 0 {
+			// Nothing went out yet: an ordinary error page.
+			h.Del("Content-Disposition")
+			return err
+		}
+		// Half the file is out with a 200: cut the connection, so the
+		// browser reports a failed download instead of keeping a file that
+		// looks whole (as the API does).
+		if ctx.Err() == nil {
+			s.log.Error("web: export cut short", "route", r.Pattern, "format", string(format), "err", err.Error())
+		}
+		panic(http.ErrAbortHandler)
 	}
+}
+
+// countingWriter counts the bytes that went through it.
+type countingWriter struct {
+	w io.Writer
+	n int64
+}
+
+func (c *countingWriter) Write(p []byte) (int, error) {
+	n, err := c.w.Write(p)
+	c.n += int64(n)
+	return n, err
 }
