@@ -66,7 +66,7 @@ func (a *api) writeError(w http.ResponseWriter, r *http.Request, err error) {
 func WriteError(w http.ResponseWriter, r *http.Request, err error) {
 	e := apperr.As(err)
 	status, detail := apperr.Status(e.Code), detailOf(err)
-	if status >= 500 {
+	if status >= 500 && e.Code != apperr.Unavailable {
 		status = http.StatusInternalServerError
 	}
 	if e.Code == apperr.Unauthorized {
@@ -89,7 +89,9 @@ func WriteError(w http.ResponseWriter, r *http.Request, err error) {
 // an internal error's cause is never shown.
 func detailOf(err error) errorDetail {
 	e := apperr.As(err)
-	if apperr.Status(e.Code) >= 500 {
+	// An outage's message says what is down (a full disk, the database),
+	// which tells a client to try later; the cause stays in the log.
+	if apperr.Status(e.Code) >= 500 && e.Code != apperr.Unavailable {
 		return errorDetail{Code: string(apperr.Internal), Message: i18n.T("en", "error.internal")}
 	}
 	d := errorDetail{Code: string(e.Code), Message: i18n.Message("en", e)}

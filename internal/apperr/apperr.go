@@ -22,7 +22,10 @@ const (
 	// MethodNotAllowed: a known address asked with a method it does not
 	// answer: 405.
 	MethodNotAllowed Code = "method_not_allowed"
-	Internal         Code = "internal" // a bug or an outage: 500, logged
+	// Unavailable: the disk is full or the database is unreachable: 503,
+	// logged.
+	Unavailable Code = "unavailable"
+	Internal    Code = "internal" // a bug or an outage: 500, logged
 )
 
 // Error is an application error. Key names a message in the translation
@@ -81,19 +84,33 @@ func FieldOf(err error) string {
 }
 
 // CodeOf returns the code of the first *Error in err's chain, or Internal.
-func CodeOf(err error) Code {
-	var e *Error
-	if errors.As(err, &e) {
-		return e.Code
-	}
-	return Internal
-}
+func CodeOf(err error) Code { return As(err).Code }
 
-// As returns the first *Error in err's chain, or a generic internal error.
+// A Classifier recognises a cause that has a meaning for people although no
+// domain package wrapped it: a full disk or an unreachable database can
+// strike any statement, so the package that knows those errors (internal/db)
+// registers one, and every answer, HTML or JSON, gets the same code. It
+// returns nil for an error it does not know.
+type Classifier func(error) *Error
+
+var classifiers []Classifier
+
+// RegisterClassifier adds a classifier; call it from an init function only.
+func RegisterClassifier(c Classifier) { classifiers = append(classifiers, c) }
+
+// As returns the first *Error in err's chain, else what a registered
+// classifier makes of err, else a generic internal error.
 func As(err error) *Error {
 	var e *Error
 	if errors.As(err, &e) {
 		return e
+	}
+	if err != nil {
+		for _, c := range classifiers {
+			if e := c(err); e != nil {
+				return e
+			}
+		}
 	}
 	return &Error{Code: Internal, Key: "error.internal", Err: err}
 }
@@ -120,6 +137,8 @@ func Status(code Code) int {
 		return 413
 	case MethodNotAllowed:
 		return 405
+	case Unavailable:
+		return 503
 	default:
 		return 500
 	}

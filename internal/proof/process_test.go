@@ -99,6 +99,7 @@ func freeAddr(t *testing.T) string {
 // error, over all its lives, is kept in logs.
 type process struct {
 	bin, data, addr string
+	extra           []string // more arguments for abri serve (e.g. --db)
 	logs            *syncBuffer
 	cmd             *exec.Cmd
 	done            chan struct{}
@@ -111,7 +112,7 @@ func (p *process) url() string { return "http://" + p.addr }
 // start runs the server and waits until /readyz answers 200.
 func (p *process) start(t *testing.T) {
 	t.Helper()
-	cmd := exec.Command(p.bin, "serve", "--addr", p.addr, "--data", p.data)
+	cmd := exec.Command(p.bin, append([]string{"serve", "--addr", p.addr, "--data", p.data}, p.extra...)...)
 	cmd.Env = cleanEnv("ABRI_LOG_LEVEL=debug")
 	cmd.Stdout, cmd.Stderr = p.logs, p.logs
 	p.starts++

@@ -251,6 +251,7 @@ var errorTitles = map[int]string{
 	http.StatusRequestEntityTooLarge: "web.error.title_too_large",
 	http.StatusTooManyRequests:       "web.error.title_too_many",
 	http.StatusInternalServerError:   "web.error.title_internal",
+	http.StatusServiceUnavailable:    "web.error.title_unavailable",
 }
 
 func (s *server) renderError(w http.ResponseWriter, r *http.Request, c *reqCtx, status int, key string, args ...any) {
