@@ -4,6 +4,7 @@ import (
 	"context"
 	"database/sql/driver"
 	"errors"
+	"io"
 	"net"
 	"strings"
 	"syscall"
@@ -67,7 +68,17 @@ func IsUnreachable(err error) bool {
 		// shutdown, cannot connect now (starting or recovering).
 		return strings.HasPrefix(pe.Code, "08") || pe.Code == "57P01" || pe.Code == "57P02" || pe.Code == "57P03"
 	}
-	if errors.Is(err, driver.ErrBadConn) || errors.Is(err, syscall.ECONNREFUSED) || errors.Is(err, syscall.ECONNRESET) || errors.Is(err, syscall.EPIPE) {
+	// pgconn's own errors for a connection that broke or was closed under
+	// it (an unexpected EOF mid-answer, "conn closed") say whether a retry
+	// is safe; only a connection's errors do.
+	var pgconnErr interface{ SafeToRetry() bool }
+	if errors.As(err, &pgconnErr) || errors.Is(err, pgconn.ErrConnClosed) {
+		return true
+	}
+	// The driver also hands up a bare unexpected EOF when the server's
+	// answer stops half way. (Request bodies cut short never get here: the
+	// web and the API wrap their read errors as bad input.)
+	if errors.Is(err, io.ErrUnexpectedEOF) || errors.Is(err, driver.ErrBadConn) || errors.Is(err, syscall.ECONNREFUSED) || errors.Is(err, syscall.ECONNRESET) || errors.Is(err, syscall.EPIPE) {
 		return true
 	}
 	var ne *net.OpError
