@@ -852,14 +852,16 @@ func TestSortingWithACodeIsNoOracle(t *testing.T) {
 		}
 		unprinted := sort(stock.NewCode())
 		expectStatus(t, unprinted, http.StatusBadRequest)
-		want := whAlert(unprinted)
-		if !strings.Contains(want, "not a blank label printed here") {
-			t.Fatalf("a code nobody printed: alert %q", want)
+		// The message stands at the code field.
+		refusal := func(r response) string { return strings.Join(fieldErrorRE.FindStringSubmatch(r.body), " ") }
+		want := refusal(unprinted)
+		if !strings.Contains(want, "r0-code-err") || !strings.Contains(want, "not a blank label printed here") {
+			t.Fatalf("a code nobody printed: field error %q, alert %q", want, whAlert(unprinted))
 		}
 		for name, code := range map[string]string{"their box": f.otherBox.Code, "their blank label": theirLabel[0]} {
 			r := sort(code)
-			if r.status != unprinted.status || whAlert(r) != want {
-				t.Errorf("%s: %d %q, but a code nobody printed gets %d %q", name, r.status, whAlert(r), unprinted.status, want)
+			if r.status != unprinted.status || refusal(r) != want || whAlert(r) != whAlert(unprinted) {
+				t.Errorf("%s: %d %q, but a code nobody printed gets %d %q", name, r.status, refusal(r), unprinted.status, want)
 			}
 			// The page shows nothing of the other organisation's box.
 			expectNotBody(t, r, "secret-other-org", "Étagère")
@@ -880,3 +882,6 @@ func TestSortingWithACodeIsNoOracle(t *testing.T) {
 		}
 	})
 }
+
+// fieldErrorRE finds a form's message at its field: the field's id, the text.
+var fieldErrorRE = regexp.MustCompile(`class="fielderror" id="([^"]+)">([^<]*)</p>`)
