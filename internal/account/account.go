@@ -408,7 +408,7 @@ func (s *Service) addUser(ctx context.Context, tx *db.Tx, actor access.Actor, nu
 	// The ledger is append-only and outlives erasure: it holds ids and roles,
 	// never a user's email or name.
 	if _, err := ledger.Append(ctx, tx, actor, "user", id,
-		UserCreated{BaseID: nu.BaseID, Role: nu.Role}); err != nil {
+		UserCreated{BaseID: nu.BaseID, Role: nu.Role, Lang: &nu.Lang}); err != nil {
 		return User{}, err
 	}
 	return User{ID: id, OrgID: actor.OrgID, Email: email, Name: name, Lang: nu.Lang, HasPassword: hash != "", CreatedAt: tx.Now}, nil

@@ -19,10 +19,12 @@ type BaseCreated struct {
 	Name string `json:"name"`
 }
 
-// UserCreated adds a user with a role in one base.
+// UserCreated adds a user with a role in one base; Lang (version 2 on, nil
+// before) is the language they were given.
 type UserCreated struct {
 	BaseID int64       `json:"base_id"`
 	Role   access.Role `json:"role"`
+	Lang   *string     `json:"lang,omitempty"`
 }
 
 // UserInvited follows UserCreated when the user sets a password by link.
@@ -80,7 +82,7 @@ func (TokenRevoked) EventKind() string        { return "token.revoked" }
 
 func (OrganisationCreated) EventVersion() int { return 1 }
 func (BaseCreated) EventVersion() int         { return 1 }
-func (UserCreated) EventVersion() int         { return 1 }
+func (UserCreated) EventVersion() int         { return 2 }
 func (UserInvited) EventVersion() int         { return 1 }
 func (UserRoleSet) EventVersion() int         { return 1 }
 func (UserDisabled) EventVersion() int        { return 1 }
@@ -94,7 +96,7 @@ func (TokenRevoked) EventVersion() int        { return 1 }
 func init() {
 	ledger.Register[OrganisationCreated]()
 	ledger.Register[BaseCreated]()
-	ledger.Register[UserCreated]()
+	ledger.Register[UserCreated](1)
 	ledger.Register[UserInvited]()
 	ledger.Register[UserRoleSet]()
 	ledger.Register[UserDisabled]()

@@ -53,7 +53,7 @@ func (r *accountReplay) Apply(e ledger.Event, p ledger.Payload) {
 	case BaseCreated:
 		r.bases[e.EntityID] = &named{name: p.Name, createdAt: db.Micros(e.At), last: t}
 	case UserCreated:
-		r.users[e.EntityID] = &replayedUser{createdAt: db.Micros(e.At), last: t}
+		r.users[e.EntityID] = &replayedUser{lang: p.Lang, createdAt: db.Micros(e.At), last: t}
 		r.roles[[2]int64{e.EntityID, p.BaseID}] = role{p.Role, t}
 	case UserRoleSet:
 		k := [2]int64{e.EntityID, p.BaseID}

@@ -57,9 +57,6 @@ func Append(ctx context.Context, tx *db.Tx, actor access.Actor, entity string, e
 	}
 	e := Event{OrgID: actor.OrgID, At: tx.Now, BaseID: actor.BaseID, ActorID: actor.UserID,
 		Kind: kind, Version: payload.EventVersion(), Entity: entity, EntityID: entityID, Payload: p}
-	if e.Version != 1 {
-		return Event{}, fmt.Errorf("ledger append %s: version %d cannot be stored yet", kind, e.Version)
-	}
 
 	var headSeq int64
 	var headHash []byte
@@ -82,9 +79,9 @@ func Append(ctx context.Context, tx *db.Tx, actor access.Actor, entity string, e
 	e.Seq = headSeq + 1
 	e.PrevHash = headHash
 	e.Hash = Hash(e)
-	if _, err := tx.Exec(ctx, `INSERT INTO ledger (org_id, seq, at, base_id, actor_id, kind, entity, entity_id, payload, prev_hash, hash)
-		VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)`,
-		e.OrgID, e.Seq, db.Micros(e.At), e.BaseID, e.ActorID, e.Kind, e.Entity, e.EntityID, string(e.Payload), e.PrevHash, e.Hash); err != nil {
+	if _, err := tx.Exec(ctx, `INSERT INTO ledger (org_id, seq, at, base_id, actor_id, kind, version, entity, entity_id, payload, prev_hash, hash)
+		VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)`,
+		e.OrgID, e.Seq, db.Micros(e.At), e.BaseID, e.ActorID, e.Kind, e.Version, e.Entity, e.EntityID, string(e.Payload), e.PrevHash, e.Hash); err != nil {
 		return Event{}, fmt.Errorf("ledger append %s: %w", kind, err)
 	}
 	if _, err := tx.Exec(ctx, "UPDATE ledger_heads SET seq = ?, hash = ? WHERE org_id = ?", e.Seq, e.Hash, e.OrgID); err != nil {
@@ -95,10 +92,18 @@ func Append(ctx context.Context, tx *db.Tx, actor access.Actor, entity string, e
 
 // Hash computes an event's hash: SHA-256 over a fixed label, then each field
 // in a fixed order, every field prefixed with its length (8 bytes, big
-// endian) so that no two different events encode alike.
+// endian) so that no two different events encode alike. Events of payload
+// version 1 hash as they always have ("abri-ledger-v1", no version field);
+// later versions use the label "abri-ledger-v2" and add the version after
+// the kind.
 func Hash(e Event) []byte {
 	h := sha256.New()
-	h.Write([]byte("abri-ledger-v1"))
+	v2 := e.Version > 1
+	if v2 {
+		h.Write([]byte("abri-ledger-v2"))
+	} else {
+		h.Write([]byte("abri-ledger-v1"))
+	}
 	field := func(b []byte) {
 		var n [8]byte
 		binary.BigEndian.PutUint64(n[:], uint64(len(b)))
@@ -116,6 +121,9 @@ func Hash(e Event) []byte {
 	num(e.BaseID)
 	num(e.ActorID)
 	field([]byte(e.Kind))
+	if v2 {
+		num(int64(e.Version))
+	}
 	field([]byte(e.Entity))
 	num(e.EntityID)
 	field(e.Payload)

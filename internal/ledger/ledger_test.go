@@ -271,6 +271,9 @@ func TestVerifyCatchesTampering(t *testing.T) {
 		{"change the actor", func(t *testing.T, d *db.DB) {
 			exec(t, d, "UPDATE ledger SET actor_id = 999 WHERE org_id = 2 AND seq = 6")
 		}, 2, 6, "contents"},
+		{"change the version", func(t *testing.T, d *db.DB) {
+			exec(t, d, "UPDATE ledger SET version = 2 WHERE org_id = 2 AND seq = 6")
+		}, 2, 6, "contents"},
 		{"change the kind", func(t *testing.T, d *db.DB) {
 			exec(t, d, "UPDATE ledger SET kind = 'box.lost' WHERE org_id = 2 AND seq = 6")
 		}, 2, 6, "contents"},
@@ -565,6 +568,19 @@ func TestHashGolden(t *testing.T) {
 	if got := ledger.HashHex(ledger.Hash(e)); got != want {
 		t.Fatalf("HashHex = %s; want %s", got, want)
 	}
+	// Version 1 (and 0, as rows written before the version column read)
+	// hash as they always did; version 2 on, the version is hashed after
+	// the kind, under the label "abri-ledger-v2" (same script, with
+	// num(version) after field(kind)).
+	e.Version = 1
+	if got := hex.EncodeToString(ledger.Hash(e)); got != want {
+		t.Fatalf("Hash of version 1 = %s; want %s", got, want)
+	}
+	e.Version = 2
+	if got := hex.EncodeToString(ledger.Hash(e)); got != "73700b38133fea05bef0bd47f0e845cde83cb96f96ad08cdfade13a0f323781c" {
+		t.Fatalf("Hash of version 2 = %s", got)
+	}
+	e.Version = 0
 	// The stored hash field does not feed the hash.
 	e.Hash = []byte("ignored")
 	if got := hex.EncodeToString(ledger.Hash(e)); got != want {
@@ -592,6 +608,7 @@ func TestHashCoversEveryField(t *testing.T) {
 		"base":       func(e *ledger.Event) { e.BaseID++ },
 		"actor":      func(e *ledger.Event) { e.ActorID++ },
 		"kind":       func(e *ledger.Event) { e.Kind = "ax" },
+		"version":    func(e *ledger.Event) { e.Version = 2 },
 		"entity":     func(e *ledger.Event) { e.Entity = "x" },
 		"entity id":  func(e *ledger.Event) { e.EntityID++ },
 		"payload":    func(e *ledger.Event) { e.Payload = json.RawMessage(`{ }`) },
@@ -605,5 +622,10 @@ func TestHashCoversEveryField(t *testing.T) {
 		if bytes.Equal(ledger.Hash(e), h0) {
 			t.Errorf("changing the %s leaves the hash unchanged", name)
 		}
+	}
+	v2, v3 := base, base
+	v2.Version, v3.Version = 2, 3
+	if bytes.Equal(ledger.Hash(v2), ledger.Hash(v3)) {
+		t.Error("versions 2 and 3 hash alike")
 	}
 }

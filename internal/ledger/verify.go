@@ -180,7 +180,7 @@ func organisations(ctx context.Context, d snapshot) (map[int64]bool, error) {
 // verifyChain checks one chain and feeds each entry to the projections. At
 // a break it stops: what follows cannot be trusted to replay.
 func verifyChain(ctx context.Context, d snapshot, org, headSeq int64, headHash []byte, ps []Projection, rep *Report) (int64, *Break, error) {
-	rows, err := d.Query(ctx, `SELECT seq, at, base_id, actor_id, kind, `+versionCol(d)+`, entity, entity_id, payload, prev_hash, hash
+	rows, err := d.Query(ctx, `SELECT seq, at, base_id, actor_id, kind, version, entity, entity_id, payload, prev_hash, hash
 		FROM ledger WHERE org_id = ? ORDER BY seq`, org)
 	if err != nil {
 		return 0, nil, fmt.Errorf("verify organisation %d: %w", org, err)
@@ -231,16 +231,13 @@ func verifyChain(ctx context.Context, d snapshot, org, headSeq int64, headHash [
 	return n, nil, nil
 }
 
-// versionCol is the payload version column, or 1 before the schema has one.
-func versionCol(d snapshot) string { return "1" }
-
 // History returns the events about one entity of an organisation, oldest
 // first, at most limit of them (0 means 1000).
 func History(ctx context.Context, q db.Queryer, orgID int64, entity string, entityID int64, limit int) ([]Event, error) {
 	if limit <= 0 {
 		limit = 1000
 	}
-	rows, err := q.Query(ctx, `SELECT seq, at, base_id, actor_id, kind, payload FROM ledger
+	rows, err := q.Query(ctx, `SELECT seq, at, base_id, actor_id, kind, version, payload FROM ledger
 		WHERE org_id = ? AND entity = ? AND entity_id = ? ORDER BY seq LIMIT ?`, orgID, entity, entityID, limit)
 	if err != nil {
 		return nil, fmt.Errorf("ledger history: %w", err)
@@ -248,10 +245,10 @@ func History(ctx context.Context, q db.Queryer, orgID int64, entity string, enti
 	defer rows.Close()
 	var es []Event
 	for rows.Next() {
-		e := Event{OrgID: orgID, Entity: entity, EntityID: entityID, Version: 1}
+		e := Event{OrgID: orgID, Entity: entity, EntityID: entityID}
 		var at int64
 		var payload string
-		if err := rows.Scan(&e.Seq, &at, &e.BaseID, &e.ActorID, &e.Kind, &payload); err != nil {
+		if err := rows.Scan(&e.Seq, &at, &e.BaseID, &e.ActorID, &e.Kind, &e.Version, &payload); err != nil {
 			return nil, fmt.Errorf("ledger history: %w", err)
 		}
 		e.At, e.Payload = db.FromMicros(at), []byte(payload)

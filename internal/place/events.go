@@ -12,11 +12,13 @@ type SiteCreated struct {
 	HasNote bool   `json:"has_note"`
 }
 
-// SiteUpdated sets a site's name and kind; NoteChanged says the note changed.
+// SiteUpdated sets a site's name and kind; NoteChanged says the note
+// changed, and (version 2 on; nil before) HasNote whether there is one now.
 type SiteUpdated struct {
 	Name        string `json:"name"`
 	Kind        string `json:"kind"`
 	NoteChanged bool   `json:"note_changed"`
+	HasNote     *bool  `json:"has_note,omitempty"`
 }
 
 // SiteArchived and SiteRestored take a site out of use and back.
@@ -55,7 +57,7 @@ func (LocationArchived) EventKind() string { return "location.archived" }
 func (LocationRestored) EventKind() string { return "location.restored" }
 
 func (SiteCreated) EventVersion() int      { return 1 }
-func (SiteUpdated) EventVersion() int      { return 1 }
+func (SiteUpdated) EventVersion() int      { return 2 }
 func (SiteArchived) EventVersion() int     { return 1 }
 func (SiteRestored) EventVersion() int     { return 1 }
 func (LocationCreated) EventVersion() int  { return 1 }
@@ -65,7 +67,7 @@ func (LocationRestored) EventVersion() int { return 1 }
 
 func init() {
 	ledger.Register[SiteCreated]()
-	ledger.Register[SiteUpdated]()
+	ledger.Register[SiteUpdated](1)
 	ledger.Register[SiteArchived]()
 	ledger.Register[SiteRestored]()
 	ledger.Register[LocationCreated]()

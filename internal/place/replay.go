@@ -79,8 +79,13 @@ func (r *placeReplay) Apply(e ledger.Event, p ledger.Payload) {
 		switch p := p.(type) {
 		case SiteUpdated:
 			s.name, s.kind = p.Name, p.Kind
-			if p.NoteChanged {
-				s.note = 0
+			switch {
+			case p.HasNote != nil && *p.HasNote:
+				s.note = 2
+			case p.HasNote != nil:
+				s.note = 1
+			case p.NoteChanged:
+				s.note = 0 // version 1: changed, to what is not recorded
 			}
 		case SiteArchived:
 			s.archived = true

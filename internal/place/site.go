@@ -207,8 +207,9 @@ func (s *Service) UpdateSite(ctx context.Context, actor access.Actor, id int64, 
 		if err != nil {
 			return fmt.Errorf("update site: %w", err)
 		}
+		hasNote := in.Note != ""
 		if _, err := ledger.Append(ctx, tx, actor, "site", id,
-			SiteUpdated{Name: in.Name, Kind: in.Kind, NoteChanged: in.Note != old.Note}); err != nil {
+			SiteUpdated{Name: in.Name, Kind: in.Kind, NoteChanged: in.Note != old.Note, HasNote: &hasNote}); err != nil {
 			return err
 		}
 		site = old

@@ -26,7 +26,7 @@ type BoxCreated struct {
 type BoxChange struct {
 	Code           string                 `json:"code"`
 	CommentChanged bool                   `json:"comment_changed,omitempty"`
-	CommentSet     *bool                  `json:"comment_set,omitempty"` // after the change; version 2 on
+	CommentSet     *bool                  `json:"comment_set,omitempty"` // whether there is one after the change (version 2 on; nil before)
 	ExpiresOn      *ledger.Delta[string]  `json:"expires_on,omitempty"`
 	Items          *ledger.Delta[int64]   `json:"items,omitempty"`
 	LocationID     *ledger.Delta[int64]   `json:"location_id,omitempty"`
@@ -65,10 +65,12 @@ func (BoxUpdated) EventKind() string       { return "box.updated" }
 func (DonationRecorded) EventKind() string { return "donation.recorded" }
 func (LabelsReserved) EventKind() string   { return "labels.reserved" }
 
-func (BoxCreated) EventVersion() int       { return 1 }
-func (BoxMoved) EventVersion() int         { return 1 }
-func (BoxStateChanged) EventVersion() int  { return 1 }
-func (BoxUpdated) EventVersion() int       { return 1 }
+func (BoxCreated) EventVersion() int { return 1 }
+
+// Version 2 of the box changes adds CommentSet.
+func (BoxMoved) EventVersion() int         { return 2 }
+func (BoxStateChanged) EventVersion() int  { return 2 }
+func (BoxUpdated) EventVersion() int       { return 2 }
 func (DonationRecorded) EventVersion() int { return 1 }
 func (LabelsReserved) EventVersion() int   { return 1 }
 
@@ -87,9 +89,9 @@ func boxChangeOf(p ledger.Payload) (BoxChange, bool) {
 
 func init() {
 	ledger.Register[BoxCreated]()
-	ledger.Register[BoxMoved]()
-	ledger.Register[BoxStateChanged]()
-	ledger.Register[BoxUpdated]()
+	ledger.Register[BoxMoved](1)
+	ledger.Register[BoxStateChanged](1)
+	ledger.Register[BoxUpdated](1)
 	ledger.Register[DonationRecorded]()
 	ledger.Register[LabelsReserved]()
 }

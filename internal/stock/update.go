@@ -176,6 +176,7 @@ func applyChange(ctx context.Context, tx *db.Tx, actor access.Actor, b Box, ch C
 			// The comment's text stays out of the ledger.
 			put("comment", cm)
 			ev.CommentChanged = true
+			ev.CommentSet = ptrTo(cm != "")
 		}
 	}
 	tagsChanged := false
@@ -378,3 +379,5 @@ func (s *Service) TagBoxes(ctx context.Context, actor access.Actor, codes []stri
 	}
 	return res, nil
 }
+
+func ptrTo[T any](v T) *T { return &v }
