@@ -239,39 +239,24 @@ func (a *api) moveBoxes(w http.ResponseWriter, r *http.Request, p account.Princi
 	if err := decodeJSON(w, r, &in); err != nil {
 		return err
 	}
-	ctx := r.Context()
-	if loc, err := a.places.Location(ctx, p.Actor, in.LocationID); apperr.Is(err, apperr.NotFound) || err == nil && loc.Archived {
-		return apperr.New(apperr.Invalid, "stock.error.location_unknown")
-	} else if err != nil {
-		return err
-	}
-	res, err := a.stock.MoveBoxes(ctx, p.Actor, in.Codes, in.LocationID)
+	res, err := a.stock.MoveBoxes(r.Context(), p.Actor, in.Codes, in.LocationID)
 	if err != nil {
 		return err
 	}
-	out := moveAnswer{Results: make([]moveResult, 0, len(in.Codes))}
-	for _, raw := range in.Codes {
-		mr := moveResult{Code: clip(raw)}
-		err := res.Failed[raw]
-		if c, perr := stock.ParseCode(raw); perr == nil {
-			mr.Code = c
-			if err == nil {
-				err = res.Failed[c]
-			}
-			if b, ok := res.Boxes[c]; ok && err == nil {
-				bb := boxOf(b)
-				mr.Box = &bb
-			}
-		} else if err == nil {
-			err = perr
+	out := moveAnswer{Results: make([]moveResult, 0, len(res.Outcomes))}
+	for _, o := range res.Outcomes {
+		mr := moveResult{Code: o.Code}
+		if o.Code == "" {
+			mr.Code = clip(o.Input)
 		}
-		if err != nil {
-			d := detailOf(err)
+		if o.OK() {
+			bb := boxOf(o.Box)
+			mr.OK, mr.Box = true, &bb
+			out.Moved++
+		} else {
+			d := detailOf(o.Err)
 			mr.Error = &d
 			out.Failed++
-		} else {
-			mr.OK = true
-			out.Moved++
 		}
 		out.Results = append(out.Results, mr)
 	}

@@ -269,8 +269,8 @@ func tellStory(ctx context.Context, s *stock.Service, c crew, loc map[string]int
 
 	move := func(who access.Actor, codes []string, to string) error {
 		res, err := s.MoveBoxes(ctx, who, codes, loc[to])
-		if err == nil && len(res.Failed) > 0 {
-			err = fmt.Errorf("%d boxes not moved", len(res.Failed))
+		if err == nil && res.Failed() > 0 {
+			err = fmt.Errorf("%d boxes not moved", res.Failed())
 		}
 		if err != nil {
 			return fmt.Errorf("warehouse: move to %s: %w", to, err)
@@ -279,8 +279,8 @@ func tellStory(ctx context.Context, s *stock.Service, c crew, loc map[string]int
 	}
 	state := func(who access.Actor, codes []string, st stock.State) error {
 		res, err := s.SetState(ctx, who, codes, st)
-		if err == nil && len(res.Failed) > 0 {
-			err = fmt.Errorf("%d boxes unchanged", len(res.Failed))
+		if err == nil && res.Failed() > 0 {
+			err = fmt.Errorf("%d boxes unchanged", res.Failed())
 		}
 		if err != nil {
 			return fmt.Errorf("warehouse: set %s: %w", st, err)

@@ -150,8 +150,8 @@ func BenchmarkStock(b *testing.B) {
 			move := func(code string) error {
 				to := e.locations[locTurn.Add(1)%int64(len(e.locations))]
 				res, err := e.s.MoveBoxes(ctx, e.actor, []string{code}, to)
-				if err == nil && len(res.Done) != 1 {
-					err = fmt.Errorf("move %s: %v", code, res.Failed)
+				if err == nil && res.Changed() != 1 {
+					err = fmt.Errorf("move %s: %v", code, res.Outcomes)
 				}
 				return err
 			}
@@ -162,8 +162,8 @@ func BenchmarkStock(b *testing.B) {
 			b.Run("MoveBox", func(b *testing.B) {
 				q := e.countQueries(b, func(s *stock.Service) error {
 					res, err := s.MoveBoxes(ctx, e.actor, []string{e.movable[rng.IntN(len(e.movable))]}, e.locations[0])
-					if err == nil && len(res.Done) != 1 {
-						err = fmt.Errorf("move: %v", res.Failed)
+					if err == nil && res.Changed() != 1 {
+						err = fmt.Errorf("move: %v", res.Outcomes)
 					}
 					return err
 				})

@@ -60,8 +60,8 @@ func (w *world) stocked() []stock.Box {
 		if b.State != stock.InStock {
 			res, err := w.s.SetState(ctx, w.wh, []string{b.Code}, b.State)
 			w.must(err)
-			if len(res.Done) != 1 {
-				w.t.Fatalf("set state %s: %v", b.State, res.Failed)
+			if res.Changed() != 1 {
+				w.t.Fatalf("set state %s: %v", b.State, res.Outcomes)
 			}
 		}
 		b, err = w.s.Box(ctx, w.wh, b.Code)
@@ -366,11 +366,11 @@ func TestHistory(t *testing.T) {
 		})
 		b = step(func() (stock.Box, error) {
 			res, err := w.s.MoveBoxes(ctx, w.wh, []string{b.Code}, w.handout.ID)
-			return res.Boxes[b.Code], err
+			return outcome(res, b.Code).Box, err
 		})
 		b = step(func() (stock.Box, error) {
 			res, err := w.s.SetState(ctx, w.dist, []string{b.Code}, stock.InStock)
-			return res.Boxes[b.Code], err
+			return outcome(res, b.Code).Box, err
 		})
 		got, h, err := w.s.History(ctx, w.viewer, stock.FormatCode(b.Code))
 		if err != nil || got.ID != b.ID || got.Version != 5 {

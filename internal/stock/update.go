@@ -40,13 +40,19 @@ func (e *StaleError) Error() string {
 	return fmt.Sprintf("box %s changed: version %d, seen %d", e.Current.Code, e.Current.Version, e.Seen)
 }
 
+// Needs is the permission the change takes: moving a box and changing its
+// state are the distribution team's work too; changing what is in it, its
+// expiry, comment or tags is the warehouse's.
+func (ch Change) Needs() access.Action {
+	if ch.Items != nil || ch.Size != nil || ch.Quantity != nil || ch.ExpiresOn != nil || ch.Comment != nil || ch.Tags != nil {
+		return access.EditStock
+	}
+	return access.MoveStock
+}
+
 // UpdateBox applies a change to one box, checking the version.
 func (s *Service) UpdateBox(ctx context.Context, actor access.Actor, code string, ch Change) (Box, error) {
-	act := access.EditStock
-	if ch.Items == nil && ch.Size == nil && ch.Quantity == nil && ch.ExpiresOn == nil && ch.Comment == nil && ch.Tags == nil {
-		act = access.MoveStock // only location and state: the distribution team may too
-	}
-	if err := actor.Require(act); err != nil {
+	if err := actor.Require(ch.Needs()); err != nil {
 		return Box{}, err
 	}
 	c, err := ParseCode(code)
@@ -74,162 +80,224 @@ func (s *Service) UpdateBox(ctx context.Context, actor access.Actor, code string
 	return out, err
 }
 
+// boxEdit collects one change to a box read in this transaction: the
+// columns to set, the ledger event, and the box as the totals will see it.
+type boxEdit struct {
+	b, after Box
+	ev       BoxChange
+	set      []string
+	args     []any
+	changed  int  // fields changed
+	tags     bool // the tags changed (they live in their own table)
+}
+
+func (e *boxEdit) put(col string, stored any) {
+	e.changed++
+	e.set = append(e.set, col+" = ?")
+	e.args = append(e.args, stored)
+}
+
 // applyChange checks and writes one change to a box read in this
-// transaction, and its ledger event. It does nothing when nothing changes.
+// transaction, and its ledger event: each field is checked on its own, in
+// order (a move may bring the location's default state; an explicit state
+// wins). It does nothing when nothing changes.
 func applyChange(ctx context.Context, tx *db.Tx, actor access.Actor, b Box, ch Change) error {
-	ev := BoxChange{Code: b.Code} // the ledger event
-	changed := 0                  // fields changed
-	set := []string{}
-	args := []any{}
-	put := func(col string, stored any) {
-		changed++
-		set = append(set, col+" = ?")
-		args = append(args, stored)
-	}
-	after := b // what the totals see once the change is made
-	state := b.State
-	if ch.LocationID != nil && *ch.LocationID != b.LocationID {
-		if !b.State.Movable() {
-			return apperr.New(apperr.Invalid, "stock.error.not_movable")
-		}
-		loc, err := liveLocation(ctx, tx, actor, *ch.LocationID)
-		if err != nil {
+	e := &boxEdit{b: b, after: b, ev: BoxChange{Code: b.Code}}
+	for _, step := range []func() error{
+		func() error { return e.location(ctx, tx, actor, ch) },
+		func() error { return e.state(ch) },
+		func() error { return e.items(ch) },
+		func() error { return e.content(ctx, tx, ch) },
+		func() error { return e.expiry(ch) },
+		func() error { return e.comment(ch) },
+		func() error { return e.setTags(ctx, tx, actor, ch) },
+	} {
+		if err := step(); err != nil {
 			return err
 		}
-		put("location_id", loc.ID)
-		ev.LocationID = &ledger.Delta[int64]{From: b.LocationID, To: loc.ID}
-		after.LocationID = loc.ID
-		if ch.State == nil {
-			state = moveState(b.State, State(loc.DefaultState))
-		}
 	}
-	if ch.State != nil {
-		if _, err := ParseState(string(*ch.State)); err != nil {
-			return err
-		}
-		state = *ch.State
-	}
-	if state != b.State {
-		if !CanMove(b.State, state) {
-			return apperr.New(apperr.Invalid, "stock.error.state_move")
-		}
-		put("state", string(state))
-		ev.State = &ledger.Delta[State]{From: b.State, To: state}
-		after.State = state
-	}
-	if ch.Items != nil && *ch.Items != b.Items {
-		if *ch.Items < 0 || *ch.Items > MaxItems {
-			return apperr.New(apperr.Invalid, "stock.error.items_range", MaxItems)
-		}
-		put("items", *ch.Items)
-		ev.Items = &ledger.Delta[int64]{From: b.Items, To: *ch.Items}
-		after.Items = *ch.Items
-	}
-	if ch.Size != nil || ch.Quantity != nil {
-		p := productOf(b)
-		size, qty := b.Size, 0.0
-		if ch.Size != nil {
-			size = *ch.Size
-		}
-		if p.Measure != "" {
-			qty = b.Quantity()
-		}
-		if ch.Quantity != nil {
-			// For counted goods too, so that checkContent refuses it.
-			qty = *ch.Quantity
-		}
-		unit := ch.Unit
-		if ch.Quantity == nil {
-			unit = ""
-		}
-		sz, mil, err := checkContent(ctx, tx, p, size, qty, unit)
-		if err != nil {
-			return err
-		}
-		if sz != b.Size {
-			put("size", sz)
-			ev.Size = &ledger.Delta[string]{From: b.Size, To: sz}
-			after.Size = sz
-		}
-		if mil != b.MeasureMil {
-			put("measure", mil)
-			ev.Measure = &ledger.Delta[int64]{From: b.MeasureMil, To: mil}
-			after.MeasureMil = mil
-		}
-	}
-	if ch.ExpiresOn != nil {
-		d, err := checkDate(*ch.ExpiresOn)
-		if err != nil {
-			return err
-		}
-		if d != b.ExpiresOn {
-			put("expires_on", d)
-			ev.ExpiresOn = &ledger.Delta[string]{From: b.ExpiresOn, To: d}
-		}
-	}
-	if ch.Comment != nil {
-		cm, err := checkComment(*ch.Comment)
-		if err != nil {
-			return err
-		}
-		if cm != b.Comment {
-			// The comment's text stays out of the ledger.
-			put("comment", cm)
-			ev.CommentChanged = true
-			ev.CommentSet = ptrTo(cm != "")
-		}
-	}
-	tagsChanged := false
-	if ch.Tags != nil {
-		tags, err := checkTags(*ch.Tags)
-		if err != nil {
-			return err
-		}
-		old := slices.Clone(b.Tags)
-		slices.Sort(old)
-		nt := slices.Clone(tags)
-		slices.Sort(nt)
-		if !slices.Equal(old, nt) {
-			oldIDs, err := tagIDsOf(ctx, tx, b.ID)
-			if err != nil {
-				return err
-			}
-			if err := setTags(ctx, tx, actor, b.ID, tags); err != nil {
-				return err
-			}
-			newIDs, err := tagIDsOf(ctx, tx, b.ID)
-			if err != nil {
-				return err
-			}
-			ev.TagIDs = &ledger.Delta[[]int64]{From: oldIDs, To: newIDs} // ids, not the typed names
-			changed++
-			tagsChanged = true
-		}
-	}
-	if len(set) == 0 && !tagsChanged {
+	if e.changed == 0 {
 		return nil
 	}
-	set = append(set, "version = version + 1", "updated_at = ?")
-	args = append(args, db.Micros(tx.Now), b.ID, actor.OrgID, actor.BaseID)
+	return e.save(ctx, tx, actor)
+}
+
+// location moves the box to a live location of the base; without a state
+// of its own, the box takes the location's default state (moveState).
+func (e *boxEdit) location(ctx context.Context, tx *db.Tx, actor access.Actor, ch Change) error {
+	if ch.LocationID == nil || *ch.LocationID == e.b.LocationID {
+		return nil
+	}
+	if !e.b.State.Movable() {
+		return apperr.New(apperr.Invalid, "stock.error.not_movable")
+	}
+	loc, err := liveLocation(ctx, tx, actor, *ch.LocationID)
+	if err != nil {
+		return err
+	}
+	e.put("location_id", loc.ID)
+	e.ev.LocationID = &ledger.Delta[int64]{From: e.b.LocationID, To: loc.ID}
+	e.after.LocationID = loc.ID
+	if ch.State == nil {
+		e.after.State = moveState(e.b.State, State(loc.DefaultState))
+	}
+	return nil
+}
+
+// state changes the box's state (asked for, or brought by a move) along an
+// allowed transition.
+func (e *boxEdit) state(ch Change) error {
+	if ch.State != nil {
+		if _, err := ParseState(string(*ch.State)); err != nil {
+			return apperr.As(err).At("state")
+		}
+		e.after.State = *ch.State
+	}
+	if e.after.State == e.b.State {
+		return nil
+	}
+	if !CanMove(e.b.State, e.after.State) {
+		return apperr.New(apperr.Invalid, "stock.error.state_move").At("state")
+	}
+	e.put("state", string(e.after.State))
+	e.ev.State = &ledger.Delta[State]{From: e.b.State, To: e.after.State}
+	return nil
+}
+
+func (e *boxEdit) items(ch Change) error {
+	if ch.Items == nil || *ch.Items == e.b.Items {
+		return nil
+	}
+	if *ch.Items < 0 || *ch.Items > MaxItems {
+		return apperr.New(apperr.Invalid, "stock.error.items_range", MaxItems).At("items")
+	}
+	e.put("items", *ch.Items)
+	e.ev.Items = &ledger.Delta[int64]{From: e.b.Items, To: *ch.Items}
+	e.after.Items = *ch.Items
+	return nil
+}
+
+// content changes the size, or the quantity of measured goods, checked
+// against the product together.
+func (e *boxEdit) content(ctx context.Context, tx *db.Tx, ch Change) error {
+	if ch.Size == nil && ch.Quantity == nil {
+		return nil
+	}
+	b := e.b
+	p := productOf(b)
+	size, qty, unit := b.Size, 0.0, ""
+	if ch.Size != nil {
+		size = *ch.Size
+	}
+	if p.Measure != "" {
+		qty = b.Quantity()
+	}
+	if ch.Quantity != nil {
+		// For counted goods too, so that checkContent refuses it.
+		qty, unit = *ch.Quantity, ch.Unit
+	}
+	sz, mil, err := checkContent(ctx, tx, p, size, qty, unit)
+	if err != nil {
+		return err
+	}
+	if sz != b.Size {
+		e.put("size", sz)
+		e.ev.Size = &ledger.Delta[string]{From: b.Size, To: sz}
+		e.after.Size = sz
+	}
+	if mil != b.MeasureMil {
+		e.put("measure", mil)
+		e.ev.Measure = &ledger.Delta[int64]{From: b.MeasureMil, To: mil}
+		e.after.MeasureMil = mil
+	}
+	return nil
+}
+
+func (e *boxEdit) expiry(ch Change) error {
+	if ch.ExpiresOn == nil {
+		return nil
+	}
+	d, err := checkDate(*ch.ExpiresOn)
+	if err != nil || d == e.b.ExpiresOn {
+		return err
+	}
+	e.put("expires_on", d)
+	e.ev.ExpiresOn = &ledger.Delta[string]{From: e.b.ExpiresOn, To: d}
+	return nil
+}
+
+func (e *boxEdit) comment(ch Change) error {
+	if ch.Comment == nil {
+		return nil
+	}
+	cm, err := checkComment(*ch.Comment)
+	if err != nil || cm == e.b.Comment {
+		return err
+	}
+	// The comment's text stays out of the ledger.
+	e.put("comment", cm)
+	e.ev.CommentChanged = true
+	e.ev.CommentSet = ptrTo(cm != "")
+	return nil
+}
+
+// setTags replaces the box's tags when the set differs; the ledger keeps
+// the tags' ids, not the names people typed.
+func (e *boxEdit) setTags(ctx context.Context, tx *db.Tx, actor access.Actor, ch Change) error {
+	if ch.Tags == nil {
+		return nil
+	}
+	tags, err := checkTags(*ch.Tags)
+	if err != nil {
+		return err
+	}
+	old, nt := slices.Clone(e.b.Tags), slices.Clone(tags)
+	slices.Sort(old)
+	slices.Sort(nt)
+	if slices.Equal(old, nt) {
+		return nil
+	}
+	oldIDs, err := tagIDsOf(ctx, tx, e.b.ID)
+	if err != nil {
+		return err
+	}
+	if err := setTags(ctx, tx, actor, e.b.ID, tags); err != nil {
+		return err
+	}
+	newIDs, err := tagIDsOf(ctx, tx, e.b.ID)
+	if err != nil {
+		return err
+	}
+	e.ev.TagIDs = &ledger.Delta[[]int64]{From: oldIDs, To: newIDs}
+	e.changed++
+	e.tags = true
+	return nil
+}
+
+// save writes the collected change, its ledger event and the totals.
+func (e *boxEdit) save(ctx context.Context, tx *db.Tx, actor access.Actor) error {
+	b := e.b
+	set := append(e.set, "version = version + 1", "updated_at = ?")
+	args := append(e.args, db.Micros(tx.Now), b.ID, actor.OrgID, actor.BaseID)
 	if _, err := tx.Exec(ctx, "UPDATE boxes SET "+strings.Join(set, ", ")+" WHERE id = ? AND org_id = ? AND base_id = ?", args...); err != nil {
 		return fmt.Errorf("update box %s: %w", b.Code, err)
 	}
 	// The kind names the change a person made: a move (which may bring the
 	// location's state with it), a change of state alone, or an edit.
-	moved, stated := ev.LocationID != nil, ev.State != nil
-	var event ledger.Payload = BoxUpdated{ev}
+	moved, stated := e.ev.LocationID != nil, e.ev.State != nil
+	var event ledger.Payload = BoxUpdated{e.ev}
 	switch {
-	case moved && (changed == 1 || changed == 2 && stated):
-		event = BoxMoved{ev}
-	case stated && changed == 1:
-		event = BoxStateChanged{ev}
+	case moved && (e.changed == 1 || e.changed == 2 && stated):
+		event = BoxMoved{e.ev}
+	case stated && e.changed == 1:
+		event = BoxStateChanged{e.ev}
 	}
 	if _, err := ledger.Append(ctx, tx, actor, "box", b.ID, event); err != nil {
 		return err
 	}
 	return addTotals(ctx, tx,
 		totalChange{keyOf(b, actor.OrgID, actor.BaseID), -1, -b.Items, -b.MeasureMil},
-		totalChange{keyOf(after, actor.OrgID, actor.BaseID), 1, after.Items, after.MeasureMil})
+		totalChange{keyOf(e.after, actor.OrgID, actor.BaseID), 1, e.after.Items, e.after.MeasureMil})
 }
 
 // moveState is the state a box takes when moved to a location with a default
@@ -245,36 +313,85 @@ func moveState(from, locDefault State) State {
 	return from
 }
 
-// BulkResult says what a bulk action did to each code.
-type BulkResult struct {
-	Done   []string         // codes changed (or already as asked)
-	Failed map[string]error // code → why not
-	Boxes  map[string]Box   // the boxes after the change, by code
+// Outcome is what a bulk action did with one code: the code as given, the
+// box's code when it could be read, the box after the change, or why it
+// did not change.
+type Outcome struct {
+	Input string
+	Code  string // "" when the input is not a code
+	Box   Box    // after the change; zero when Err is set
+	Err   error  // nil when the box changed or already was as asked
 }
 
-// bulk runs one change on many boxes in one transaction. A box that cannot
-// take it is reported and left as it was; the others change.
-func (s *Service) bulk(ctx context.Context, actor access.Actor, act access.Action, codes []string, ch Change) (BulkResult, error) {
-	res := BulkResult{Failed: map[string]error{}, Boxes: map[string]Box{}}
+// OK tells whether the box changed or already was as asked.
+func (o Outcome) OK() bool { return o.Err == nil }
+
+// BulkResult is the outcome of each code of a bulk action, in the order the
+// codes were given, each code once (a code given twice is reported where it
+// was first given).
+type BulkResult struct{ Outcomes []Outcome }
+
+// Changed counts the boxes that changed or already were as asked.
+func (r BulkResult) Changed() int {
+	n := 0
+	for _, o := range r.Outcomes {
+		if o.OK() {
+			n++
+		}
+	}
+	return n
+}
+
+// Failed counts the codes that did not change.
+func (r BulkResult) Failed() int { return len(r.Outcomes) - r.Changed() }
+
+// Of is the outcome of a code (as given or canonical).
+func (r BulkResult) Of(code string) (Outcome, bool) {
+	for _, o := range r.Outcomes {
+		if o.Input == code || o.Code != "" && o.Code == code {
+			return o, true
+		}
+	}
+	return Outcome{}, false
+}
+
+// MaxBulk is how many boxes one bulk action may change.
+const MaxBulk = 500
+
+// bulk runs a change on many boxes in one transaction; change gives each box
+// its own (tags differ per box). A box that cannot take it is reported and
+// left as it was; the others change.
+func (s *Service) bulk(ctx context.Context, actor access.Actor, act access.Action, codes []string, prepare func(tx *db.Tx) error,
+	change func(Box) Change) (BulkResult, error) {
 	if err := actor.Require(act); err != nil {
-		return res, err
+		return BulkResult{}, err
 	}
-	if len(codes) == 0 || len(codes) > 500 {
-		return res, apperr.New(apperr.Invalid, "stock.error.batch_size", 500)
+	if len(codes) == 0 || len(codes) > MaxBulk {
+		return BulkResult{}, apperr.New(apperr.Invalid, "stock.error.batch_size", MaxBulk).At("codes")
 	}
-	boxes := map[string]Box{} // by code, as read and locked
+	var res BulkResult
+	at := map[string]int{} // canonical code → its outcome
+	var order []string     // the codes that read, once each
+	for _, raw := range codes {
+		c, err := ParseCode(raw)
+		key := c
+		if err != nil {
+			key = "\x00" + raw
+		}
+		if _, dup := at[key]; dup {
+			continue
+		}
+		at[key] = len(res.Outcomes)
+		res.Outcomes = append(res.Outcomes, Outcome{Input: raw, Code: c, Err: err})
+		if err == nil {
+			order = append(order, c)
+		}
+	}
+	ids := map[string]int64{}
 	err := s.DB.InTx(ctx, func(tx *db.Tx) error {
-		var order []string
-		seen := map[string]bool{}
-		for _, raw := range codes {
-			c, err := ParseCode(raw)
-			if err != nil {
-				res.Failed[raw] = err
-				continue
-			}
-			if !seen[c] {
-				seen[c] = true
-				order = append(order, c)
+		if prepare != nil {
+			if err := prepare(tx); err != nil {
+				return err
 			}
 		}
 		// Lock every box, in code order, before changing any. Each change
@@ -284,13 +401,14 @@ func (s *Service) bulk(ctx context.Context, actor access.Actor, act access.Actio
 		if err := lockBoxes(ctx, tx, actor, order...); err != nil {
 			return err
 		}
+		boxes := map[string]Box{}
 		for _, c := range order {
 			b, err := boxByCode(ctx, tx, actor, c)
 			if err != nil {
 				if apperr.CodeOf(err) == apperr.Internal {
 					return err
 				}
-				res.Failed[c] = err
+				res.Outcomes[at[c]].Err = err
 				continue
 			}
 			boxes[c] = b
@@ -300,84 +418,74 @@ func (s *Service) bulk(ctx context.Context, actor access.Actor, act access.Actio
 			if !ok {
 				continue
 			}
+			ch := change(b)
 			ch.Version = b.Version
 			if err := applyChange(ctx, tx, actor, b, ch); err != nil {
 				if apperr.CodeOf(err) == apperr.Internal {
 					return err
 				}
-				res.Failed[c] = err
+				res.Outcomes[at[c]].Err = err
 				continue
 			}
-			res.Done = append(res.Done, c)
+			ids[c] = b.ID
 		}
 		return nil
 	})
 	if err != nil {
 		return BulkResult{}, err
 	}
-	ids := make([]int64, 0, len(res.Done))
-	for _, c := range res.Done {
-		ids = append(ids, boxes[c].ID)
+	list := make([]int64, 0, len(ids))
+	for _, id := range ids {
+		list = append(list, id)
 	}
-	after, err := s.boxesByID(ctx, s.DB, actor, ids)
+	after, err := s.boxesByID(ctx, s.DB, actor, list)
 	if err != nil {
 		return BulkResult{}, err
 	}
 	for _, b := range after {
-		res.Boxes[b.Code] = b
+		res.Outcomes[at[b.Code]].Box = b
 	}
 	return res, nil
 }
 
-// MoveBoxes moves boxes to a location (scanning mode).
+// MoveBoxes moves boxes to a location (scanning mode). A location that is
+// not one of the base's live ones refuses the whole batch: nothing moves.
 func (s *Service) MoveBoxes(ctx context.Context, actor access.Actor, codes []string, locationID int64) (BulkResult, error) {
-	return s.bulk(ctx, actor, access.MoveStock, codes, Change{LocationID: &locationID})
+	check := func(tx *db.Tx) error {
+		_, err := liveLocation(ctx, tx, actor, locationID)
+		return err
+	}
+	return s.bulk(ctx, actor, access.MoveStock, codes, check, func(Box) Change { return Change{LocationID: &locationID} })
 }
 
 // SetState changes the state of boxes.
 func (s *Service) SetState(ctx context.Context, actor access.Actor, codes []string, state State) (BulkResult, error) {
 	if _, err := ParseState(string(state)); err != nil {
-		return BulkResult{}, err
+		return BulkResult{}, apperr.As(err).At("state")
 	}
-	return s.bulk(ctx, actor, access.MoveStock, codes, Change{State: &state})
+	return s.bulk(ctx, actor, access.MoveStock, codes, nil, func(Box) Change { return Change{State: &state} })
 }
 
-// TagBoxes adds a tag to (or, with remove, takes it off) boxes.
+// TagBoxes adds a tag to (or, with remove, takes it off) boxes, in one
+// transaction like a move.
 func (s *Service) TagBoxes(ctx context.Context, actor access.Actor, codes []string, tag string, remove bool) (BulkResult, error) {
-	res := BulkResult{Failed: map[string]error{}, Boxes: map[string]Box{}}
 	if err := actor.Require(access.EditStock); err != nil {
-		return res, err
-	}
-	if len(codes) == 0 || len(codes) > 500 {
-		return res, apperr.New(apperr.Invalid, "stock.error.batch_size", 500)
+		return BulkResult{}, err
 	}
 	tags, err := checkTags([]string{tag})
 	if err != nil {
-		return res, err
+		return BulkResult{}, err
 	}
 	if len(tags) == 0 {
-		return res, apperr.New(apperr.Invalid, "stock.error.tag_required")
+		return BulkResult{}, apperr.New(apperr.Invalid, "stock.error.tag_required").At("tag")
 	}
-	// Tags differ per box, so each box gets its own change.
-	for _, raw := range codes {
-		b, err := s.Box(ctx, actor, raw)
-		if err != nil {
-			res.Failed[raw] = err
-			continue
-		}
+	return s.bulk(ctx, actor, access.EditStock, codes, nil, func(b Box) Change {
 		nt := slices.DeleteFunc(slices.Clone(b.Tags), func(t string) bool { return t == tags[0] })
 		if !remove {
 			nt = append(nt, tags[0])
 		}
-		nb, err := s.UpdateBox(ctx, actor, b.Code, Change{Version: b.Version, Tags: &nt})
-		if err != nil {
-			res.Failed[b.Code] = err
-			continue
-		}
-		res.Done = append(res.Done, b.Code)
-		res.Boxes[b.Code] = nb
-	}
-	return res, nil
+		return Change{Tags: &nt}
+	})
 }
 
 func ptrTo[T any](v T) *T { return &v }

@@ -10,6 +10,7 @@ import (
 	"testing"
 	"time"
 
+	"abri/internal/access"
 	"abri/internal/apperr"
 	"abri/internal/db"
 	"abri/internal/dbtest"
@@ -217,10 +218,10 @@ func TestMoves(t *testing.T) {
 		// A reserved box stays reserved on a shelf, and is handed out at a
 		// distribution point.
 		res, err := w.s.SetState(ctx, w.wh, []string{b.Code}, stock.Reserved)
-		if err != nil || len(res.Done) != 1 {
+		if err != nil || res.Changed() != 1 {
 			t.Fatalf("reserve: %+v %v", res, err)
 		}
-		b = res.Boxes[b.Code]
+		b = outcome(res, b.Code).Box
 		if b.State != stock.Reserved {
 			t.Fatalf("reserved box = %+v", b)
 		}
@@ -238,7 +239,7 @@ func TestMoves(t *testing.T) {
 		// Forbidden state changes change nothing.
 		before := w.snap()
 		res, err = w.s.SetState(ctx, w.wh, []string{b.Code}, stock.Lost)
-		if err != nil || len(res.Done) != 0 || apperr.As(res.Failed[b.Code]).Key != "stock.error.state_move" {
+		if err != nil || res.Changed() != 0 || apperr.As(outcome(res, b.Code).Err).Key != "stock.error.state_move" {
 			t.Errorf("handed out → lost: %+v, %v", res, err)
 		}
 		_, err = w.s.SetState(ctx, w.wh, []string{b.Code}, "stolen")
@@ -249,14 +250,14 @@ func TestMoves(t *testing.T) {
 		tr := w.jackets("S", 2)
 		res, err = w.s.SetState(ctx, w.wh, []string{tr.Code}, stock.InTransit)
 		w.must(err)
-		tr = res.Boxes[tr.Code]
+		tr = outcome(res, tr.Code).Box
 		before = w.snap()
 		_, err = w.s.UpdateBox(ctx, w.wh, tr.Code, stock.Change{Version: tr.Version, LocationID: &w.shelf2.ID})
 		wantKey(t, err, apperr.Invalid, "stock.error.not_movable")
 		w.unchanged(before, "moving a box in transit")
 		res, err = w.s.SetState(ctx, w.wh, []string{tr.Code}, stock.Received)
 		w.must(err)
-		tr = res.Boxes[tr.Code]
+		tr = outcome(res, tr.Code).Box
 		if tr.State != stock.Received {
 			t.Fatalf("received = %+v", tr)
 		}
@@ -287,27 +288,31 @@ func TestBulk(t *testing.T) {
 		if err != nil {
 			t.Fatal(err)
 		}
-		if !slices.Equal(res.Done, []string{a.Code, b.Code, already.Code}) {
-			t.Errorf("done = %v", res.Done)
+		// One outcome per code, in the order given; a code given twice is
+		// reported once, where it was first given.
+		want := []struct{ input, code, key string }{
+			{a.Code, a.Code, ""},
+			{strings.ToLower(stock.FormatCode(b.Code)), b.Code, ""},
+			{mistyped, "", "stock.error.code_mistyped"},
+			{foreign.Code, foreign.Code, "stock.error.box_unknown"},
+			{tr.Code, tr.Code, "stock.error.not_movable"},
+			{"hello", "", "stock.error.code_invalid"},
+			{unknown, unknown, "stock.error.box_unknown"},
+			{already.Code, already.Code, ""},
 		}
-		want := map[string]string{
-			mistyped:     "stock.error.code_mistyped",
-			"hello":      "stock.error.code_invalid",
-			foreign.Code: "stock.error.box_unknown",
-			unknown:      "stock.error.box_unknown",
-			tr.Code:      "stock.error.not_movable",
+		if len(res.Outcomes) != len(want) || res.Changed() != 3 || res.Failed() != 5 {
+			t.Fatalf("outcomes = %+v", res.Outcomes)
 		}
-		if len(res.Failed) != len(want) {
-			t.Errorf("failed = %v", res.Failed)
-		}
-		for c, key := range want {
-			if e := apperr.As(res.Failed[c]); e.Key != key {
-				t.Errorf("%s failed with %v, want %s", c, res.Failed[c], key)
+		for i, x := range want {
+			o := res.Outcomes[i]
+			if o.Input != x.input || o.Code != x.code || apperr.As(o.Err).Key != x.key && x.key != "" || (o.Err == nil) != (x.key == "") {
+				t.Errorf("outcome %d = %+v, want %+v", i, o, x)
 			}
-		}
-		for _, c := range res.Done {
-			if res.Boxes[c].LocationID != w.shelf2.ID {
-				t.Errorf("box %s after the move = %+v", c, res.Boxes[c])
+			if x.key == "" && o.Box.LocationID != w.shelf2.ID {
+				t.Errorf("box %s after the move = %+v", o.Code, o.Box)
+			}
+			if x.key != "" && o.Box.ID != 0 {
+				t.Errorf("a failed code carries a box: %+v", o)
 			}
 		}
 		after := w.snap()
@@ -323,17 +328,23 @@ func TestBulk(t *testing.T) {
 			_, err := w.s.MoveBoxes(ctx, w.wh, make([]string, n), w.shelf1.ID)
 			wantKey(t, err, apperr.Invalid, "stock.error.batch_size")
 		}
-		// A move to another base's location fails for every box.
+		// A move to another base's location, or an archived one, is refused
+		// as a whole: nothing moves.
 		before = w.snap()
-		res, err = w.s.MoveBoxes(ctx, w.wh, []string{a.Code, b.Code}, w.base2Shelf.ID)
-		if err != nil || len(res.Done) != 0 || apperr.As(res.Failed[a.Code]).Key != "stock.error.location_unknown" {
-			t.Errorf("move to another base: %+v, %v", res, err)
+		_, err = w.s.MoveBoxes(ctx, w.wh, []string{a.Code, b.Code}, w.base2Shelf.ID)
+		wantKey(t, err, apperr.Invalid, "stock.error.location_unknown")
+		if apperr.FieldOf(err) != "location" {
+			t.Errorf("the refusal names %q", apperr.FieldOf(err))
 		}
 		w.unchanged(before, "a move to another base")
 
-		// Tags in bulk, on and off.
+		// Tags in bulk, on and off, in one transaction.
+		before = w.snap()
 		res, err = w.s.TagBoxes(ctx, w.wh, []string{a.Code, b.Code, mistyped}, " Winter ", false)
-		if err != nil || len(res.Done) != 2 || !slices.Equal(res.Boxes[a.Code].Tags, []string{"winter"}) || res.Failed[mistyped] == nil {
+		if after := w.snap(); after["ledger"] != before["ledger"]+2 {
+			t.Errorf("tagging two boxes wrote %d events", after["ledger"]-before["ledger"])
+		}
+		if err != nil || res.Changed() != 2 || !slices.Equal(outcome(res, a.Code).Box.Tags, []string{"winter"}) || outcome(res, mistyped).Err == nil {
 			t.Errorf("tag: %+v, %v", res, err)
 		}
 		p, err := w.s.List(ctx, w.viewer, stock.Filter{Tag: "WINTER"})
@@ -341,7 +352,7 @@ func TestBulk(t *testing.T) {
 			t.Errorf("tagged boxes: %d, %v", len(p.Boxes), err)
 		}
 		res, err = w.s.TagBoxes(ctx, w.wh, []string{a.Code}, "winter", true)
-		if err != nil || len(res.Done) != 1 || len(res.Boxes[a.Code].Tags) != 0 {
+		if err != nil || res.Changed() != 1 || len(outcome(res, a.Code).Box.Tags) != 0 {
 			t.Errorf("untag: %+v, %v", res, err)
 		}
 		_, err = w.s.TagBoxes(ctx, w.wh, []string{a.Code}, "  ", false)
@@ -376,8 +387,8 @@ func TestConcurrentBulkMoves(t *testing.T) {
 					to = w.shelf2.ID
 				}
 				res, err := w.s.MoveBoxes(ctx, w.dist, codes, to)
-				if err == nil && len(res.Done) != len(codes) {
-					err = fmt.Errorf("not all moved: %v", res.Failed)
+				if err == nil && res.Changed() != len(codes) {
+					err = fmt.Errorf("not all moved: %v", res.Outcomes)
 				}
 				if err != nil {
 					errs <- err
@@ -396,4 +407,36 @@ func TestConcurrentBulkMoves(t *testing.T) {
 			t.Errorf("bulk move: %v", err)
 		}
 	})
+}
+
+// outcome is the bulk outcome of a code, or a zero one with an error.
+func outcome(res stock.BulkResult, code string) stock.Outcome {
+	if o, ok := res.Of(code); ok {
+		return o
+	}
+	return stock.Outcome{Input: code, Err: errors.New("no outcome for " + code)}
+}
+
+// A change says which permission it needs: moving and changing state are
+// the distribution team's too, anything else the warehouse's.
+func TestChangeNeeds(t *testing.T) {
+	loc, st, n, s := int64(1), stock.Lost, int64(3), "x"
+	for _, tc := range []struct {
+		name string
+		ch   stock.Change
+		want access.Action
+	}{
+		{"nothing", stock.Change{}, access.MoveStock},
+		{"move", stock.Change{LocationID: &loc}, access.MoveStock},
+		{"move and state", stock.Change{LocationID: &loc, State: &st}, access.MoveStock},
+		{"items", stock.Change{Items: &n}, access.EditStock},
+		{"move and comment", stock.Change{LocationID: &loc, Comment: &s}, access.EditStock},
+		{"tags", stock.Change{Tags: &[]string{"a"}}, access.EditStock},
+		{"expiry", stock.Change{ExpiresOn: &s}, access.EditStock},
+		{"size", stock.Change{Size: &s}, access.EditStock},
+	} {
+		if got := tc.ch.Needs(); got != tc.want {
+			t.Errorf("%s needs %s, want %s", tc.name, got, tc.want)
+		}
+	}
 }

@@ -198,40 +198,19 @@ func (s *server) bulk(w http.ResponseWriter, r *http.Request, c *reqCtx) error {
 		return refuse(err)
 	}
 	bp := bulkPage{}
-	done := map[string]bool{}
-	for _, code := range res.Done {
-		done[code] = true
-	}
-	seen := map[string]bool{}
 	var retry []string
-	for _, raw := range codes {
-		code, perr := stock.ParseCode(raw)
-		key := code
-		if perr != nil {
-			key = raw
-		}
-		if seen[key] {
-			continue
-		}
-		seen[key] = true
+	for _, o := range res.Outcomes {
 		switch {
-		case perr != nil:
-			bp.Failed = append(bp.Failed, bulkRow{CodeShown: raw, Text: errText(c, perr)})
-			retry = append(retry, raw)
-		case done[code]:
-			v := c.boxView(res.Boxes[code])
-			bp.Done = append(bp.Done, bulkRow{Code: code, CodeShown: stock.FormatCode(code),
+		case o.Code == "":
+			bp.Failed = append(bp.Failed, bulkRow{CodeShown: o.Input, Text: errText(c, o.Err)})
+			retry = append(retry, o.Input)
+		case o.OK():
+			v := c.boxView(o.Box)
+			bp.Done = append(bp.Done, bulkRow{Code: o.Code, CodeShown: stock.FormatCode(o.Code),
 				Text: c.line(v.What, v.Amount, v.LocationName, v.StateName)})
 		default:
-			why := res.Failed[code]
-			if why == nil {
-				why = res.Failed[raw]
-			}
-			if why == nil {
-				why = apperr.New(apperr.NotFound, "stock.error.box_unknown")
-			}
-			bp.Failed = append(bp.Failed, bulkRow{Code: code, CodeShown: stock.FormatCode(code), Text: errText(c, why)})
-			retry = append(retry, code)
+			bp.Failed = append(bp.Failed, bulkRow{Code: o.Code, CodeShown: stock.FormatCode(o.Code), Text: errText(c, o.Err)})
+			retry = append(retry, o.Code)
 		}
 	}
 	if len(retry) > 0 {
