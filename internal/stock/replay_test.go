@@ -19,7 +19,7 @@ func TestVerifyNamesRowsChangedByHand(t *testing.T) {
 		b := w.jackets("M", 12)
 		moved, err := w.s.MoveBoxes(ctx, w.wh, []string{b.Code}, w.shelf2.ID)
 		w.must(err)
-		if len(moved.Done) != 1 {
+		if moved.Changed() != 1 {
 			t.Fatalf("move: %+v", moved)
 		}
 		other := w.jackets("L", 3)
