@@ -2,14 +2,18 @@ package cli
 
 import (
 	"bufio"
+	"encoding/json"
 	"errors"
 	"fmt"
 	"io"
+	"os"
+	"path/filepath"
 	"strings"
 
 	"abri/internal/access"
 	"abri/internal/account"
 	"abri/internal/apperr"
+	"abri/internal/db"
 	"abri/internal/i18n"
 	"abri/internal/ledger"
 )
@@ -37,9 +41,12 @@ func (e *env) migrate(args []string) error {
 }
 
 func (e *env) verify(args []string) error {
-	fs := e.newFlags("verify", "verify [--data DIR] [--db DSN]")
+	fs := e.newFlags("verify", "verify [--data DIR] [--db DSN] [--checkpoint FILE]")
 	var s storeFlags
 	s.register(fs)
+	var files []string
+	fs.Func("checkpoint", "a checkpoint kept elsewhere (as GET /api/v1/ledger/checkpoint or abri backup give it) that the chain must still hold; may be repeated",
+		func(v string) error { files = append(files, v); return nil })
 	if err := parse(fs, args); err != nil {
 		return err
 	}
@@ -48,7 +55,11 @@ func (e *env) verify(args []string) error {
 		return err
 	}
 	defer d.Close()
-	rep, err := ledger.Verify(e.ctx, d)
+	opts, err := checkpointOptions(s.data, files)
+	if err != nil {
+		return err
+	}
+	rep, err := ledger.VerifyWith(e.ctx, d, opts)
 	if err != nil {
 		return err
 	}
@@ -63,6 +74,25 @@ func (e *env) verify(args []string) error {
 func printVerify(w io.Writer, rep ledger.Report) bool {
 	for _, h := range rep.Heads {
 		fmt.Fprintf(w, "chain of organisation %d: head %d %s\n", h.OrgID, h.Seq, ledger.HashHex(h.Hash))
+	}
+	held, unsigned := 0, 0
+	for _, c := range rep.Checkpoints {
+		switch {
+		case c.Problem != "":
+			fmt.Fprintf(w, "CHECKPOINT FAILS: %s (from %s): %s\n", c.Checkpoint, c.Source, c.Problem)
+		case c.Unsigned:
+			unsigned++
+			held++
+		default:
+			held++
+		}
+	}
+	if len(rep.Checkpoints) > 0 {
+		fmt.Fprintf(w, "%d of %d checkpoints hold", held, len(rep.Checkpoints))
+		if unsigned > 0 {
+			fmt.Fprintf(w, " (%d with their signature unchecked: no signing key in the data directory)", unsigned)
+		}
+		fmt.Fprintln(w)
 	}
 	for _, d := range rep.Differences {
 		fmt.Fprintf(w, "DIFFERS: %s\n", d)
@@ -249,4 +279,74 @@ func rolesList() string {
 		s = append(s, string(r))
 	}
 	return strings.Join(s, ", ")
+}
+
+// checkpointOptions gathers what checks checkpoints: the data directory's
+// key, if there is one, the checkpoints it keeps outside the database, and
+// the files given.
+func checkpointOptions(dataDir string, files []string) (ledger.VerifyOptions, error) {
+	var opts ledger.VerifyOptions
+	k, err := ledger.LoadKey(dataDir)
+	switch {
+	case err == nil:
+		opts.Keys = []ledger.PublicKey{k.Public()}
+	case !errors.Is(err, os.ErrNotExist):
+		return opts, err
+	}
+	kept := filepath.Join(dataDir, ledger.CheckpointFile)
+	if _, err := os.Stat(kept); err == nil {
+		files = append([]string{kept}, files...)
+	}
+	for _, f := range files {
+		cs, err := ledger.ReadCheckpoints(f)
+		if err != nil {
+			return opts, err
+		}
+		for _, c := range cs {
+			opts.Extra = append(opts.Extra, ledger.CheckpointCheck{Checkpoint: c, Source: f})
+		}
+	}
+	return opts, nil
+}
+
+// checkpoint signs every chain's head now and prints the checkpoints.
+func (e *env) checkpoint(args []string) error {
+	fs := e.newFlags("checkpoint", "checkpoint [--data DIR] [--db DSN]")
+	var s storeFlags
+	s.register(fs)
+	if err := parse(fs, args); err != nil {
+		return err
+	}
+	d, _, err := e.open(s, nil)
+	if err != nil {
+		return err
+	}
+	defer d.Close()
+	cs, err := signCheckpoints(e, d, s.data)
+	if err != nil {
+		return err
+	}
+	return printCheckpoints(e.stdout, cs)
+}
+
+func signCheckpoints(e *env, d *db.DB, dataDir string) ([]ledger.Checkpoint, error) {
+	k, err := ledger.LoadOrCreateKey(dataDir)
+	if err != nil {
+		return nil, err
+	}
+	return ledger.SignHeads(e.ctx, d, k, dataDir)
+}
+
+// printCheckpoints prints checkpoints as one JSON array, ready to keep in a
+// file for abri verify --checkpoint.
+func printCheckpoints(w io.Writer, cs []ledger.Checkpoint) error {
+	if cs == nil {
+		cs = []ledger.Checkpoint{}
+	}
+	b, err := json.MarshalIndent(cs, "", "  ")
+	if err != nil {
+		return err
+	}
+	_, err = fmt.Fprintf(w, "%s\n", b)
+	return err
 }

@@ -31,6 +31,27 @@ type Report struct {
 	// MaxDifferences of them; Differing counts them all.
 	Differences []Difference
 	Differing   int
+	// Checkpoints are the checkpoints checked: stored ones and those given.
+	Checkpoints []CheckpointCheck
+}
+
+// CheckpointCheck is what Verify found of one checkpoint.
+type CheckpointCheck struct {
+	Checkpoint
+	Source  string // "database", or the file it came from
+	Problem string // "" when the checkpoint holds
+	// Unsigned: the signature was not checked, for want of a key.
+	Unsigned bool
+}
+
+// VerifyOptions adds checkpoints to Verify.
+type VerifyOptions struct {
+	// Keys check the checkpoints' signatures; with none, only that the
+	// chains still hold the checkpoints' hashes is checked.
+	Keys []PublicKey
+	// Extra are checkpoints kept outside the database, each with where
+	// it came from.
+	Extra []CheckpointCheck
 }
 
 // MaxDifferences is how many differences a Report keeps.
@@ -43,8 +64,16 @@ type Head struct {
 	Hash  []byte
 }
 
-// OK is true when every chain holds and every row matches its events.
-func (r Report) OK() bool { return r.Broken == nil && r.Differing == 0 }
+// OK is true when every chain holds, every row matches its events and
+// every checkpoint holds.
+func (r Report) OK() bool {
+	for _, c := range r.Checkpoints {
+		if c.Problem != "" {
+			return false
+		}
+	}
+	return r.Broken == nil && r.Differing == 0
+}
 
 func (r *Report) differ(ds ...Difference) {
 	for _, d := range ds {
@@ -64,16 +93,22 @@ func (r *Report) differ(ds ...Difference) {
 // entries as of one moment: on a running server an append landing between
 // two reads would otherwise look like an entry past the head.
 func Verify(ctx context.Context, d *db.DB) (Report, error) {
-	opts := &sql.TxOptions{ReadOnly: true}
+	return VerifyWith(ctx, d, VerifyOptions{})
+}
+
+// VerifyWith is Verify checking the stored checkpoints with keys, and
+// checkpoints kept elsewhere too.
+func VerifyWith(ctx context.Context, d *db.DB, opts VerifyOptions) (Report, error) {
+	txo := &sql.TxOptions{ReadOnly: true}
 	if d.Dialect == db.Postgres {
-		opts.Isolation = sql.LevelRepeatableRead
+		txo.Isolation = sql.LevelRepeatableRead
 	}
-	stx, err := d.SQL().BeginTx(ctx, opts)
+	stx, err := d.SQL().BeginTx(ctx, txo)
 	if err != nil {
 		return Report{}, fmt.Errorf("verify: begin: %w", err)
 	}
 	defer stx.Rollback()
-	return verify(ctx, snapshot{stx, d})
+	return verify(ctx, snapshot{stx, d}, opts)
 }
 
 // snapshot runs the reads of Verify in its transaction, rebinding the SQL.
@@ -90,8 +125,19 @@ func (s snapshot) QueryRow(ctx context.Context, q string, args ...any) *sql.Row 
 	return s.tx.QueryRowContext(ctx, s.d.Rebind(q), args...)
 }
 
-func verify(ctx context.Context, d snapshot) (Report, error) {
+func verify(ctx context.Context, d snapshot, opts VerifyOptions) (Report, error) {
 	var rep Report
+	if err := loadCheckpoints(ctx, d, &rep, opts); err != nil {
+		return rep, err
+	}
+	byOrg := map[int64]map[int64][]*CheckpointCheck{}
+	for i := range rep.Checkpoints {
+		c := &rep.Checkpoints[i]
+		if byOrg[c.OrgID] == nil {
+			byOrg[c.OrgID] = map[int64][]*CheckpointCheck{}
+		}
+		byOrg[c.OrgID][c.Seq] = append(byOrg[c.OrgID][c.Seq], c)
+	}
 	rows, err := d.Query(ctx, "SELECT org_id, seq, hash FROM ledger_heads ORDER BY org_id")
 	if err != nil {
 		return rep, fmt.Errorf("verify: read heads: %w", err)
@@ -137,7 +183,7 @@ func verify(ctx context.Context, d snapshot) (Report, error) {
 		ps := newProjections()
 		if h, ok := heads[org]; ok {
 			rep.Chains++
-			n, brk, err := verifyChain(ctx, d, org, h.Seq, h.Hash, ps, &rep)
+			n, brk, err := verifyChain(ctx, d, org, h.Seq, h.Hash, ps, byOrg[org], &rep)
 			rep.Entries += n
 			if err != nil {
 				return rep, err
@@ -146,6 +192,7 @@ func verify(ctx context.Context, d snapshot) (Report, error) {
 				rep.Broken = brk
 			}
 		}
+		delete(byOrg, org)
 		for _, p := range ps {
 			ds, err := p.Compare(ctx, d, org)
 			if err != nil {
@@ -157,7 +204,55 @@ func verify(ctx context.Context, d snapshot) (Report, error) {
 			rep.differ(ds...)
 		}
 	}
+	for _, seqs := range byOrg { // checkpoints of a chain that is gone
+		for _, cs := range seqs {
+			for _, c := range cs {
+				c.fail("the database has no chain for this organisation")
+			}
+		}
+	}
 	return rep, nil
+}
+
+func (c *CheckpointCheck) fail(problem string) {
+	if c.Problem == "" {
+		c.Problem = problem
+	}
+}
+
+// loadCheckpoints reads the stored checkpoints, adds the extra ones and
+// checks every signature.
+func loadCheckpoints(ctx context.Context, d snapshot, rep *Report, opts VerifyOptions) error {
+	rows, err := d.Query(ctx, "SELECT org_id, seq, hash, at, key_id, signature FROM ledger_checkpoints ORDER BY org_id, seq")
+	if err != nil {
+		return fmt.Errorf("verify: read checkpoints: %w", err)
+	}
+	defer rows.Close()
+	for rows.Next() {
+		c := CheckpointCheck{Source: "database"}
+		var at int64
+		var h []byte
+		if err := rows.Scan(&c.OrgID, &c.Seq, &h, &at, &c.KeyID, &c.Signature); err != nil {
+			return fmt.Errorf("verify: read checkpoints: %w", err)
+		}
+		c.Hash, c.At = h, db.FromMicros(at)
+		rep.Checkpoints = append(rep.Checkpoints, c)
+	}
+	if err := rows.Err(); err != nil {
+		return fmt.Errorf("verify: read checkpoints: %w", err)
+	}
+	rep.Checkpoints = append(rep.Checkpoints, opts.Extra...)
+	for i := range rep.Checkpoints {
+		c := &rep.Checkpoints[i]
+		if len(opts.Keys) == 0 {
+			c.Unsigned = true
+			continue
+		}
+		if err := c.CheckSignature(opts.Keys...); err != nil {
+			c.fail(err.Error())
+		}
+	}
+	return nil
 }
 
 func organisations(ctx context.Context, d snapshot) (map[int64]bool, error) {
@@ -179,7 +274,22 @@ func organisations(ctx context.Context, d snapshot) (map[int64]bool, error) {
 
 // verifyChain checks one chain and feeds each entry to the projections. At
 // a break it stops: what follows cannot be trusted to replay.
-func verifyChain(ctx context.Context, d snapshot, org, headSeq int64, headHash []byte, ps []Projection, rep *Report) (int64, *Break, error) {
+func verifyChain(ctx context.Context, d snapshot, org, headSeq int64, headHash []byte, ps []Projection,
+	cps map[int64][]*CheckpointCheck, rep *Report) (n int64, brk *Break, err error) {
+	// Whatever checkpoint was not reached is past the end of the chain, or
+	// past its break.
+	defer func() {
+		for seq, cs := range cps {
+			for _, c := range cs {
+				switch {
+				case brk != nil && seq >= brk.Seq:
+					c.fail(fmt.Sprintf("the chain is broken at entry %d, before it", brk.Seq))
+				default:
+					c.fail(fmt.Sprintf("the chain no longer has entry %d (its head is %d): entries were taken away", seq, headSeq))
+				}
+			}
+		}
+	}()
 	rows, err := d.Query(ctx, `SELECT seq, at, base_id, actor_id, kind, version, entity, entity_id, payload, prev_hash, hash
 		FROM ledger WHERE org_id = ? ORDER BY seq`, org)
 	if err != nil {
@@ -187,7 +297,7 @@ func verifyChain(ctx context.Context, d snapshot, org, headSeq int64, headHash [
 	}
 	defer rows.Close()
 	prev := genesis
-	var want, n int64 = 1, 0
+	var want int64 = 1
 	var e Event
 	var at int64
 	var payload []byte
@@ -204,6 +314,14 @@ func verifyChain(ctx context.Context, d snapshot, org, headSeq int64, headHash [
 			return n, &Break{org, e.Seq, "previous hash does not match the entry before it"}, nil
 		case !bytes.Equal(Hash(e), e.Hash):
 			return n, &Break{org, e.Seq, "contents do not match the entry's hash"}, nil
+		}
+		if cs, ok := cps[e.Seq]; ok {
+			for _, c := range cs {
+				if !bytes.Equal(c.Hash, e.Hash) {
+					c.fail(fmt.Sprintf("the chain's entry %d has another hash now (%s): the chain was rewritten from there or before", e.Seq, HashHex(e.Hash)))
+				}
+			}
+			delete(cps, e.Seq)
 		}
 		p, err := e.Decode()
 		if err != nil {

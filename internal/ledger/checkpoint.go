@@ -1,0 +1,302 @@
+package ledger
+
+import (
+	"context"
+	"crypto/ed25519"
+	"crypto/rand"
+	"crypto/sha256"
+	"crypto/x509"
+	"encoding/binary"
+	"encoding/hex"
+	"encoding/json"
+	"encoding/pem"
+	"errors"
+	"fmt"
+	"os"
+	"path/filepath"
+	"time"
+
+	"abri/internal/db"
+)
+
+// Checkpoints: the server signs each chain's head with an Ed25519 key kept
+// in the data directory (never in the database) and stores the signature in
+// ledger_checkpoints; the newest of each chain is also written to a file in
+// the data directory and can be kept anywhere else. A chain truncated or
+// recomputed no longer holds the hash a checkpoint names at its entry, and
+// whoever changed it cannot sign a new checkpoint without the key.
+
+// KeyFile is the signing key's file in the data directory (PKCS #8, PEM).
+const KeyFile = "ledger-signing.key"
+
+// CheckpointFile holds the newest checkpoint of each chain, in the data
+// directory, outside the database.
+const CheckpointFile = "ledger-checkpoints.json"
+
+// Key signs checkpoints.
+type Key struct {
+	priv ed25519.PrivateKey
+	pub  PublicKey
+}
+
+// PublicKey checks checkpoints; ID names it in each checkpoint.
+type PublicKey struct {
+	Key ed25519.PublicKey
+	ID  string
+}
+
+func publicKey(k ed25519.PublicKey) PublicKey {
+	sum := sha256.Sum256(k)
+	return PublicKey{Key: k, ID: hex.EncodeToString(sum[:8])}
+}
+
+// Public is the key that checks this key's signatures.
+func (k *Key) Public() PublicKey { return k.pub }
+
+// NewKey makes a key in memory (tests; LoadOrCreateKey for the server).
+func NewKey() (*Key, error) {
+	pub, priv, err := ed25519.GenerateKey(rand.Reader)
+	if err != nil {
+		return nil, fmt.Errorf("checkpoint key: %w", err)
+	}
+	return &Key{priv: priv, pub: publicKey(pub)}, nil
+}
+
+// LoadKey reads the data directory's signing key; an error wrapping
+// os.ErrNotExist when there is none. A key file others may read is refused.
+func LoadKey(dir string) (*Key, error) {
+	path := filepath.Join(dir, KeyFile)
+	st, err := os.Stat(path)
+	if err != nil {
+		return nil, fmt.Errorf("checkpoint key: %w", err)
+	}
+	if st.Mode().Perm()&0o077 != 0 {
+		return nil, fmt.Errorf("checkpoint key %s: mode %o lets others read it; chmod 600 it", path, st.Mode().Perm())
+	}
+	b, err := os.ReadFile(path)
+	if err != nil {
+		return nil, fmt.Errorf("checkpoint key: %w", err)
+	}
+	blk, _ := pem.Decode(b)
+	if blk == nil || blk.Type != "PRIVATE KEY" {
+		return nil, fmt.Errorf("checkpoint key %s: not a PEM private key", path)
+	}
+	k, err := x509.ParsePKCS8PrivateKey(blk.Bytes)
+	if err != nil {
+		return nil, fmt.Errorf("checkpoint key %s: %w", path, err)
+	}
+	priv, ok := k.(ed25519.PrivateKey)
+	if !ok {
+		return nil, fmt.Errorf("checkpoint key %s: not an Ed25519 key", path)
+	}
+	return &Key{priv: priv, pub: publicKey(priv.Public().(ed25519.PublicKey))}, nil
+}
+
+// LoadOrCreateKey reads the data directory's signing key, making one (mode
+// 0600) the first time.
+func LoadOrCreateKey(dir string) (*Key, error) {
+	k, err := LoadKey(dir)
+	if !errors.Is(err, os.ErrNotExist) {
+		return k, err
+	}
+	k, err = NewKey()
+	if err != nil {
+		return nil, err
+	}
+	der, err := x509.MarshalPKCS8PrivateKey(k.priv)
+	if err != nil {
+		return nil, fmt.Errorf("checkpoint key: %w", err)
+	}
+	path := filepath.Join(dir, KeyFile)
+	f, err := os.OpenFile(path, os.O_WRONLY|os.O_CREATE|os.O_EXCL, 0o600)
+	if errors.Is(err, os.ErrExist) { // another process made it first
+		return LoadKey(dir)
+	}
+	if err != nil {
+		return nil, fmt.Errorf("checkpoint key: %w", err)
+	}
+	if err := pem.Encode(f, &pem.Block{Type: "PRIVATE KEY", Bytes: der}); err != nil {
+		f.Close()
+		return nil, fmt.Errorf("checkpoint key: %w", err)
+	}
+	if err := f.Sync(); err != nil {
+		f.Close()
+		return nil, fmt.Errorf("checkpoint key: %w", err)
+	}
+	if err := f.Close(); err != nil {
+		return nil, fmt.Errorf("checkpoint key: %w", err)
+	}
+	return k, nil
+}
+
+// Checkpoint is a chain's head signed at a time.
+type Checkpoint struct {
+	OrgID     int64     `json:"org_id"`
+	Seq       int64     `json:"seq"`
+	Hash      HexBytes  `json:"hash"`
+	At        time.Time `json:"at"`
+	KeyID     string    `json:"key_id"`
+	Signature []byte    `json:"signature"`            // base64
+	PublicKey []byte    `json:"public_key,omitempty"` // for reference only: checks use the key of the data directory
+}
+
+// HexBytes is bytes shown in hexadecimal in JSON.
+type HexBytes []byte
+
+func (h HexBytes) MarshalText() ([]byte, error) { return []byte(hex.EncodeToString(h)), nil }
+
+func (h *HexBytes) UnmarshalText(b []byte) error {
+	v, err := hex.DecodeString(string(b))
+	*h = v
+	return err
+}
+
+// message is what a checkpoint's signature covers: a label, then the
+// organisation, entry, hash and time, length-prefixed like Hash.
+func (c Checkpoint) message() []byte {
+	var out []byte
+	field := func(b []byte) {
+		out = binary.BigEndian.AppendUint64(out, uint64(len(b)))
+		out = append(out, b...)
+	}
+	num := func(v int64) { field(binary.BigEndian.AppendUint64(nil, uint64(v))) }
+	out = append(out, "abri-checkpoint-v1"...)
+	num(c.OrgID)
+	num(c.Seq)
+	field(c.Hash)
+	num(db.Micros(c.At))
+	return out
+}
+
+// Sign signs a chain's head at a time.
+func (k *Key) Sign(org, seq int64, hash []byte, at time.Time) Checkpoint {
+	c := Checkpoint{OrgID: org, Seq: seq, Hash: hash, At: db.FromMicros(db.Micros(at)), KeyID: k.pub.ID, PublicKey: k.pub.Key}
+	c.Signature = ed25519.Sign(k.priv, c.message())
+	return c
+}
+
+// CheckSignature checks the signature with the key of the checkpoint's key
+// id among keys.
+func (c Checkpoint) CheckSignature(keys ...PublicKey) error {
+	for _, k := range keys {
+		if k.ID != c.KeyID {
+			continue
+		}
+		if !ed25519.Verify(k.Key, c.message(), c.Signature) {
+			return errors.New("the signature does not match")
+		}
+		return nil
+	}
+	return fmt.Errorf("signed by key %s, which is not this server's", c.KeyID)
+}
+
+func (c Checkpoint) String() string {
+	return fmt.Sprintf("organisation %d entry %d %s at %s (key %s)", c.OrgID, c.Seq, hex.EncodeToString(c.Hash),
+		c.At.UTC().Format(time.RFC3339), c.KeyID)
+}
+
+// SignHeads signs each chain's head that this key has not signed at its
+// entry yet, stores the checkpoints, and when dir is not "" writes the
+// newest of every chain to CheckpointFile there. It returns the newest
+// checkpoint of each chain.
+func SignHeads(ctx context.Context, d *db.DB, k *Key, dir string) ([]Checkpoint, error) {
+	var out []Checkpoint
+	err := d.InTx(ctx, func(tx *db.Tx) error {
+		out = out[:0]
+		rows, err := tx.Query(ctx, "SELECT org_id, seq, hash FROM ledger_heads ORDER BY org_id")
+		if err != nil {
+			return fmt.Errorf("sign heads: %w", err)
+		}
+		var heads []Checkpoint
+		for rows.Next() {
+			var c Checkpoint
+			var h []byte
+			if err := rows.Scan(&c.OrgID, &c.Seq, &h); err != nil {
+				rows.Close()
+				return fmt.Errorf("sign heads: %w", err)
+			}
+			c.Hash = h
+			heads = append(heads, c)
+		}
+		rows.Close()
+		if err := rows.Err(); err != nil {
+			return fmt.Errorf("sign heads: %w", err)
+		}
+		for _, h := range heads {
+			c := k.Sign(h.OrgID, h.Seq, h.Hash, tx.Now)
+			if _, err := tx.Exec(ctx, `INSERT INTO ledger_checkpoints (org_id, seq, hash, at, key_id, signature) VALUES (?, ?, ?, ?, ?, ?)
+				ON CONFLICT (org_id, seq, key_id) DO NOTHING`, c.OrgID, c.Seq, []byte(c.Hash), db.Micros(c.At), c.KeyID, c.Signature); err != nil {
+				return fmt.Errorf("sign heads: %w", err)
+			}
+			latest, err := LatestCheckpoint(ctx, tx, h.OrgID)
+			if err != nil {
+				return err
+			}
+			latest.PublicKey = k.pub.Key
+			out = append(out, latest)
+		}
+		return nil
+	})
+	if err != nil {
+		return nil, err
+	}
+	if dir != "" {
+		if err := WriteCheckpoints(filepath.Join(dir, CheckpointFile), out); err != nil {
+			return out, err
+		}
+	}
+	return out, nil
+}
+
+// LatestCheckpoint returns an organisation's newest stored checkpoint; a
+// db.IsNoRows error when it has none.
+func LatestCheckpoint(ctx context.Context, q db.Queryer, org int64) (Checkpoint, error) {
+	c := Checkpoint{OrgID: org}
+	var at int64
+	var h []byte
+	err := q.QueryRow(ctx, `SELECT seq, hash, at, key_id, signature FROM ledger_checkpoints WHERE org_id = ?
+		ORDER BY seq DESC, at DESC LIMIT 1`, org).Scan(&c.Seq, &h, &at, &c.KeyID, &c.Signature)
+	if err != nil {
+		if db.IsNoRows(err) {
+			return c, err
+		}
+		return c, fmt.Errorf("read checkpoint: %w", err)
+	}
+	c.Hash, c.At = h, db.FromMicros(at)
+	return c, nil
+}
+
+// WriteCheckpoints writes checkpoints as a JSON array, replacing the file
+// whole (mode 0600).
+func WriteCheckpoints(path string, cs []Checkpoint) error {
+	b, err := json.MarshalIndent(cs, "", "  ")
+	if err != nil {
+		return err
+	}
+	tmp := path + ".tmp"
+	if err := os.WriteFile(tmp, append(b, '\n'), 0o600); err != nil {
+		return fmt.Errorf("write checkpoints: %w", err)
+	}
+	if err := os.Rename(tmp, path); err != nil {
+		return fmt.Errorf("write checkpoints: %w", err)
+	}
+	return nil
+}
+
+// ReadCheckpoints reads a file of one checkpoint or an array of them (as
+// the API, abri backup and CheckpointFile give them).
+func ReadCheckpoints(path string) ([]Checkpoint, error) {
+	b, err := os.ReadFile(path)
+	if err != nil {
+		return nil, fmt.Errorf("read checkpoints: %w", err)
+	}
+	var cs []Checkpoint
+	if err := json.Unmarshal(b, &cs); err != nil {
+		var c Checkpoint
+		if err1 := json.Unmarshal(b, &c); err1 != nil || c.OrgID == 0 {
+			return nil, fmt.Errorf("read checkpoints %s: not a checkpoint: %w", path, err)
+		}
+		cs = []Checkpoint{c}
+	}
+	return cs, nil
+}
