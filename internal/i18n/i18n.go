@@ -8,6 +8,7 @@ import (
 	"encoding/json"
 	"errors"
 	"fmt"
+	"io/fs"
 	"strings"
 
 	"abri/internal/apperr"
@@ -16,7 +17,11 @@ import (
 	"golang.org/x/text/language"
 )
 
-//go:embed locales/*.json
+// Each language is a folder of JSON files, one per capability (core.json,
+// distribution.json, …), merged at start; a key in two files of one language
+// is an error, so two capabilities never silently overwrite each other.
+//
+//go:embed locales
 var files embed.FS
 
 // Default is the language used when nothing else is known.
@@ -32,16 +37,42 @@ var catalogues = map[string]map[string]string{}
 
 func init() {
 	for _, l := range Languages {
-		b, err := files.ReadFile("locales/" + l + ".json")
+		m, err := load(l)
 		if err != nil {
-			panic(fmt.Sprintf("i18n: %s: %v", l, err))
-		}
-		m := map[string]string{}
-		if err := json.Unmarshal(b, &m); err != nil {
-			panic(fmt.Sprintf("i18n: %s: %v", l, err))
+			panic(err)
 		}
 		catalogues[l] = m
 	}
+}
+
+// load merges the files of one language's folder.
+func load(lang string) (map[string]string, error) {
+	entries, err := fs.ReadDir(files, "locales/"+lang)
+	if err != nil {
+		return nil, fmt.Errorf("i18n: %s: %w", lang, err)
+	}
+	all := map[string]string{}
+	from := map[string]string{}
+	for _, e := range entries {
+		if !strings.HasSuffix(e.Name(), ".json") {
+			continue
+		}
+		b, err := files.ReadFile("locales/" + lang + "/" + e.Name())
+		if err != nil {
+			return nil, fmt.Errorf("i18n: %s/%s: %w", lang, e.Name(), err)
+		}
+		m := map[string]string{}
+		if err := json.Unmarshal(b, &m); err != nil {
+			return nil, fmt.Errorf("i18n: %s/%s: %w", lang, e.Name(), err)
+		}
+		for k, v := range m {
+			if f, dup := from[k]; dup {
+				return nil, fmt.Errorf("i18n: %s: key %q in both %s and %s", lang, k, f, e.Name())
+			}
+			all[k], from[k] = v, e.Name()
+		}
+	}
+	return all, nil
 }
 
 // Keys lists the keys of one language's catalogue.

@@ -4,6 +4,7 @@ import (
 	"encoding/json"
 	"fmt"
 	"os"
+	"path/filepath"
 	"regexp"
 	"sort"
 	"strings"
@@ -14,19 +15,32 @@ import (
 	"golang.org/x/text/feature/plural"
 )
 
-// catalogue reads one locale file as written, refusing a key given twice
-// (encoding/json would silently keep the last one).
+// catalogue reads one language's locale files as written, refusing a key
+// given twice in one file or in two (encoding/json would silently keep the
+// last one).
 func catalogue(t *testing.T, lang string) map[string]string {
 	t.Helper()
-	b, err := os.ReadFile("locales/" + lang + ".json")
+	paths, err := filepath.Glob(filepath.Join("locales", lang, "*.json"))
+	if err != nil || len(paths) == 0 {
+		t.Fatalf("%s: no locale files (%v)", lang, err)
+	}
+	m := map[string]string{}
+	for _, p := range paths {
+		readCatalogueFile(t, lang, p, m)
+	}
+	return m
+}
+
+func readCatalogueFile(t *testing.T, lang, path string, m map[string]string) {
+	t.Helper()
+	b, err := os.ReadFile(path)
 	if err != nil {
 		t.Fatal(err)
 	}
 	dec := json.NewDecoder(strings.NewReader(string(b)))
 	if tok, err := dec.Token(); err != nil || tok != json.Delim('{') {
-		t.Fatalf("%s: not a JSON object", lang)
+		t.Fatalf("%s: not a JSON object", path)
 	}
-	m := map[string]string{}
 	for dec.More() {
 		tok, err := dec.Token()
 		if err != nil {
@@ -38,11 +52,10 @@ func catalogue(t *testing.T, lang string) map[string]string {
 			t.Fatalf("%s: %s: %v", lang, k, err)
 		}
 		if _, dup := m[k]; dup {
-			t.Errorf("%s: key %q appears twice", lang, k)
+			t.Errorf("%s: key %q appears twice (in %s or another file of %s)", lang, k, path, lang)
 		}
 		m[k] = v
 	}
-	return m
 }
 
 var suffixes = map[plural.Form]string{plural.Zero: "_zero", plural.One: "_one", plural.Two: "_two", plural.Few: "_few", plural.Many: "_many"}
