@@ -76,14 +76,24 @@ func (in LocationInput) clean() (LocationInput, error) {
 }
 
 // LocationFilter narrows a list of locations.
-type LocationFilter struct {
-	Kind            string // "" for every kind
-	IncludeArchived bool
+type LocationFilter = Filter
+
+func (in LocationInput) name() string { return in.Name }
+
+var locations = &named[Location, LocationInput]{
+	table:    "locations",
+	entity:   "location",
+	cols:     "id, org_id, base_id, name, kind, default_state, position, archived, created_at",
+	order:    "position, name, id",
+	scan:     scanLocation,
+	view:     access.ViewLocations,
+	manage:   access.ManageLocations,
+	taken:    "place.error.location_taken",
+	archived: LocationArchived{},
+	restored: LocationRestored{},
 }
 
-const locationCols = "id, org_id, base_id, name, kind, default_state, position, archived, created_at"
-
-func scanLocation(sc interface{ Scan(...any) error }) (Location, error) {
+func scanLocation(sc scanner) (Location, error) {
 	var l Location
 	var at int64
 	err := sc.Scan(&l.ID, &l.OrgID, &l.BaseID, &l.Name, &l.Kind, &l.DefaultState, &l.Position, &l.Archived, &at)
@@ -95,105 +105,42 @@ func scanLocation(sc interface{ Scan(...any) error }) (Location, error) {
 // use inside another domain's transaction (moving a box checks its
 // destination here). Another base's or organisation's location is NotFound.
 func GetLocation(ctx context.Context, q db.Queryer, actor access.Actor, id int64) (Location, error) {
-	if err := actor.Require(access.ViewLocations); err != nil {
-		return Location{}, err
-	}
-	l, err := scanLocation(q.QueryRow(ctx, "SELECT "+locationCols+" FROM locations WHERE id = ? AND base_id = ? AND org_id = ?", id, actor.BaseID, actor.OrgID))
-	if db.IsNoRows(err) {
-		return l, apperr.ErrNotFound()
-	}
-	if err != nil {
-		return l, fmt.Errorf("read location: %w", err)
-	}
-	return l, nil
+	return locations.get(ctx, q, actor, id)
 }
 
 // Location returns one location of the actor's base.
 func (s *Service) Location(ctx context.Context, actor access.Actor, id int64) (Location, error) {
-	return GetLocation(ctx, s.DB, actor, id)
+	return locations.get(ctx, s.DB, actor, id)
 }
 
 // Locations lists the locations of the actor's base in display order;
 // archived ones only when asked.
 func (s *Service) Locations(ctx context.Context, actor access.Actor, f LocationFilter) ([]Location, error) {
-	if err := actor.Require(access.ViewLocations); err != nil {
-		return nil, err
-	}
-	q := "SELECT " + locationCols + " FROM locations WHERE base_id = ? AND org_id = ?"
-	args := []any{actor.BaseID, actor.OrgID}
-	if f.Kind != "" {
-		q += " AND kind = ?"
-		args = append(args, f.Kind)
-	}
-	if !f.IncludeArchived {
-		q += " AND archived = ?"
-		args = append(args, false)
-	}
-	rows, err := s.DB.Query(ctx, q+" ORDER BY archived, position, name, id", args...)
-	if err != nil {
-		return nil, fmt.Errorf("list locations: %w", err)
-	}
-	defer rows.Close()
-	var ls []Location
-	for rows.Next() {
-		l, err := scanLocation(rows)
-		if err != nil {
-			return nil, fmt.Errorf("list locations: %w", err)
-		}
-		ls = append(ls, l)
-	}
-	return ls, rows.Err()
-}
-
-func locationNameFree(ctx context.Context, tx *db.Tx, baseID, exceptID int64, name string) error {
-	var one int
-	err := tx.QueryRow(ctx, "SELECT 1 FROM locations WHERE base_id = ? AND LOWER(name) = LOWER(?) AND id <> ?", baseID, name, exceptID).Scan(&one)
-	if err == nil {
-		return apperr.New(apperr.Conflict, "place.error.location_taken")
-	}
-	if !db.IsNoRows(err) {
-		return fmt.Errorf("check location name: %w", err)
-	}
-	return nil
+	return locations.list(ctx, s.DB, actor, f)
 }
 
 func locationFields(in LocationInput) LocationFields {
 	return LocationFields{Name: in.Name, Kind: in.Kind, DefaultState: in.DefaultState, Position: in.Position}
 }
 
-// CreateLocation adds a location to the actor's base.
+// CreateLocation adds a location to the actor's base; Position 0 puts it
+// after the last one.
 func (s *Service) CreateLocation(ctx context.Context, actor access.Actor, in LocationInput) (Location, error) {
-	if err := actor.Require(access.ManageLocations); err != nil {
-		return Location{}, err
-	}
-	in, err := in.clean()
-	if err != nil {
-		return Location{}, err
-	}
 	var l Location
-	err = s.DB.InTx(ctx, func(tx *db.Tx) error {
-		if err := locationNameFree(ctx, tx, actor.BaseID, 0, in.Name); err != nil {
-			return err
-		}
+	err := locations.create(ctx, s.DB, actor, in, func(tx *db.Tx, in LocationInput) (int64, ledger.Payload, error) {
 		if in.Position == 0 {
 			if err := tx.QueryRow(ctx, "SELECT COALESCE(MAX(position), 0) + 1 FROM locations WHERE base_id = ?", actor.BaseID).Scan(&in.Position); err != nil {
-				return fmt.Errorf("create location: position: %w", err)
+				return 0, nil, fmt.Errorf("position: %w", err)
 			}
 		}
 		id, err := tx.InsertID(ctx, `INSERT INTO locations (org_id, base_id, name, kind, default_state, position, created_at)
 			VALUES (?, ?, ?, ?, ?, ?, ?)`, actor.OrgID, actor.BaseID, in.Name, in.Kind, in.DefaultState, in.Position, db.Micros(tx.Now))
-		if db.IsUniqueViolation(err) {
-			return apperr.New(apperr.Conflict, "place.error.location_taken")
-		}
 		if err != nil {
-			return fmt.Errorf("create location: %w", err)
-		}
-		if _, err := ledger.Append(ctx, tx, actor, "location", id, LocationCreated(locationFields(in))); err != nil {
-			return err
+			return 0, nil, err
 		}
 		l = Location{ID: id, OrgID: actor.OrgID, BaseID: actor.BaseID, Name: in.Name, Kind: in.Kind,
 			DefaultState: in.DefaultState, Position: in.Position, CreatedAt: tx.Now}
-		return nil
+		return id, LocationCreated(locationFields(in)), nil
 	})
 	if err != nil {
 		return Location{}, err
@@ -204,43 +151,18 @@ func (s *Service) CreateLocation(ctx context.Context, actor access.Actor, in Loc
 // UpdateLocation changes a location's name, kind, default state and, when
 // Position is not 0, its position.
 func (s *Service) UpdateLocation(ctx context.Context, actor access.Actor, id int64, in LocationInput) (Location, error) {
-	if err := actor.Require(access.ManageLocations); err != nil {
-		return Location{}, err
-	}
-	in, err := in.clean()
-	if err != nil {
-		return Location{}, err
-	}
 	var l Location
-	err = s.DB.InTx(ctx, func(tx *db.Tx) error {
-		old, err := scanLocation(tx.QueryRow(ctx, "SELECT "+locationCols+" FROM locations WHERE id = ? AND base_id = ? AND org_id = ?"+tx.ForUpdate(),
-			id, actor.BaseID, actor.OrgID))
-		if db.IsNoRows(err) {
-			return apperr.ErrNotFound()
-		}
-		if err != nil {
-			return fmt.Errorf("update location: %w", err)
-		}
+	err := locations.update(ctx, s.DB, actor, id, in, func(tx *db.Tx, old Location, in LocationInput) (ledger.Payload, error) {
 		if in.Position == 0 {
 			in.Position = old.Position
 		}
-		if err := locationNameFree(ctx, tx, actor.BaseID, id, in.Name); err != nil {
-			return err
-		}
-		_, err = tx.Exec(ctx, "UPDATE locations SET name = ?, kind = ?, default_state = ?, position = ? WHERE id = ?",
-			in.Name, in.Kind, in.DefaultState, in.Position, id)
-		if db.IsUniqueViolation(err) {
-			return apperr.New(apperr.Conflict, "place.error.location_taken")
-		}
-		if err != nil {
-			return fmt.Errorf("update location: %w", err)
-		}
-		if _, err := ledger.Append(ctx, tx, actor, "location", id, LocationUpdated(locationFields(in))); err != nil {
-			return err
+		if _, err := tx.Exec(ctx, "UPDATE locations SET name = ?, kind = ?, default_state = ?, position = ? WHERE id = ?",
+			in.Name, in.Kind, in.DefaultState, in.Position, id); err != nil {
+			return nil, err
 		}
 		l = old
 		l.Name, l.Kind, l.DefaultState, l.Position = in.Name, in.Kind, in.DefaultState, in.Position
-		return nil
+		return LocationUpdated(locationFields(in)), nil
 	})
 	if err != nil {
 		return Location{}, err
@@ -252,30 +174,5 @@ func (s *Service) UpdateLocation(ctx context.Context, actor access.Actor, id int
 // Boxes already there keep their location; an archived one is no longer
 // offered as a destination. Setting what is already set writes no event.
 func (s *Service) ArchiveLocation(ctx context.Context, actor access.Actor, id int64, archived bool) error {
-	if err := actor.Require(access.ManageLocations); err != nil {
-		return err
-	}
-	return s.DB.InTx(ctx, func(tx *db.Tx) error {
-		var was bool
-		err := tx.QueryRow(ctx, "SELECT archived FROM locations WHERE id = ? AND base_id = ? AND org_id = ?"+tx.ForUpdate(),
-			id, actor.BaseID, actor.OrgID).Scan(&was)
-		if db.IsNoRows(err) {
-			return apperr.ErrNotFound()
-		}
-		if err != nil {
-			return fmt.Errorf("archive location: %w", err)
-		}
-		if was == archived {
-			return nil
-		}
-		if _, err := tx.Exec(ctx, "UPDATE locations SET archived = ? WHERE id = ?", archived, id); err != nil {
-			return fmt.Errorf("archive location: %w", err)
-		}
-		var event ledger.Payload = LocationRestored{}
-		if archived {
-			event = LocationArchived{}
-		}
-		_, err = ledger.Append(ctx, tx, actor, "location", id, event)
-		return err
-	})
+	return locations.archive(ctx, s.DB, actor, id, archived)
 }
