@@ -52,6 +52,10 @@ const (
 	ViewStock       Action = "stock.view"
 	EditStock       Action = "stock.edit"
 	MoveStock       Action = "stock.move"
+	// SendCommands lets a field screen's queued commands in at all; each
+	// command's handler then requires its own action.
+	SendCommands   Action = "commands.send"
+	ReviewCommands Action = "commands.review"
 )
 
 var everyone = []Role{Admin, Coordinator, Warehouse, Distribution, Observer, Shop, Viewer}
@@ -73,6 +77,10 @@ var policy = map[Action][]Role{
 	ViewStock: everyone,
 	EditStock: {Admin, Coordinator, Warehouse},
 	MoveStock: {Admin, Coordinator, Warehouse, Distribution},
+	// Every role that works in the field sends commands (a viewer only
+	// reads); coordinators decide what could not apply.
+	SendCommands:   {Admin, Coordinator, Warehouse, Distribution, Observer, Shop},
+	ReviewCommands: {Admin, Coordinator},
 }
 
 // Actions lists every action the policy knows, sorted.

@@ -28,6 +28,8 @@ var expected = map[string]string{
 	"stock.view":       "X   X   X   X   X   X   X",
 	"stock.edit":       "X   X   X   .   .   .   .",
 	"stock.move":       "X   X   X   X   .   .   .",
+	"commands.send":    "X   X   X   X   X   X   .",
+	"commands.review":  "X   X   .   .   .   .   .",
 }
 
 var roleColumns = []string{"admin", "coordinator", "warehouse", "distribution", "observer", "shop", "viewer"}

@@ -1,0 +1,343 @@
+package command
+
+import (
+	"bytes"
+	"context"
+	"crypto/sha256"
+	"encoding/binary"
+	"encoding/hex"
+	"encoding/json"
+	"errors"
+	"fmt"
+
+	"abri/internal/access"
+	"abri/internal/apperr"
+	"abri/internal/db"
+	"abri/internal/ledger"
+)
+
+// chunk is how many commands one transaction applies. A batch is applied in
+// transactions of this many, one after the other: a long batch does not hold
+// the writer (SQLite) or an organisation's ledger chain (PostgreSQL) for
+// long, and PostgreSQL keeps each transaction's savepoints within its
+// subtransaction cache. A batch cut short by an outage is safe to resend:
+// what committed is answered "already applied".
+const chunk = 50
+
+// Apply applies a batch of commands in order, each in its own savepoint, and
+// answers one Outcome per command in the same order. Every command is kept
+// with its outcome, so that a resend changes nothing:
+//   - a new id: the type's handler applies it (Applied), or, when it cannot
+//     (its error) or the type is unknown, it becomes a review item
+//     (NeedsReview) — the other commands of the batch apply all the same;
+//   - an id seen before with the same content: the first answer again
+//     (AlreadyApplied with the first result, or NeedsReview with the same
+//     review item), nothing changes;
+//   - an id seen before with other content: nothing changes, and a review
+//     item holds the other content (Conflict; sent again, the same item).
+//
+// Ids are scoped to the actor's organisation. A batch with an invalid
+// command or over MaxBatch is refused whole before anything applies. An
+// error (the database unreachable, the context ended) stops the batch: the
+// commands already answered in the returned outcomes have committed; the
+// others have not and may be sent again.
+func Apply(ctx context.Context, d *db.DB, actor access.Actor, cmds []Command) ([]Outcome, error) {
+	if err := actor.Require(access.SendCommands); err != nil {
+		return nil, err
+	}
+	if len(cmds) > MaxBatch {
+		return nil, apperr.New(apperr.TooLarge, "command.batch_too_large", len(cmds), MaxBatch).At("commands")
+	}
+	for i := range cmds {
+		if err := cmds[i].Validate(); err != nil {
+			return nil, atIndex(err, i)
+		}
+	}
+	outs := make([]Outcome, 0, len(cmds))
+	for start := 0; start < len(cmds); start += chunk {
+		part := cmds[start:min(start+chunk, len(cmds))]
+		var done []Outcome
+		err := d.InTx(ctx, func(tx *db.Tx) error {
+			done = done[:0]
+			for _, c := range part {
+				o, err := applyOne(ctx, tx, actor, c)
+				if err != nil {
+					return err
+				}
+				done = append(done, o)
+			}
+			return nil
+		})
+		if err != nil {
+			return outs, err
+		}
+		outs = append(outs, done...)
+	}
+	return outs, nil
+}
+
+// seen is a command's row: what became of it the first time.
+type seen struct {
+	rowID      int64
+	hash       []byte
+	outcome    Status
+	result     string
+	reviewID   int64
+	reasonKey  string
+	reasonArgs string
+}
+
+func applyOne(ctx context.Context, tx *db.Tx, actor access.Actor, c Command) (Outcome, error) {
+	hash := ContentHash(c)
+	prev, err := lookup(ctx, tx, actor.OrgID, c.ID)
+	if err != nil {
+		return Outcome{}, err
+	}
+	if prev != nil {
+		if bytes.Equal(prev.hash, hash) {
+			return prev.answer(c.ID), nil
+		}
+		return conflict(ctx, tx, actor, c, hash)
+	}
+	var result any
+	h := handlerOf(c.Type)
+	var herr error
+	if h == nil {
+		herr = apperr.New(apperr.Invalid, "command.type_unknown", c.Type).At("type")
+	} else {
+		herr = tx.Savepoint(ctx, func() error {
+			r, err := runHandler(ctx, tx, actor, c, h)
+			result = r
+			return err
+		})
+	}
+	if herr != nil {
+		if stops(ctx, herr) {
+			return Outcome{}, herr
+		}
+		return needsReview(ctx, tx, actor, c, hash, herr)
+	}
+	res, err := encodeResult(result)
+	if err != nil {
+		return Outcome{}, fmt.Errorf("command %s: result: %w", c.Type, err)
+	}
+	rowID, err := tx.InsertID(ctx, `INSERT INTO commands (org_id, base_id, client_id, type, target, content_hash, made_at, received_at, actor_id, outcome, result)
+		VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)`,
+		actor.OrgID, actor.BaseID, c.ID, c.Type, c.Target, hash, db.Micros(c.MadeAt), db.Micros(tx.Now), actor.UserID, string(Applied), string(res))
+	if err != nil {
+		return Outcome{}, fmt.Errorf("record command: %w", err)
+	}
+	if _, err := ledger.Append(ctx, tx, actor, "command", rowID, CommandApplied{
+		ClientID: c.ID, Type: c.Type, Target: c.Target, ContentHash: hex.EncodeToString(hash),
+		MadeAt: db.Micros(c.MadeAt), Result: res,
+	}); err != nil {
+		return Outcome{}, err
+	}
+	return Outcome{ID: c.ID, Status: Applied, Result: res}, nil
+}
+
+// runHandler calls h, turning a panic into an internal error: a bug in one
+// handler must not stop every device's queue behind it.
+func runHandler(ctx context.Context, tx *db.Tx, actor access.Actor, c Command, h Handler) (result any, err error) {
+	defer func() {
+		if p := recover(); p != nil {
+			result, err = nil, apperr.Wrap(fmt.Errorf("panic: %v", p), apperr.Internal, "error.internal")
+		}
+	}()
+	return h(ctx, tx, actor, c)
+}
+
+// stops tells whether a handler's error ends the batch rather than making a
+// review item: the request gave up, or the database cannot be written.
+func stops(ctx context.Context, err error) bool {
+	if ctx.Err() != nil || errors.Is(err, context.Canceled) || errors.Is(err, context.DeadlineExceeded) {
+		return true
+	}
+	return apperr.CodeOf(err) == apperr.Unavailable
+}
+
+func encodeResult(r any) (json.RawMessage, error) {
+	if r == nil {
+		return nil, nil
+	}
+	if raw, ok := r.(json.RawMessage); ok {
+		return raw, nil
+	}
+	return json.Marshal(r)
+}
+
+func lookup(ctx context.Context, tx *db.Tx, org int64, clientID string) (*seen, error) {
+	var s seen
+	var outcome string
+	var review *int64
+	err := tx.QueryRow(ctx, `SELECT c.id, c.content_hash, c.outcome, c.result, c.review_item_id, COALESCE(r.reason_key, ''), COALESCE(r.reason_args, '')
+		FROM commands c LEFT JOIN review_items r ON r.id = c.review_item_id
+		WHERE c.org_id = ? AND c.client_id = ?`, org, clientID).
+		Scan(&s.rowID, &s.hash, &outcome, &s.result, &review, &s.reasonKey, &s.reasonArgs)
+	if db.IsNoRows(err) {
+		return nil, nil
+	}
+	if err != nil {
+		return nil, fmt.Errorf("look up command: %w", err)
+	}
+	s.outcome = Status(outcome)
+	if review != nil {
+		s.reviewID = *review
+	}
+	return &s, nil
+}
+
+// answer is the first answer, given again.
+func (s *seen) answer(id string) Outcome {
+	if s.outcome == Applied {
+		o := Outcome{ID: id, Status: AlreadyApplied}
+		if s.result != "" {
+			o.Result = json.RawMessage(s.result)
+		}
+		return o
+	}
+	return Outcome{ID: id, Status: NeedsReview, ReviewItemID: s.reviewID, Err: reasonOf(s.reasonKey, s.reasonArgs)}
+}
+
+// conflict keeps a command whose id came before with other content as a
+// review item, once per content.
+func conflict(ctx context.Context, tx *db.Tx, actor access.Actor, c Command, hash []byte) (Outcome, error) {
+	reason := apperr.New(apperr.Conflict, "command.conflict")
+	var id int64
+	err := tx.QueryRow(ctx, "SELECT id FROM review_items WHERE org_id = ? AND client_id = ? AND kind = 'conflict' AND content_hash = ?",
+		actor.OrgID, c.ID, hash).Scan(&id)
+	if err != nil && !db.IsNoRows(err) {
+		return Outcome{}, fmt.Errorf("look up conflict: %w", err)
+	}
+	if id == 0 {
+		if id, err = newReviewItem(ctx, tx, actor, c, hash, "conflict", reason, 0); err != nil {
+			return Outcome{}, err
+		}
+	}
+	return Outcome{ID: c.ID, Status: Conflict, ReviewItemID: id, Err: reason}, nil
+}
+
+// needsReview keeps a command that could not apply as a review item, and
+// its id as seen, with the item.
+func needsReview(ctx context.Context, tx *db.Tx, actor access.Actor, c Command, hash []byte, cause error) (Outcome, error) {
+	reason := apperr.As(cause)
+	if reason.Code == apperr.Internal {
+		reason = apperr.New(apperr.Internal, "error.internal")
+	}
+	rowID, err := tx.InsertID(ctx, `INSERT INTO commands (org_id, base_id, client_id, type, target, content_hash, made_at, received_at, actor_id, outcome)
+		VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?)`,
+		actor.OrgID, actor.BaseID, c.ID, c.Type, c.Target, hash, db.Micros(c.MadeAt), db.Micros(tx.Now), actor.UserID, string(NeedsReview))
+	if err != nil {
+		return Outcome{}, fmt.Errorf("record command: %w", err)
+	}
+	id, err := newReviewItem(ctx, tx, actor, c, hash, "needs_review", reason, rowID)
+	if err != nil {
+		return Outcome{}, err
+	}
+	if _, err := tx.Exec(ctx, "UPDATE commands SET review_item_id = ? WHERE id = ?", id, rowID); err != nil {
+		return Outcome{}, fmt.Errorf("record command: %w", err)
+	}
+	return Outcome{ID: c.ID, Status: NeedsReview, ReviewItemID: id, Err: reason}, nil
+}
+
+func newReviewItem(ctx context.Context, tx *db.Tx, actor access.Actor, c Command, hash []byte, kind string, reason *apperr.Error, commandRow int64) (int64, error) {
+	args := encodeArgs(reason.Args)
+	id, err := tx.InsertID(ctx, `INSERT INTO review_items (org_id, base_id, client_id, kind, type, target, payload, content_hash, made_at, reason_key, reason_args, created_by, created_at)
+		VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)`,
+		actor.OrgID, actor.BaseID, c.ID, kind, c.Type, c.Target, string(c.Payload), hash, db.Micros(c.MadeAt), reason.Key, args, actor.UserID, db.Micros(tx.Now))
+	if err != nil {
+		return 0, fmt.Errorf("record review item: %w", err)
+	}
+	if _, err := ledger.Append(ctx, tx, actor, "review_item", id, ReviewItemCreated{
+		ClientID: c.ID, Kind: kind, Type: c.Type, Target: c.Target, Payload: c.Payload,
+		ContentHash: hex.EncodeToString(hash), MadeAt: db.Micros(c.MadeAt),
+		ReasonKey: reason.Key, ReasonArgs: json.RawMessage(args), CommandID: commandRow,
+	}); err != nil {
+		return 0, err
+	}
+	return id, nil
+}
+
+// encodeArgs keeps a reason's arguments as JSON: numbers and text only.
+func encodeArgs(args []any) string {
+	if len(args) == 0 {
+		return "[]"
+	}
+	out := make([]any, len(args))
+	for i, a := range args {
+		switch a.(type) {
+		case int, int64, int32, uint, uint64, uint32, float64, float32, string, bool:
+			out[i] = a
+		default:
+			out[i] = fmt.Sprint(a)
+		}
+	}
+	b, err := json.Marshal(out)
+	if err != nil {
+		return "[]"
+	}
+	return string(b)
+}
+
+// reasonOf reads a stored reason back as an error to translate; whole
+// numbers come back as int64 so that %d shows them.
+func reasonOf(key, args string) *apperr.Error {
+	if key == "" {
+		return nil
+	}
+	e := apperr.New(apperr.Invalid, key)
+	dec := json.NewDecoder(bytes.NewReader([]byte(args)))
+	dec.UseNumber()
+	var raw []any
+	if dec.Decode(&raw) == nil {
+		for _, a := range raw {
+			if n, ok := a.(json.Number); ok {
+				if i, err := n.Int64(); err == nil {
+					a = i
+				} else if f, err := n.Float64(); err == nil {
+					a = f
+				}
+			}
+			e.Args = append(e.Args, a)
+		}
+	}
+	return e
+}
+
+// ContentHash is the SHA-256 of a command's canonical content: its type,
+// target, payload (keys sorted, no spaces, numbers as written) and made_at
+// to the microsecond, each prefixed with its length. The id is not part of
+// it: it is what the hash is compared under.
+func ContentHash(c Command) []byte {
+	h := sha256.New()
+	h.Write([]byte("abri-command-v1"))
+	field := func(b []byte) {
+		var n [8]byte
+		binary.BigEndian.PutUint64(n[:], uint64(len(b)))
+		h.Write(n[:])
+		h.Write(b)
+	}
+	field([]byte(c.Type))
+	field([]byte(c.Target))
+	field(canonicalJSON(c.Payload))
+	var t [8]byte
+	binary.BigEndian.PutUint64(t[:], uint64(db.Micros(c.MadeAt)))
+	field(t[:])
+	return h.Sum(nil)
+}
+
+// canonicalJSON re-encodes a JSON value with sorted keys and no spaces;
+// numbers keep their text. Invalid JSON is hashed as it is.
+func canonicalJSON(raw json.RawMessage) []byte {
+	dec := json.NewDecoder(bytes.NewReader(raw))
+	dec.UseNumber()
+	var v any
+	if err := dec.Decode(&v); err != nil {
+		return raw
+	}
+	b, err := json.Marshal(v)
+	if err != nil {
+		return raw
+	}
+	return b
+}

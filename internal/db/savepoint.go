@@ -1,0 +1,46 @@
+package db
+
+import (
+	"context"
+	"errors"
+	"fmt"
+)
+
+// savepointName is the one name abri's own savepoints use. Both databases
+// allow a name to be reused: ROLLBACK TO and RELEASE act on the innermost
+// savepoint of that name, so savepoints nest without numbering.
+const savepointName = "abri_sp"
+
+// Savepoint runs fn inside a savepoint of t. When fn returns an error or
+// panics, only what fn changed is undone (its ledger events with it) and the
+// transaction goes on; fn's error is returned (the panic raised again). When
+// fn returns nil the savepoint is released and its changes commit with the
+// transaction.
+func (t *Tx) Savepoint(ctx context.Context, fn func() error) (err error) {
+	if _, err := t.Exec(ctx, "SAVEPOINT "+savepointName); err != nil {
+		return fmt.Errorf("savepoint: %w", err)
+	}
+	done := false
+	defer func() {
+		if done {
+			return
+		}
+		p := recover()
+		if _, rerr := t.Exec(ctx, "ROLLBACK TO SAVEPOINT "+savepointName); rerr != nil {
+			err = errors.Join(err, fmt.Errorf("rollback to savepoint: %w", rerr))
+		} else if _, rerr := t.Exec(ctx, "RELEASE SAVEPOINT "+savepointName); rerr != nil {
+			err = errors.Join(err, fmt.Errorf("release savepoint: %w", rerr))
+		}
+		if p != nil {
+			panic(p)
+		}
+	}()
+	if err = fn(); err != nil {
+		return err
+	}
+	done = true
+	if _, err := t.Exec(ctx, "RELEASE SAVEPOINT "+savepointName); err != nil {
+		return fmt.Errorf("release savepoint: %w", err)
+	}
+	return nil
+}
