@@ -436,3 +436,52 @@ func TestOpenAPIRequestExamplesAreAccepted(t *testing.T) {
 		}
 	})
 }
+
+// TestOpenAPIMediaTypesHoldOnlyTheirFields checks the rule a standard
+// OpenAPI 3.1 linter (Redocly's "struct") refused the document for: a media
+// type object (each entry of a "content" map) may hold only schema, example,
+// examples and encoding (and x- extensions); a description belongs in the
+// schema or the response. The full lint is `npx @redocly/cli lint
+// internal/api/openapi.json`, which needs npm and so does not run here.
+func TestOpenAPIMediaTypesHoldOnlyTheirFields(t *testing.T) {
+	allowed := map[string]bool{"schema": true, "example": true, "examples": true, "encoding": true}
+	seen := 0
+	var walk func(v any, path string, names bool)
+	walk = func(v any, path string, names bool) {
+		switch v := v.(type) {
+		case object:
+			for k, c := range v {
+				if k == "content" && !names {
+					media, ok := c.(object)
+					if !ok {
+						t.Errorf("%s/content is not an object", path)
+						continue
+					}
+					for mt, m := range media {
+						mo, ok := m.(object)
+						if !ok {
+							t.Errorf("%s/content/%s is not an object", path, mt)
+							continue
+						}
+						seen++
+						for f := range mo {
+							if !allowed[f] && !strings.HasPrefix(f, "x-") {
+								t.Errorf("%s/content/%s: %q is not a field of a media type object", path, mt, f)
+							}
+						}
+					}
+				}
+				// The children of "properties" are names, not fields.
+				walk(c, path+"/"+k, k == "properties" && !names)
+			}
+		case []any:
+			for i, c := range v {
+				walk(c, fmt.Sprintf("%s/%d", path, i), false)
+			}
+		}
+	}
+	walk(loadDocument(t), "#", false)
+	if seen == 0 {
+		t.Fatal("no media type objects found")
+	}
+}
