@@ -123,9 +123,11 @@ func (c *Command) Validate() error {
 	if len(c.Payload) == 0 || string(c.Payload) == "null" {
 		c.Payload = json.RawMessage("{}")
 	}
-	if !json.Valid(c.Payload) {
+	var compact bytes.Buffer
+	if err := json.Compact(&compact, c.Payload); err != nil {
 		return apperr.New(apperr.Invalid, "command.field_type").At("payload")
 	}
+	c.Payload = compact.Bytes()
 	if len(c.Payload) > 16<<10 {
 		return apperr.New(apperr.Invalid, "command.payload_large", 16).At("payload")
 	}

@@ -4,6 +4,7 @@ import (
 	"context"
 	"encoding/json"
 	"fmt"
+	"strings"
 	"testing"
 	"time"
 
@@ -188,6 +189,169 @@ func TestApplyOnceWhateverTheRetries(t *testing.T) {
 		}
 		if !rep.OK() {
 			t.Errorf("verify: %+v", rep)
+		}
+	})
+}
+
+func TestBatchRules(t *testing.T) {
+	dbtest.Each(t, func(t *testing.T, d *db.DB) {
+		w := setup(t, d)
+		// Duplicate ids in one batch: the first applies, the second is its
+		// resend, the third (other content) a conflict.
+		outs, err := command.Apply(w.ctx, d, w.dist, []command.Command{cmd(1, 1), cmd(1, 1), cmd(1, 2), cmd(2, 666)})
+		if err != nil {
+			t.Fatal(err)
+		}
+		want := []command.Status{command.Applied, command.AlreadyApplied, command.Conflict, command.NeedsReview}
+		if fmt.Sprint(statuses(outs)) != fmt.Sprint(want) {
+			t.Fatalf("statuses %v, want %v", statuses(outs), want)
+		}
+		if outs[3].Err == nil || outs[3].Err.Key != "error.internal" {
+			t.Errorf("a handler's panic: %+v", outs[3])
+		}
+		if got := counts(t, w, w.dist.OrgID); got != 1 {
+			t.Errorf("%d domain events, want 1", got)
+		}
+		// Another organisation's command with the same id is its own.
+		o, err := command.Apply(w.ctx, d, w.other, []command.Command{cmd(1, 1)})
+		if err != nil || o[0].Status != command.Applied {
+			t.Fatalf("other organisation: %+v %v", o, err)
+		}
+		// Order: commands apply one after the other in the batch's order.
+		var batch []command.Command
+		for i := 10; i < 130; i++ {
+			batch = append(batch, cmd(i, i))
+		}
+		if _, err := command.Apply(w.ctx, d, w.dist, batch); err != nil {
+			t.Fatal(err)
+		}
+		rows, err := d.Query(w.ctx, "SELECT payload FROM ledger WHERE org_id = ? AND kind = 'test.counted' ORDER BY seq", w.dist.OrgID)
+		if err != nil {
+			t.Fatal(err)
+		}
+		var seq []string
+		for rows.Next() {
+			var p string
+			rows.Scan(&p)
+			seq = append(seq, p)
+		}
+		rows.Close()
+		if len(seq) != 121 || seq[1] != `{"n":10}` || seq[120] != `{"n":129}` {
+			t.Errorf("events out of order: %d, %v … %v", len(seq), seq[:2], seq[len(seq)-1])
+		}
+		// Refused whole, nothing applied: a viewer, a bad command, too many.
+		before := count(t, d, "SELECT COUNT(*) FROM commands")
+		if _, err := command.Apply(w.ctx, d, w.view, []command.Command{cmd(500, 1)}); !apperr.Is(err, apperr.Forbidden) {
+			t.Errorf("viewer: %v", err)
+		}
+		bad := cmd(501, 1)
+		bad.ID = "not-a-uuid"
+		if _, err := command.Apply(w.ctx, d, w.dist, []command.Command{cmd(502, 1), bad}); !apperr.Is(err, apperr.Invalid) || apperr.FieldOf(err) != "commands[1].id" {
+			t.Errorf("bad id: %v (field %q)", err, apperr.FieldOf(err))
+		}
+		many := make([]command.Command, 10000)
+		for i := range many {
+			many[i] = cmd(1000+i, 1)
+		}
+		if _, err := command.Apply(w.ctx, d, w.dist, many); !apperr.Is(err, apperr.TooLarge) {
+			t.Errorf("10,000 commands: %v", err)
+		}
+		if after := count(t, d, "SELECT COUNT(*) FROM commands"); after != before {
+			t.Errorf("refused batches changed commands: %d → %d", before, after)
+		}
+		rep, err := ledger.Verify(w.ctx, d)
+		if err != nil || !rep.OK() {
+			t.Errorf("verify: %+v %v", rep, err)
+		}
+	})
+}
+
+func TestReviewItems(t *testing.T) {
+	dbtest.Each(t, func(t *testing.T, d *db.DB) {
+		w := setup(t, d)
+		outs, err := command.Apply(w.ctx, d, w.dist, []command.Command{cmd(1, -1), cmd(2, -2), cmd(3, 1)})
+		if err != nil {
+			t.Fatal(err)
+		}
+		// Only coordinators and administrators see them; only this base's.
+		if _, err := command.ListReviewItems(w.ctx, d, w.dist, false); !apperr.Is(err, apperr.Forbidden) {
+			t.Errorf("volunteer lists review items: %v", err)
+		}
+		items, err := command.ListReviewItems(w.ctx, d, w.coord, false)
+		if err != nil || len(items) != 2 {
+			t.Fatalf("list: %d %v", len(items), err)
+		}
+		if items[0].ID != outs[1].ReviewItemID || items[0].SentByName != "dist@example.invalid" || items[0].Reason.Key != "command.target_long" {
+			t.Errorf("newest item: %+v", items[0])
+		}
+		if _, err := command.GetReviewItem(w.ctx, d, w.other, items[0].ID); !apperr.Is(err, apperr.Forbidden) && !apperr.Is(err, apperr.NotFound) {
+			t.Errorf("other organisation reads an item: %v", err)
+		}
+		otherCoord := w.other
+		otherCoord.Role = access.Coordinator
+		if _, err := command.GetReviewItem(w.ctx, d, otherCoord, items[0].ID); !apperr.Is(err, apperr.NotFound) {
+			t.Errorf("other organisation's coordinator reads an item: %v", err)
+		}
+		if _, err := command.DismissReviewItem(w.ctx, d, otherCoord, items[0].ID, "no"); !apperr.Is(err, apperr.NotFound) {
+			t.Errorf("other organisation's coordinator dismisses an item: %v", err)
+		}
+		// Adjusted, it applies; still refused, nothing changes.
+		if _, err := command.ApplyReviewItem(w.ctx, d, w.coord, outs[0].ReviewItemID, "", nil); !apperr.Is(err, apperr.Invalid) {
+			t.Errorf("applying as it was: %v", err)
+		}
+		if _, err := command.ApplyReviewItem(w.ctx, d, w.coord, outs[0].ReviewItemID, "site:3", nil); !apperr.Is(err, apperr.Invalid) {
+			t.Errorf("applying to a wrong target: %v", err)
+		}
+		got, err := command.ApplyReviewItem(w.ctx, d, w.coord, outs[0].ReviewItemID, "round:2", json.RawMessage(`{"n": 4}`))
+		if err != nil {
+			t.Fatal(err)
+		}
+		if got.State != command.StateApplied || got.Target != "round:2" || string(got.Result) != `{"added":4}` || got.ResolvedBy != w.coord.UserID {
+			t.Errorf("applied item: %+v", got)
+		}
+		if _, err := command.ApplyReviewItem(w.ctx, d, w.coord, outs[0].ReviewItemID, "", nil); !apperr.Is(err, apperr.Conflict) {
+			t.Errorf("applying twice: %v", err)
+		}
+		if _, err := command.DismissReviewItem(w.ctx, d, w.coord, outs[1].ReviewItemID, " "); !apperr.Is(err, apperr.Invalid) {
+			t.Errorf("dismissing without a note: %v", err)
+		}
+		dis, err := command.DismissReviewItem(w.ctx, d, w.coord, outs[1].ReviewItemID, "counted twice on paper")
+		if err != nil || dis.State != command.StateDismissed || dis.Note != "counted twice on paper" {
+			t.Fatalf("dismiss: %+v %v", dis, err)
+		}
+		if n, _ := command.CountOpenReviewItems(w.ctx, d, w.coord); n != 0 {
+			t.Errorf("%d open items left", n)
+		}
+		all, _ := command.ListReviewItems(w.ctx, d, w.coord, true)
+		if len(all) != 2 {
+			t.Errorf("%d items in all", len(all))
+		}
+		if got := counts(t, w, w.dist.OrgID); got != 2 {
+			t.Errorf("%d domain events, want 2 (command 3, item 1 adjusted)", got)
+		}
+		// Each action is in the ledger, and replay gives the rows back.
+		if n := count(t, d, "SELECT COUNT(*) FROM ledger WHERE kind IN ('review_item.applied', 'review_item.dismissed')"); n != 2 {
+			t.Errorf("%d review events", n)
+		}
+		rep, err := ledger.Verify(w.ctx, d)
+		if err != nil || !rep.OK() {
+			t.Fatalf("verify: %+v %v", rep, err)
+		}
+		if _, err := d.Exec(w.ctx, "UPDATE review_items SET state = 'open' WHERE id = ?", outs[1].ReviewItemID); err != nil {
+			t.Fatal(err)
+		}
+		if _, err := d.Exec(w.ctx, "UPDATE commands SET outcome = 'applied' WHERE client_id = ?", cmd(2, 0).ID); err != nil {
+			t.Fatal(err)
+		}
+		rep, err = ledger.Verify(w.ctx, d)
+		if err != nil || rep.OK() {
+			t.Fatalf("verify after tampering: %+v %v", rep, err)
+		}
+		s := fmt.Sprint(rep)
+		for _, want := range []string{"review_items review item", "state", "commands command", "outcome"} {
+			if !strings.Contains(s, want) {
+				t.Errorf("verify does not name %q: %s", want, s)
+			}
 		}
 	})
 }
