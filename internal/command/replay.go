@@ -165,4 +165,3 @@ func (r *commandReplay) Compare(ctx context.Context, q ledger.Reader, org int64)
 	}
 	return ds, nil
 }
-
