@@ -50,6 +50,7 @@ type DB struct {
 	rstmts  *stmtCache
 	wstmts  *stmtCache
 	groups  groups
+	hints   sync.Map // see Tx.Hints
 	Dialect Dialect
 	Clock   clock.Clock
 	// Path is the SQLite file, empty for PostgreSQL.

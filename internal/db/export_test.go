@@ -1,17 +1,5 @@
 package db
 
-// PendingShared is how many callers of key wait for the next shared
-// transaction (tests wait for callers to be queued before letting them go).
-func PendingShared(d *DB, key int64) int {
-	if d.wq != nil {
-		key = 0
-	}
-	g := d.groups.get(key)
-	g.mu.Lock()
-	defer g.mu.Unlock()
-	return len(g.pending)
-}
-
 // WritersWaiting is how many callers wait for the SQLite writer.
 func WritersWaiting(d *DB) int {
 	d.wq.mu.Lock()

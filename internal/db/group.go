@@ -6,6 +6,7 @@ import (
 	"slices"
 	"strconv"
 	"sync"
+	"sync/atomic"
 	"time"
 )
 
@@ -29,6 +30,56 @@ const sharedTxTimeout = time.Minute
 type groups struct {
 	mu sync.Mutex
 	m  map[int64]*group
+
+	// What the shared transactions did, for abri-load and the metrics:
+	// how many committed, how many callers they answered, and how many
+	// callers each held (by powers of two: 1, 2–3, 4–7, … 32–50).
+	committed, answered atomic.Int64
+	sizes               [len(GroupSizeBuckets)]atomic.Int64
+}
+
+// GroupSizeBuckets are the lower bounds of GroupStats.Sizes' buckets.
+var GroupSizeBuckets = [...]int{1, 2, 4, 8, 16, 32}
+
+// GroupStats is what InTxGroup's transactions did since the database was
+// opened: with synchronous commits, each transaction is one flush to disk,
+// so Requests / Transactions is how many writes each flush carried.
+type GroupStats struct {
+	Transactions int64                        // transactions committed
+	Requests     int64                        // callers they answered
+	Sizes        [len(GroupSizeBuckets)]int64 // transactions by callers held, bucketed by GroupSizeBuckets
+}
+
+// GroupStats reports the shared transactions so far.
+func (d *DB) GroupStats() GroupStats {
+	gs := &d.groups
+	s := GroupStats{Transactions: gs.committed.Load(), Requests: gs.answered.Load()}
+	for i := range gs.sizes {
+		s.Sizes[i] = gs.sizes[i].Load()
+	}
+	return s
+}
+
+// GroupWaiting tells how many callers of key wait for the next shared
+// transaction (on SQLite every key is 0's).
+func (d *DB) GroupWaiting(key int64) int {
+	if d.wq != nil {
+		key = 0
+	}
+	g := d.groups.get(key)
+	g.mu.Lock()
+	defer g.mu.Unlock()
+	return len(g.pending)
+}
+
+func (gs *groups) count(n int) {
+	gs.committed.Add(1)
+	gs.answered.Add(int64(n))
+	i := len(GroupSizeBuckets) - 1
+	for i > 0 && n < GroupSizeBuckets[i] {
+		i--
+	}
+	gs.sizes[i].Add(1)
 }
 
 func (gs *groups) get(key int64) *group {
@@ -218,6 +269,8 @@ func (d *DB) runShared(g *group, first *member) {
 		if commit && len(ok) > 0 {
 			if err = stx.Commit(); err != nil {
 				err = fmt.Errorf("commit: %w", err)
+			} else {
+				d.groups.count(len(ok))
 			}
 		} else {
 			_ = stx.Rollback()

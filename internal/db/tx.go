@@ -4,6 +4,7 @@ import (
 	"context"
 	"database/sql"
 	"fmt"
+	"sync"
 	"time"
 )
 
@@ -32,6 +33,13 @@ type txState struct {
 
 // Dialect of the database the transaction runs on.
 func (t *Tx) Dialect() Dialect { return t.db.Dialect }
+
+// Hints is where a package keeps, between transactions on this database,
+// what it last wrote and may guess is still so (the ledger keeps each
+// chain's head). A hint is a guess, never the truth: the statement that
+// uses one must check it and fall back when it no longer holds (another
+// process wrote, or the transaction that wrote it rolled back).
+func (t *Tx) Hints() *sync.Map { return &t.db.hints }
 
 // InTx runs fn in a write transaction and commits when fn returns nil; it
 // rolls back when fn returns an error or panics (and panics again).

@@ -27,11 +27,20 @@ func waitFor(t *testing.T, what string, cond func() bool) {
 // the returned function is called.
 func holdWriter(t *testing.T, d *db.DB) (release func()) {
 	t.Helper()
-	ctx := context.Background()
+	return hold(t, d.InTx, func(tx *db.Tx) error {
+		_, err := tx.Exec(context.Background(), "INSERT INTO organisations (slug, name, created_at) VALUES ('held', 'Held', 0)")
+		return err
+	})
+}
+
+// hold runs a transaction through begin (InTx, or InTxGroup of a key) that,
+// once first has run in it, waits until the returned function is called.
+func hold(t *testing.T, begin func(context.Context, func(*db.Tx) error) error, first func(*db.Tx) error) (release func()) {
+	t.Helper()
 	began, stop, ended := make(chan struct{}), make(chan struct{}), make(chan error, 1)
 	go func() {
-		ended <- d.InTx(ctx, func(tx *db.Tx) error {
-			if _, err := tx.Exec(ctx, "INSERT INTO organisations (slug, name, created_at) VALUES ('held', 'Held', 0)"); err != nil {
+		ended <- begin(context.Background(), func(tx *db.Tx) error {
+			if err := first(tx); err != nil {
 				return err
 			}
 			close(began)

@@ -36,6 +36,28 @@ type Event struct {
 // genesis is the previous hash of every chain's first event.
 var genesis = make([]byte, sha256.Size)
 
+// lockHead reads the organisation's chain head (locking it on PostgreSQL
+// until the transaction ends), starting the chain when there is none.
+func lockHead(ctx context.Context, tx *db.Tx, org int64) (seq int64, hash []byte, err error) {
+	read := func() error {
+		return tx.QueryRow(ctx, "SELECT seq, hash FROM ledger_heads WHERE org_id = ?"+tx.ForUpdate(), org).Scan(&seq, &hash)
+	}
+	err = read()
+	if db.IsNoRows(err) {
+		// A new chain. Two transactions may start it at once (on PostgreSQL
+		// neither sees the other's row yet): the second waits on the
+		// first's insert, does nothing, then locks the head it made.
+		if _, err := tx.Exec(ctx, "INSERT INTO ledger_heads (org_id, seq, hash) VALUES (?, 0, ?) ON CONFLICT (org_id) DO NOTHING", org, genesis); err != nil {
+			return 0, nil, fmt.Errorf("new chain: %w", err)
+		}
+		err = read()
+	}
+	if err != nil {
+		return 0, nil, fmt.Errorf("read head: %w", err)
+	}
+	return seq, hash, nil
+}
+
 // Append writes one event in tx, chained to the organisation's newest event.
 // The payload is a registered event type (see Register), stored as its JSON
 // encoding; it must not hold personal data beyond what the change itself
@@ -58,26 +80,17 @@ func Append(ctx context.Context, tx *db.Tx, actor access.Actor, entity string, e
 	e := Event{OrgID: actor.OrgID, At: tx.Now, BaseID: actor.BaseID, ActorID: actor.UserID,
 		Kind: kind, Version: payload.EventVersion(), Entity: entity, EntityID: entityID, Payload: p}
 
-	var headSeq int64
-	var headHash []byte
-	readHead := func() error {
-		return tx.QueryRow(ctx, "SELECT seq, hash FROM ledger_heads WHERE org_id = ?"+tx.ForUpdate(), e.OrgID).Scan(&headSeq, &headHash)
-	}
-	err = readHead()
-	if db.IsNoRows(err) {
-		// A new chain. Two transactions may start it at once (on PostgreSQL
-		// neither sees the other's row yet): the second waits on the
-		// first's insert, does nothing, then locks the head it made.
-		if _, err := tx.Exec(ctx, "INSERT INTO ledger_heads (org_id, seq, hash) VALUES (?, 0, ?) ON CONFLICT (org_id) DO NOTHING", e.OrgID, genesis); err != nil {
-			return Event{}, fmt.Errorf("ledger append %s: new chain: %w", kind, err)
+	if tx.Dialect() == db.Postgres {
+		if err := appendPostgres(ctx, tx, &e); err != nil {
+			return Event{}, fmt.Errorf("ledger append %s: %w", kind, err)
 		}
-		err = readHead()
+		return e, nil
 	}
+	seq, hash, err := lockHead(ctx, tx, e.OrgID)
 	if err != nil {
-		return Event{}, fmt.Errorf("ledger append %s: read head: %w", kind, err)
+		return Event{}, fmt.Errorf("ledger append %s: %w", kind, err)
 	}
-	e.Seq = headSeq + 1
-	e.PrevHash = headHash
+	e.Seq, e.PrevHash = seq+1, hash
 	e.Hash = Hash(e)
 	if _, err := tx.Exec(ctx, `INSERT INTO ledger (org_id, seq, at, base_id, actor_id, kind, version, entity, entity_id, payload, prev_hash, hash)
 		VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)`,

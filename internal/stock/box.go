@@ -130,7 +130,7 @@ func (s *Service) createBoxes(ctx context.Context, actor access.Actor, nbs []New
 		return nil, apperr.New(apperr.Invalid, "stock.error.batch_size", 500)
 	}
 	ids := make([]int64, 0, len(nbs))
-	err := s.DB.InTx(ctx, func(tx *db.Tx) error {
+	err := s.DB.InTxGroup(ctx, actor.OrgID, func(tx *db.Tx) error {
 		if first != nil {
 			if err := first(tx); err != nil {
 				return err
@@ -587,7 +587,22 @@ func lockBoxes(ctx context.Context, tx *db.Tx, actor access.Actor, codes ...stri
 }
 
 func boxByCode(ctx context.Context, q db.Queryer, actor access.Actor, code string) (Box, error) {
-	b, err := scanBox(q.QueryRow(ctx, "SELECT "+boxCols+boxFrom+" WHERE b.code = ? AND b.org_id = ? AND b.base_id = ?",
+	return readBox(ctx, q, actor, code, "")
+}
+
+// boxForUpdate reads a box to change it: on PostgreSQL it locks the box's
+// row (and only the box's: not the product or location it joins) in the
+// same round trip.
+func boxForUpdate(ctx context.Context, tx *db.Tx, actor access.Actor, code string) (Box, error) {
+	lock := ""
+	if tx.Dialect() == db.Postgres {
+		lock = " FOR UPDATE OF b"
+	}
+	return readBox(ctx, tx, actor, code, lock)
+}
+
+func readBox(ctx context.Context, q db.Queryer, actor access.Actor, code, lock string) (Box, error) {
+	b, err := scanBox(q.QueryRow(ctx, "SELECT "+boxCols+boxFrom+" WHERE b.code = ? AND b.org_id = ? AND b.base_id = ?"+lock,
 		code, actor.OrgID, actor.BaseID))
 	if db.IsNoRows(err) {
 		return b, apperr.New(apperr.NotFound, "stock.error.box_unknown")

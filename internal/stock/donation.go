@@ -39,7 +39,7 @@ func (s *Service) RecordDonation(ctx context.Context, actor access.Actor, d Dona
 	if err != nil {
 		return Donation{}, err
 	}
-	err = s.DB.InTx(ctx, func(tx *db.Tx) error { return insertDonation(ctx, tx, actor, &d) })
+	err = s.DB.InTxGroup(ctx, actor.OrgID, func(tx *db.Tx) error { return insertDonation(ctx, tx, actor, &d) })
 	return d, err
 }
 

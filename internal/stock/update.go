@@ -60,24 +60,24 @@ func (s *Service) UpdateBox(ctx context.Context, actor access.Actor, code string
 		return Box{}, err
 	}
 	var out Box
-	err = s.DB.InTx(ctx, func(tx *db.Tx) error {
-		if err := lockBoxes(ctx, tx, actor, c); err != nil {
-			return err
-		}
-		b, err := boxByCode(ctx, tx, actor, c)
+	// Concurrent changes of the organisation's boxes share a transaction,
+	// each in a savepoint of its own (db.InTxGroup): a stale version or a
+	// refused state change here undoes this change alone.
+	err = s.DB.InTxGroup(ctx, actor.OrgID, func(tx *db.Tx) error {
+		b, err := boxForUpdate(ctx, tx, actor, c)
 		if err != nil {
 			return err
 		}
 		if ch.Version != b.Version {
 			return &apperr.Error{Code: apperr.Conflict, Key: "stock.error.stale", Err: &StaleError{Current: b, Seen: ch.Version}}
 		}
-		if err := applyChange(ctx, tx, actor, b, ch); err != nil {
-			return err
-		}
-		out, err = boxByCode(ctx, tx, actor, c)
+		out, err = applyChange(ctx, tx, actor, b, ch)
 		return err
 	})
-	return out, err
+	if err != nil {
+		return Box{}, err
+	}
+	return out, nil
 }
 
 // boxEdit collects one change to a box read in this transaction: the
@@ -100,8 +100,10 @@ func (e *boxEdit) put(col string, stored any) {
 // applyChange checks and writes one change to a box read in this
 // transaction, and its ledger event: each field is checked on its own, in
 // order (a move may bring the location's default state; an explicit state
-// wins). It does nothing when nothing changes.
-func applyChange(ctx context.Context, tx *db.Tx, actor access.Actor, b Box, ch Change) error {
+// wins). It does nothing when nothing changes. It returns the box as the
+// change left it, built from what the transaction knows rather than read
+// again.
+func applyChange(ctx context.Context, tx *db.Tx, actor access.Actor, b Box, ch Change) (Box, error) {
 	e := &boxEdit{b: b, after: b, ev: BoxChange{Code: b.Code}}
 	for _, step := range []func() error{
 		func() error { return e.location(ctx, tx, actor, ch) },
@@ -113,13 +115,18 @@ func applyChange(ctx context.Context, tx *db.Tx, actor access.Actor, b Box, ch C
 		func() error { return e.setTags(ctx, tx, actor, ch) },
 	} {
 		if err := step(); err != nil {
-			return err
+			return Box{}, err
 		}
 	}
 	if e.changed == 0 {
-		return nil
+		return b, nil
 	}
-	return e.save(ctx, tx, actor)
+	if err := e.save(ctx, tx, actor); err != nil {
+		return Box{}, err
+	}
+	e.after.Version++
+	e.after.UpdatedAt = db.FromMicros(db.Micros(tx.Now))
+	return e.after, nil
 }
 
 // location moves the box to a live location of the base; without a state
@@ -137,7 +144,7 @@ func (e *boxEdit) location(ctx context.Context, tx *db.Tx, actor access.Actor, c
 	}
 	e.put("location_id", loc.ID)
 	e.ev.LocationID = &ledger.Delta[int64]{From: e.b.LocationID, To: loc.ID}
-	e.after.LocationID = loc.ID
+	e.after.LocationID, e.after.LocationName = loc.ID, loc.Name
 	if ch.State == nil {
 		e.after.State = moveState(e.b.State, State(loc.DefaultState))
 	}
@@ -223,6 +230,7 @@ func (e *boxEdit) expiry(ch Change) error {
 	}
 	e.put("expires_on", d)
 	e.ev.ExpiresOn = &ledger.Delta[string]{From: e.b.ExpiresOn, To: d}
+	e.after.ExpiresOn = d
 	return nil
 }
 
@@ -236,6 +244,7 @@ func (e *boxEdit) comment(ch Change) error {
 	}
 	// The comment's text stays out of the ledger.
 	e.put("comment", cm)
+	e.after.Comment = cm
 	e.ev.CommentChanged = true
 	e.ev.CommentSet = ptrTo(cm != "")
 	return nil
@@ -269,6 +278,10 @@ func (e *boxEdit) setTags(ctx context.Context, tx *db.Tx, actor access.Actor, ch
 		return err
 	}
 	e.ev.TagIDs = &ledger.Delta[[]int64]{From: oldIDs, To: newIDs}
+	e.after.Tags = nil // as tagsOf reads them: by name, nil when none
+	if len(nt) > 0 {
+		e.after.Tags = nt
+	}
 	e.changed++
 	e.tags = true
 	return nil
@@ -387,8 +400,7 @@ func (s *Service) bulk(ctx context.Context, actor access.Actor, act access.Actio
 			order = append(order, c)
 		}
 	}
-	ids := map[string]int64{}
-	err := s.DB.InTx(ctx, func(tx *db.Tx) error {
+	err := s.DB.InTxGroup(ctx, actor.OrgID, func(tx *db.Tx) error {
 		if prepare != nil {
 			if err := prepare(tx); err != nil {
 				return err
@@ -420,30 +432,20 @@ func (s *Service) bulk(ctx context.Context, actor access.Actor, act access.Actio
 			}
 			ch := change(b)
 			ch.Version = b.Version
-			if err := applyChange(ctx, tx, actor, b, ch); err != nil {
+			after, err := applyChange(ctx, tx, actor, b, ch)
+			if err != nil {
 				if apperr.CodeOf(err) == apperr.Internal {
 					return err
 				}
 				res.Outcomes[at[c]].Err = err
 				continue
 			}
-			ids[c] = b.ID
+			res.Outcomes[at[c]].Box = after
 		}
 		return nil
 	})
 	if err != nil {
 		return BulkResult{}, err
-	}
-	list := make([]int64, 0, len(ids))
-	for _, id := range ids {
-		list = append(list, id)
-	}
-	after, err := s.boxesByID(ctx, s.DB, actor, list)
-	if err != nil {
-		return BulkResult{}, err
-	}
-	for _, b := range after {
-		res.Outcomes[at[b.Code]].Box = b
 	}
 	return res, nil
 }

@@ -1,0 +1,154 @@
+package db_test
+
+import (
+	"context"
+	"errors"
+	"fmt"
+	"testing"
+
+	"abri/internal/db"
+	"abri/internal/dbtest"
+)
+
+// holdGroup runs a shared transaction of key that waits until release is
+// called, so that callers coming meanwhile queue for the next one.
+func holdGroup(t *testing.T, d *db.DB, key int64) (release func()) {
+	t.Helper()
+	begin := func(ctx context.Context, fn func(*db.Tx) error) error { return d.InTxGroup(ctx, key, fn) }
+	return hold(t, begin, func(*db.Tx) error { return nil })
+}
+
+// TestGroupCommitSavepoints: callers who queue while a transaction is under
+// way share the next one, in the order they came. One that fails after
+// writing, or panics, leaves nothing behind, not even a gap in the numbers
+// the others take after it; the others commit, and each caller is answered
+// only once its row can be read from another connection.
+func TestGroupCommitSavepoints(t *testing.T) {
+	dbtest.Each(t, func(t *testing.T, d *db.DB) {
+		ctx := context.Background()
+		if _, err := d.Exec(ctx, "CREATE TABLE gc (n BIGINT PRIMARY KEY, caller BIGINT NOT NULL)"); err != nil {
+			t.Fatal(err)
+		}
+		const key = 7
+		before := d.GroupStats()
+		release := holdGroup(t, d, key)
+		refused := errors.New("refused")
+		type answer struct {
+			err      error
+			panicked any
+			visible  bool
+		}
+		const callers = 6
+		answers := make([]chan answer, callers)
+		for i := range callers {
+			answers[i] = make(chan answer, 1)
+			go func() {
+				var a answer
+				defer func() {
+					a.panicked = recover()
+					answers[i] <- a
+				}()
+				a.err = d.InTxGroup(ctx, key, func(tx *db.Tx) error {
+					// Take the next number, as a ledger append does.
+					if _, err := tx.Exec(ctx, "INSERT INTO gc (n, caller) SELECT COALESCE(MAX(n), 0) + 1, ? FROM gc", i); err != nil {
+						return err
+					}
+					switch i {
+					case 2:
+						return refused
+					case 4:
+						panic("caller 4 breaks")
+					}
+					return nil
+				})
+				if a.err == nil {
+					var n int
+					err := d.QueryRow(ctx, "SELECT COUNT(*) FROM gc WHERE caller = ?", i).Scan(&n)
+					a.visible = err == nil && n == 1
+				}
+			}()
+			// Let each join before the next, so that the order is known.
+			waitFor(t, fmt.Sprintf("caller %d to queue", i), func() bool { return d.GroupWaiting(key) == i+1 })
+		}
+		release()
+		for i := range callers {
+			a := <-answers[i]
+			switch i {
+			case 2:
+				if !errors.Is(a.err, refused) {
+					t.Errorf("caller 2: %v, want its own error", a.err)
+				}
+			case 4:
+				if a.panicked != "caller 4 breaks" {
+					t.Errorf("caller 4: panic %v, error %v; want its panic raised again", a.panicked, a.err)
+				}
+			default:
+				if a.err != nil || a.panicked != nil || !a.visible {
+					t.Errorf("caller %d: %v, panic %v, committed row visible %v", i, a.err, a.panicked, a.visible)
+				}
+			}
+		}
+		rows, err := d.Query(ctx, "SELECT n, caller FROM gc ORDER BY n")
+		if err != nil {
+			t.Fatal(err)
+		}
+		defer rows.Close()
+		var got [][2]int64
+		for rows.Next() {
+			var r [2]int64
+			if err := rows.Scan(&r[0], &r[1]); err != nil {
+				t.Fatal(err)
+			}
+			got = append(got, r)
+		}
+		want := [][2]int64{{1, 0}, {2, 1}, {3, 3}, {4, 5}}
+		if fmt.Sprint(got) != fmt.Sprint(want) {
+			t.Errorf("rows (n, caller) = %v, want %v: in the order they came, none of the failed, no gap", got, want)
+		}
+		after := d.GroupStats()
+		if tx, req := after.Transactions-before.Transactions, after.Requests-before.Requests; tx != 2 || req != 5 {
+			t.Errorf("%d transactions answered %d callers; want the held one and one shared by the 4 that succeeded", tx, req)
+		}
+	})
+}
+
+// TestGroupCommitAlone: a caller with nobody in its way runs at once in a
+// transaction of its own; a failure rolls it all back.
+func TestGroupCommitAlone(t *testing.T) {
+	dbtest.Each(t, func(t *testing.T, d *db.DB) {
+		ctx := context.Background()
+		if _, err := d.Exec(ctx, "CREATE TABLE gc (n BIGINT PRIMARY KEY)"); err != nil {
+			t.Fatal(err)
+		}
+		refused := errors.New("refused")
+		err := d.InTxGroup(ctx, 1, func(tx *db.Tx) error {
+			if _, err := tx.Exec(ctx, "INSERT INTO gc (n) VALUES (1)"); err != nil {
+				return err
+			}
+			return refused
+		})
+		if !errors.Is(err, refused) {
+			t.Fatalf("error %v", err)
+		}
+		if err := d.InTxGroup(ctx, 1, func(tx *db.Tx) error {
+			_, err := tx.Exec(ctx, "INSERT INTO gc (n) VALUES (2)")
+			return err
+		}); err != nil {
+			t.Fatal(err)
+		}
+		var ns []int64
+		rows, err := d.Query(ctx, "SELECT n FROM gc")
+		if err != nil {
+			t.Fatal(err)
+		}
+		defer rows.Close()
+		for rows.Next() {
+			var n int64
+			rows.Scan(&n)
+			ns = append(ns, n)
+		}
+		if fmt.Sprint(ns) != "[2]" {
+			t.Errorf("rows %v, want [2]", ns)
+		}
+	})
+}

@@ -1,0 +1,164 @@
+package stock_test
+
+import (
+	"errors"
+	"fmt"
+	"reflect"
+	"slices"
+	"testing"
+	"time"
+
+	"abri/internal/apperr"
+	"abri/internal/db"
+	"abri/internal/dbtest"
+	"abri/internal/ledger"
+	"abri/internal/stock"
+)
+
+// TestSharedTransactionIsolation: changes of one organisation's boxes that
+// come while another is being saved share the next transaction. A change
+// refused there (a stale version; a writer that had already changed a box
+// and appended its event when it failed) leaves no trace in the boxes, the
+// totals or the ledger; the others are saved, their events follow one
+// another in the order the changes came, and each answer shows the box as
+// it now is.
+func TestSharedTransactionIsolation(t *testing.T) {
+	dbtest.Each(t, func(t *testing.T, d *db.DB) {
+		w := newWorld(t, d)
+		a, b, c, e := w.jackets("S", 1), w.jackets("M", 2), w.jackets("L", 3), w.jackets("XL", 4)
+		if r, err := w.s.TagBoxes(ctx, w.wh, []string{a.Code}, "winter", false); err != nil || r.Failed() > 0 {
+			t.Fatalf("tag: %+v %v", r, err)
+		}
+		var head int64
+		w.must(d.QueryRow(ctx, "SELECT MAX(seq) FROM ledger WHERE org_id = ?", w.wh.OrgID).Scan(&head))
+		org := w.wh.OrgID
+
+		// Hold the organisation's shared transaction open.
+		began, stop, held := make(chan struct{}), make(chan struct{}), make(chan error, 1)
+		go func() {
+			held <- d.InTxGroup(ctx, org, func(*db.Tx) error { close(began); <-stop; return nil })
+		}()
+		<-began
+
+		type answer struct {
+			box  stock.Box
+			bulk stock.BulkResult
+			err  error
+		}
+		var calls []func() answer
+		calls = append(calls,
+			func() answer { // 0: a move
+				bx, err := w.s.UpdateBox(ctx, w.dist, a.Code, stock.Change{Version: 2, LocationID: &w.shelf2.ID})
+				return answer{box: bx, err: err}
+			},
+			func() answer { // 1: stale: refused
+				bx, err := w.s.UpdateBox(ctx, w.wh, b.Code, stock.Change{Version: 7, Items: ptr(int64(9))})
+				return answer{box: bx, err: err}
+			},
+			func() answer { // 2: changes e and appends its event, then fails
+				err := d.InTxGroup(ctx, org, func(tx *db.Tx) error {
+					if _, err := tx.Exec(ctx, "UPDATE boxes SET items = 99, version = version + 1 WHERE id = ?", e.ID); err != nil {
+						return err
+					}
+					if _, err := ledger.Append(ctx, tx, w.wh, "box", e.ID, stock.BoxUpdated{BoxChange: stock.BoxChange{Code: e.Code,
+						Items: &ledger.Delta[int64]{From: 4, To: 99}}}); err != nil {
+						return err
+					}
+					return errors.New("refused after writing")
+				})
+				return answer{err: err}
+			},
+			func() answer { // 3: an edit of the box the failed writer touched
+				bx, err := w.s.UpdateBox(ctx, w.wh, e.Code, stock.Change{Version: 1, Items: ptr(int64(5)), Comment: ptr("dry"),
+					ExpiresOn: ptr("2030-01-31"), Tags: &[]string{"Winter", "adult"}})
+				return answer{box: bx, err: err}
+			},
+			func() answer { // 4: a bulk move with a code that is no box
+				r, err := w.s.MoveBoxes(ctx, w.dist, []string{c.Code, "not a code"}, w.shelf2.ID)
+				return answer{bulk: r, err: err}
+			},
+			func() answer { // 5: a state change not allowed: refused
+				bx, err := w.s.UpdateBox(ctx, w.wh, b.Code, stock.Change{Version: 1, State: ptr(stock.State("received"))})
+				return answer{box: bx, err: err}
+			},
+		)
+		answers := make([]chan answer, len(calls))
+		for i, call := range calls {
+			answers[i] = make(chan answer, 1)
+			go func() { answers[i] <- call() }()
+			deadline := time.Now().Add(10 * time.Second)
+			for d.GroupWaiting(org) != i+1 {
+				if time.Now().After(deadline) {
+					t.Fatalf("call %d did not queue", i)
+				}
+				time.Sleep(time.Millisecond)
+			}
+		}
+		before := d.GroupStats()
+		close(stop)
+		w.must(<-held)
+		got := make([]answer, len(calls))
+		for i := range calls {
+			got[i] = <-answers[i]
+		}
+		if st := d.GroupStats(); st.Transactions-before.Transactions != 2 {
+			t.Errorf("%d transactions, want the held one and one shared by the queued calls", st.Transactions-before.Transactions)
+		}
+
+		// Each is answered for itself.
+		if got[0].err != nil || got[0].box.LocationID != w.shelf2.ID || got[0].box.Version != 3 {
+			t.Errorf("move: %+v %v", got[0].box, got[0].err)
+		}
+		wantCode(t, got[1].err, apperr.Conflict)
+		if got[2].err == nil || got[2].err.Error() != "refused after writing" {
+			t.Errorf("failing writer: %v", got[2].err)
+		}
+		if got[3].err != nil || got[3].box.Items != 5 || got[3].box.Version != 2 {
+			t.Errorf("edit after the failed writer: %+v %v", got[3].box, got[3].err)
+		}
+		if got[4].err != nil || got[4].bulk.Changed() != 1 || got[4].bulk.Failed() != 1 {
+			t.Errorf("bulk move: %+v %v", got[4].bulk, got[4].err)
+		}
+		wantCode(t, got[5].err, apperr.Invalid)
+
+		// The answers show the boxes as they are.
+		for _, x := range []stock.Box{got[0].box, got[3].box, got[4].bulk.Outcomes[0].Box} {
+			now, err := w.s.Box(ctx, w.wh, x.Code)
+			w.must(err)
+			if !reflect.DeepEqual(x, now) {
+				t.Errorf("answered\n%+v\nthe box is\n%+v", x, now)
+			}
+		}
+		for _, x := range []stock.Box{b, e} {
+			now, err := w.s.Box(ctx, w.wh, x.Code)
+			w.must(err)
+			if x.Code == b.Code && (now.Version != 1 || now.Items != 2 || now.State != stock.InStock) {
+				t.Errorf("refused changes left a trace on %s: %+v", x.Code, now)
+			}
+			if x.Code == e.Code && now.Items != 5 {
+				t.Errorf("box %s: %d items", x.Code, now.Items)
+			}
+		}
+
+		// The ledger holds the three saved changes, in the order they
+		// came, numbered on from the head without a gap.
+		rows, err := d.Query(ctx, "SELECT seq, entity_id, kind FROM ledger WHERE org_id = ? AND seq > ? ORDER BY seq", org, head)
+		w.must(err)
+		defer rows.Close()
+		var seqs []int64
+		var seen []string
+		for rows.Next() {
+			var seq, id int64
+			var kind string
+			w.must(rows.Scan(&seq, &id, &kind))
+			seqs = append(seqs, seq)
+			seen = append(seen, fmt.Sprintf("%d %s", id, kind))
+		}
+		want := []string{fmt.Sprintf("%d box.moved", a.ID), fmt.Sprintf("%d box.updated", e.ID), fmt.Sprintf("%d box.moved", c.ID)}
+		if !slices.Equal(seen, want) || !slices.Equal(seqs, []int64{head + 1, head + 2, head + 3}) {
+			t.Errorf("ledger after the head: %v at %v, want %v at %d…", seen, seqs, want, head+1)
+		}
+		// newWorld's cleanup verifies the chain, replays it against the
+		// rows and checks the totals.
+	})
+}
