@@ -15,6 +15,7 @@ import (
 	"abri/internal/account"
 	"abri/internal/apperr"
 	"abri/internal/db"
+	"abri/internal/ledger"
 	"abri/internal/place"
 	"abri/internal/stock"
 )
@@ -25,6 +26,9 @@ type Config struct {
 	Accounts *account.Service
 	BaseURL  string
 	Logger   *slog.Logger
+	// CheckpointKey is the key the server signs ledger checkpoints with,
+	// shown with them; nil when the server signs none.
+	CheckpointKey *ledger.PublicKey
 }
 
 // api holds what every handler needs.
@@ -68,6 +72,9 @@ var routes = []route{
 	{"GET", "/api/v1/stock", false, (*api).stockOverview},
 	{"GET", "/api/v1/donations", false, (*api).listDonations},
 	{"POST", "/api/v1/donations", false, (*api).createDonation},
+
+	// The ledger.
+	{"GET", "/api/v1/ledger/checkpoint", false, (*api).ledgerCheckpoint},
 }
 
 // Route describes one registered endpoint.

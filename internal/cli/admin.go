@@ -334,7 +334,8 @@ func signCheckpoints(e *env, d *db.DB, dataDir string) ([]ledger.Checkpoint, err
 	if err != nil {
 		return nil, err
 	}
-	return ledger.SignHeads(e.ctx, d, k, dataDir)
+	cs, _, err := ledger.SignHeads(e.ctx, d, k, dataDir)
+	return cs, err
 }
 
 // printCheckpoints prints checkpoints as one JSON array, ready to keep in a

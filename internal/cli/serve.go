@@ -14,6 +14,7 @@ import (
 	"abri/internal/account"
 	"abri/internal/db"
 	"abri/internal/demo"
+	"abri/internal/ledger"
 	"abri/internal/server"
 )
 
@@ -172,8 +173,12 @@ func (e *env) start(f *serveFlags, prepare func(d *db.DB, accounts *account.Serv
 // caller close the database. ready, when set, runs once the server is up.
 func (e *env) run(ln net.Listener, d *db.DB, accounts *account.Service, f *serveFlags, logger *slog.Logger, start time.Time, ready func()) error {
 	baseURL := f.baseURL
+	signer, err := checkpointSigner(f.data, d, logger)
+	if err != nil {
+		return err
+	}
 	srv, err := server.New(server.Config{DB: d, Accounts: accounts, BaseURL: baseURL, Logger: logger, Version: version(),
-		TrustedProxies: f.proxies, MetricsAllow: f.metricsNets, MetricsToken: f.metricsToken})
+		TrustedProxies: f.proxies, MetricsAllow: f.metricsNets, MetricsToken: f.metricsToken, Checkpoints: signer})
 	if err != nil {
 		return err
 	}
@@ -187,6 +192,20 @@ func (e *env) run(ln net.Listener, d *db.DB, accounts *account.Service, f *serve
 	}
 	logger.Info("abri stopped")
 	return nil
+}
+
+// checkpointSigner signs the ledger's chain heads while the server runs,
+// with the data directory's key (made the first time; on PostgreSQL too,
+// where the data directory holds only the key and the checkpoints).
+func checkpointSigner(dataDir string, d *db.DB, logger *slog.Logger) (*ledger.Signer, error) {
+	if err := prepareDataDir(dataDir); err != nil {
+		return nil, err
+	}
+	k, err := ledger.LoadOrCreateKey(dataDir)
+	if err != nil {
+		return nil, err
+	}
+	return &ledger.Signer{DB: d, Key: k, Dir: dataDir, Log: logger}, nil
 }
 
 func unwrapNet(err error) error {
@@ -204,7 +223,7 @@ func (e *env) demo(args []string) error {
 	if err := parseArgs(args); err != nil {
 		return err
 	}
-	if f.data == "" && f.dsn == "" {
+	if f.data == "" { // the demo's database, or with --db only its signing key
 		dir, err := os.MkdirTemp("", "abri-demo-")
 		if err != nil {
 			return fmt.Errorf("temporary data directory: %w", err)

@@ -16,6 +16,8 @@ import (
 	"path/filepath"
 	"time"
 
+	"abri/internal/access"
+	"abri/internal/apperr"
 	"abri/internal/db"
 )
 
@@ -197,55 +199,110 @@ func (c Checkpoint) String() string {
 
 // SignHeads signs each chain's head that this key has not signed at its
 // entry yet, stores the checkpoints, and when dir is not "" writes the
-// newest of every chain to CheckpointFile there. It returns the newest
-// checkpoint of each chain.
-func SignHeads(ctx context.Context, d *db.DB, k *Key, dir string) ([]Checkpoint, error) {
-	var out []Checkpoint
-	err := d.InTx(ctx, func(tx *db.Tx) error {
-		out = out[:0]
-		rows, err := tx.Query(ctx, "SELECT org_id, seq, hash FROM ledger_heads ORDER BY org_id")
-		if err != nil {
-			return fmt.Errorf("sign heads: %w", err)
-		}
-		var heads []Checkpoint
-		for rows.Next() {
-			var c Checkpoint
-			var h []byte
-			if err := rows.Scan(&c.OrgID, &c.Seq, &h); err != nil {
-				rows.Close()
-				return fmt.Errorf("sign heads: %w", err)
-			}
-			c.Hash = h
-			heads = append(heads, c)
-		}
-		rows.Close()
-		if err := rows.Err(); err != nil {
-			return fmt.Errorf("sign heads: %w", err)
-		}
-		for _, h := range heads {
-			c := k.Sign(h.OrgID, h.Seq, h.Hash, tx.Now)
-			if _, err := tx.Exec(ctx, `INSERT INTO ledger_checkpoints (org_id, seq, hash, at, key_id, signature) VALUES (?, ?, ?, ?, ?, ?)
-				ON CONFLICT (org_id, seq, key_id) DO NOTHING`, c.OrgID, c.Seq, []byte(c.Hash), db.Micros(c.At), c.KeyID, c.Signature); err != nil {
-				return fmt.Errorf("sign heads: %w", err)
-			}
-			latest, err := LatestCheckpoint(ctx, tx, h.OrgID)
-			if err != nil {
-				return err
-			}
-			latest.PublicKey = k.pub.Key
-			out = append(out, latest)
-		}
-		return nil
-	})
+// newest of every chain to CheckpointFile there (only when it signed one,
+// or the file is missing). It returns a checkpoint of each chain's head and
+// how many of them it signed now: a head that has not moved since this key
+// last signed it keeps its checkpoint.
+func SignHeads(ctx context.Context, d *db.DB, k *Key, dir string) ([]Checkpoint, int, error) {
+	heads, err := ReadHeads(ctx, d)
 	if err != nil {
-		return nil, err
+		return nil, 0, err
+	}
+	cs, signed, err := Sign(ctx, d, k, heads)
+	if err != nil {
+		return nil, 0, err
 	}
 	if dir != "" {
-		if err := WriteCheckpoints(filepath.Join(dir, CheckpointFile), out); err != nil {
-			return out, err
+		path := filepath.Join(dir, CheckpointFile)
+		if _, statErr := os.Stat(path); signed > 0 || statErr != nil {
+			if err := WriteCheckpoints(path, cs); err != nil {
+				return cs, signed, err
+			}
 		}
 	}
-	return out, nil
+	return cs, signed, nil
+}
+
+// ReadHeads reads every chain's head, by organisation.
+func ReadHeads(ctx context.Context, q db.Queryer) ([]Head, error) {
+	rows, err := q.Query(ctx, "SELECT org_id, seq, hash FROM ledger_heads WHERE seq > 0 ORDER BY org_id")
+	if err != nil {
+		return nil, fmt.Errorf("read chain heads: %w", err)
+	}
+	defer rows.Close()
+	var heads []Head
+	for rows.Next() {
+		var h Head
+		if err := rows.Scan(&h.OrgID, &h.Seq, &h.Hash); err != nil {
+			return nil, fmt.Errorf("read chain heads: %w", err)
+		}
+		heads = append(heads, h)
+	}
+	return heads, rows.Err()
+}
+
+// Sign returns a checkpoint by k of each head: the one stored already when
+// k has signed that entry, else a new one, signed now and stored. signed
+// counts the new ones. When every head has its checkpoint already, nothing
+// is written (no write transaction is even begun).
+func Sign(ctx context.Context, d *db.DB, k *Key, heads []Head) (cs []Checkpoint, signed int, err error) {
+	stored := func(q db.Queryer) (map[int64]Checkpoint, error) {
+		have := map[int64]Checkpoint{}
+		for _, h := range heads {
+			c := Checkpoint{OrgID: h.OrgID, Seq: h.Seq, KeyID: k.pub.ID, PublicKey: k.pub.Key}
+			var at int64
+			var hash []byte
+			err := q.QueryRow(ctx, "SELECT hash, at, signature FROM ledger_checkpoints WHERE org_id = ? AND seq = ? AND key_id = ?",
+				h.OrgID, h.Seq, k.pub.ID).Scan(&hash, &at, &c.Signature)
+			switch {
+			case db.IsNoRows(err):
+				continue
+			case err != nil:
+				return nil, fmt.Errorf("read checkpoints: %w", err)
+			}
+			c.Hash, c.At = hash, db.FromMicros(at)
+			have[h.OrgID] = c
+		}
+		return have, nil
+	}
+	have, err := stored(d)
+	if err != nil {
+		return nil, 0, err
+	}
+	if len(have) < len(heads) {
+		err = d.InTx(ctx, func(tx *db.Tx) error {
+			signed = 0
+			if have, err = stored(tx); err != nil {
+				return err
+			}
+			for _, h := range heads {
+				if _, ok := have[h.OrgID]; ok {
+					continue
+				}
+				c := k.Sign(h.OrgID, h.Seq, h.Hash, tx.Now)
+				// Another signer (abri checkpoint beside the server) may
+				// have stored this entry's checkpoint meanwhile; either
+				// one is as good.
+				res, err := tx.Exec(ctx, `INSERT INTO ledger_checkpoints (org_id, seq, hash, at, key_id, signature) VALUES (?, ?, ?, ?, ?, ?)
+					ON CONFLICT (org_id, seq, key_id) DO NOTHING`, c.OrgID, c.Seq, []byte(c.Hash), db.Micros(c.At), c.KeyID, c.Signature)
+				if err != nil {
+					return fmt.Errorf("store checkpoint: %w", err)
+				}
+				have[h.OrgID] = c
+				if n, _ := res.RowsAffected(); n > 0 {
+					signed++
+				}
+			}
+			return nil
+		})
+		if err != nil {
+			return nil, 0, err
+		}
+	}
+	for _, h := range heads {
+		cs = append(cs, have[h.OrgID])
+	}
+	return cs, signed, nil
 }
 
 // LatestCheckpoint returns an organisation's newest stored checkpoint; a
@@ -299,4 +356,17 @@ func ReadCheckpoints(path string) ([]Checkpoint, error) {
 		cs = []Checkpoint{c}
 	}
 	return cs, nil
+}
+
+// LatestFor is the newest checkpoint of the actor's organisation, for its
+// administrators; apperr NotFound when none was signed yet.
+func LatestFor(ctx context.Context, q db.Queryer, actor access.Actor) (Checkpoint, error) {
+	if err := actor.Require(access.VerifyLedger); err != nil {
+		return Checkpoint{}, err
+	}
+	c, err := LatestCheckpoint(ctx, q, actor.OrgID)
+	if db.IsNoRows(err) {
+		return c, apperr.New(apperr.NotFound, "ledger.error.no_checkpoint")
+	}
+	return c, err
 }

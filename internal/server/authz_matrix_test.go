@@ -236,7 +236,7 @@ func newMatrixFixture(t *testing.T, d *db.DB) *matrixFixture {
 	f.warehouse(t, sys)
 	addAPIWarehouseVars(t, d, sys, f.vars)
 	s, err := server.New(server.Config{DB: d, Accounts: acc, BaseURL: "http://abri.test", Version: "test",
-		Logger: slog.New(slog.NewTextHandler(io.Discard, nil))})
+		Logger: slog.New(slog.NewTextHandler(io.Discard, nil)), Checkpoints: matrixSigner(t, d)})
 	if err != nil {
 		t.Fatal(err)
 	}

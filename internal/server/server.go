@@ -17,6 +17,7 @@ import (
 	"abri/internal/account"
 	"abri/internal/api"
 	"abri/internal/db"
+	"abri/internal/ledger"
 	"abri/internal/metrics"
 	"abri/internal/web"
 )
@@ -39,6 +40,10 @@ type Config struct {
 	// MetricsToken, when set, lets a request with "Authorization: Bearer
 	// <token>" read /metrics from anywhere.
 	MetricsToken string
+	// Checkpoints, when set, signs the ledger's chain heads while the
+	// server runs (at start, every hour, and once more on shutdown), and
+	// its key's public half is shown with the API's checkpoints.
+	Checkpoints *ledger.Signer
 }
 
 // Limits and timeouts of the HTTP server.
@@ -64,6 +69,9 @@ const (
 	maxHeaderBytes = 64 << 10
 
 	readyTimeout = 2 * time.Second
+	// lastSignTimeout bounds the last signing on shutdown (the database
+	// may be what is failing).
+	lastSignTimeout = 5 * time.Second
 )
 
 // processStart is close enough to the start of the process: package
@@ -95,7 +103,12 @@ func New(cfg Config) (*Server, error) {
 	metrics.RegisterProcess(s.metrics, processStart)
 	metrics.RegisterBuild(s.metrics, cfg.Version)
 
-	apiHandler, err := api.New(api.Config{DB: cfg.DB, Accounts: cfg.Accounts, BaseURL: cfg.BaseURL, Logger: s.log})
+	apiCfg := api.Config{DB: cfg.DB, Accounts: cfg.Accounts, BaseURL: cfg.BaseURL, Logger: s.log}
+	if cfg.Checkpoints != nil {
+		pub := cfg.Checkpoints.Key.Public()
+		apiCfg.CheckpointKey = &pub
+	}
+	apiHandler, err := api.New(apiCfg)
 	if err != nil {
 		return nil, fmt.Errorf("build the API: %w", err)
 	}
@@ -129,7 +142,8 @@ func Listen(addr string) (net.Listener, error) { return net.Listen("tcp", addr) 
 // Serve serves on ln until ctx is cancelled, then stops taking new requests,
 // lets the ones in flight finish (up to ShutdownGrace) and returns. The
 // caller closes the database afterwards. While serving it deletes expired
-// sessions every hour.
+// sessions every hour and signs the ledger's chain heads (Config.Checkpoints),
+// a last time once the requests in flight are done.
 func (s *Server) Serve(ctx context.Context, ln net.Listener) error {
 	srv := &http.Server{
 		Handler:           s.handler,
@@ -151,6 +165,17 @@ func (s *Server) Serve(ctx context.Context, ln net.Listener) error {
 	// The database is closed after Serve returns, so the purge must be over.
 	defer wg.Wait()
 	defer stopPurge()
+	signerDone := make(chan struct{})
+	if s.cfg.Checkpoints != nil {
+		go func() {
+			defer close(signerDone)
+			s.cfg.Checkpoints.Run(purgeCtx)
+		}()
+	} else {
+		close(signerDone)
+	}
+	// Whatever the way out, the signer is over before the database closes.
+	defer func() { <-signerDone }()
 
 	served := make(chan error, 1)
 	go func() { served <- srv.Serve(ln) }()
@@ -171,7 +196,24 @@ func (s *Server) Serve(ctx context.Context, ln net.Listener) error {
 		return err
 	}
 	s.log.Info("http server stopped")
+	s.signLast(signerDone)
 	return nil
+}
+
+// signLast signs the heads the last requests moved, once the signer's
+// own loop is over, so the chain as the server leaves it is vouched for.
+func (s *Server) signLast(signerDone <-chan struct{}) {
+	if s.cfg.Checkpoints == nil {
+		return
+	}
+	<-signerDone
+	ctx, cancel := context.WithTimeout(context.Background(), lastSignTimeout)
+	defer cancel()
+	if n, err := s.cfg.Checkpoints.SignNow(ctx); err != nil {
+		s.log.Error("sign ledger checkpoints on shutdown", "err", err.Error())
+	} else if n > 0 {
+		s.log.Info("signed ledger checkpoints on shutdown", "chains", n)
+	}
 }
 
 // purgeSessions deletes expired sessions, and sign-in counts whose window
