@@ -56,6 +56,11 @@ const (
 	// command's handler then requires its own action.
 	SendCommands   Action = "commands.send"
 	ReviewCommands Action = "commands.review"
+	ViewRounds     Action = "rounds.view"
+	PlanRounds     Action = "rounds.plan"
+	RunRounds      Action = "rounds.run"
+	ViewNeeds      Action = "needs.view"
+	ManageNeeds    Action = "needs.manage"
 )
 
 var everyone = []Role{Admin, Coordinator, Warehouse, Distribution, Observer, Shop, Viewer}
@@ -81,6 +86,14 @@ var policy = map[Action][]Role{
 	// reads); coordinators decide what could not apply.
 	SendCommands:   {Admin, Coordinator, Warehouse, Distribution, Observer, Shop},
 	ReviewCommands: {Admin, Coordinator},
+	// Coordinators plan rounds; the warehouse packs them and the
+	// distribution team takes them out, counts and brings back. Needs are
+	// set by coordinators and heard at distributions.
+	ViewRounds:  everyone,
+	PlanRounds:  {Admin, Coordinator},
+	RunRounds:   {Admin, Coordinator, Warehouse, Distribution},
+	ViewNeeds:   everyone,
+	ManageNeeds: {Admin, Coordinator, Distribution},
 }
 
 // Actions lists every action the policy knows, sorted.

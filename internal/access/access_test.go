@@ -30,6 +30,11 @@ var expected = map[string]string{
 	"stock.move":       "X   X   X   X   .   .   .",
 	"commands.send":    "X   X   X   X   X   X   .",
 	"commands.review":  "X   X   .   .   .   .   .",
+	"rounds.view":      "X   X   X   X   X   X   X",
+	"rounds.plan":      "X   X   .   .   .   .   .",
+	"rounds.run":       "X   X   X   X   .   .   .",
+	"needs.view":       "X   X   X   X   X   X   X",
+	"needs.manage":     "X   X   .   X   .   .   .",
 }
 
 var roleColumns = []string{"admin", "coordinator", "warehouse", "distribution", "observer", "shop", "viewer"}
