@@ -18,10 +18,7 @@ func BoxTx(ctx context.Context, tx *db.Tx, actor access.Actor, code string) (Box
 	if err != nil {
 		return Box{}, err
 	}
-	if err := lockBoxes(ctx, tx, actor, c); err != nil {
-		return Box{}, err
-	}
-	return boxByCode(ctx, tx, actor, c)
+	return boxForUpdate(ctx, tx, actor, c)
 }
 
 // SetStateTx changes one box's state inside another domain's transaction
@@ -36,12 +33,5 @@ func SetStateTx(ctx context.Context, tx *db.Tx, actor access.Actor, code string,
 	if err != nil {
 		return Box{}, err
 	}
-	if err := applyChange(ctx, tx, actor, b, Change{Version: b.Version, State: &state}); err != nil {
-		return Box{}, err
-	}
-	if b.State != state {
-		b.State = state
-		b.Version++
-	}
-	return b, nil
+	return applyChange(ctx, tx, actor, b, Change{Version: b.Version, State: &state})
 }
