@@ -36,9 +36,10 @@ var ErrExists = errors.New("the file already exists; a backup never overwrites o
 // Report is what a check of a copy found.
 type Report struct {
 	SchemaVersion int
-	Chains        int   // organisations with a ledger chain
-	Entries       int64 // ledger entries, all checked
-	Bytes         int64 // size of the file
+	Chains        int           // organisations with a ledger chain
+	Entries       int64         // ledger entries, all checked
+	Bytes         int64         // size of the file
+	Heads         []ledger.Head // each chain's head in the copy
 }
 
 // Take copies the live SQLite database at path into a new file dest with
@@ -120,7 +121,7 @@ func Check(ctx context.Context, path string) (Report, error) {
 	if lr.Broken != nil {
 		return Report{}, fmt.Errorf("ledger broken at %s", lr.Broken)
 	}
-	rep.Chains, rep.Entries = lr.Chains, lr.Entries
+	rep.Chains, rep.Entries, rep.Heads = lr.Chains, lr.Entries, lr.Heads
 	if fi, err := os.Stat(path); err == nil {
 		rep.Bytes = fi.Size()
 	}

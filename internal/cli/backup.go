@@ -4,11 +4,13 @@ import (
 	"errors"
 	"flag"
 	"fmt"
+	"os"
 	"path/filepath"
 	"time"
 
 	"abri/internal/backup"
 	"abri/internal/db"
+	"abri/internal/ledger"
 )
 
 const (
@@ -44,7 +46,40 @@ func (e *env) backup(args []string) error {
 	}
 	fmt.Fprintf(e.stdout, "backup written to %s in %s: %s; integrity ok; ledger intact: %d entries in %d chains (schema version %d)\n",
 		file, time.Since(start).Round(time.Millisecond), size(rep.Bytes), rep.Entries, rep.Chains, rep.SchemaVersion)
-	return nil
+	return e.backupCheckpoints(s, path, rep.Heads)
+}
+
+// backupCheckpoints prints a signed checkpoint of each chain head the
+// backup holds, signing it in the live database first if the server has
+// not yet, so that the administrator keeps it apart from the backup: a
+// backup restored, cut short or recomputed later fails abri verify
+// --checkpoint against it.
+func (e *env) backupCheckpoints(s storeFlags, path string, heads []ledger.Head) error {
+	if len(heads) == 0 {
+		return nil
+	}
+	k, err := ledger.LoadKey(s.data)
+	if errors.Is(err, os.ErrNotExist) && s.dsn == "" {
+		k, err = ledger.LoadOrCreateKey(s.data) // the server's data directory: its key, as abri serve would make it
+	}
+	if errors.Is(err, os.ErrNotExist) {
+		fmt.Fprintf(e.stdout, "no checkpoint signed: %s has no signing key; give the server's data directory with --data\n", s.data)
+		return nil
+	}
+	if err != nil {
+		return fmt.Errorf("the backup is written, but no checkpoint could be signed: %w", err)
+	}
+	d, err := db.Open(e.ctx, path)
+	if err != nil {
+		return fmt.Errorf("the backup is written, but no checkpoint could be signed: %w", err)
+	}
+	defer d.Close()
+	cs, _, err := ledger.Sign(e.ctx, d, k, heads)
+	if err != nil {
+		return fmt.Errorf("the backup is written, but no checkpoint could be signed: %w", err)
+	}
+	fmt.Fprintln(e.stdout, "checkpoints of the chains in the backup; keep them apart from it (abri verify --checkpoint FILE checks them):")
+	return printCheckpoints(e.stdout, cs)
 }
 
 // restore puts a checked backup in place of the data directory's database.
