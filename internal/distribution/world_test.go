@@ -26,7 +26,7 @@ var t0 = time.Date(2026, 12, 1, 9, 0, 0, 0, time.UTC)
 // world is a base with a warehouse and two sites to run rounds in:
 // organisation A base 1 (one user per role), and organisation B.
 type world struct {
-	t   *testing.T
+	t   testing.TB
 	d   *db.DB
 	s   *distribution.Service
 	st  *stock.Service
@@ -43,7 +43,7 @@ type world struct {
 	jacket       catalog.Product
 }
 
-func newWorld(t *testing.T, d *db.DB) *world {
+func newWorld(t testing.TB, d *db.DB) *world {
 	t.Helper()
 	w := &world{t: t, d: d, s: distribution.New(d), st: stock.New(d), nd: needs.New(d), clk: clock.NewFixed(t0)}
 	d.Clock = w.clk
