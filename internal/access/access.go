@@ -42,6 +42,7 @@ const (
 	ViewDashboard   Action = "dashboard.view"
 	ManageOwnTokens Action = "tokens.manage"
 	ManageUsers     Action = "users.manage"
+	ManageBase      Action = "base.manage" // the base's settings (time zone)
 	VerifyLedger    Action = "ledger.verify"
 	ViewSites       Action = "sites.view"
 	ManageSites     Action = "sites.manage"
@@ -70,6 +71,7 @@ var policy = map[Action][]Role{
 	ViewDashboard:   everyone,
 	ManageOwnTokens: everyone,
 	ManageUsers:     {Admin},
+	ManageBase:      {Admin},
 	VerifyLedger:    {Admin},
 	ViewSites:       everyone,
 	ManageSites:     {Admin, Coordinator},

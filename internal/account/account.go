@@ -31,9 +31,10 @@ type Organisation struct {
 
 // Base is one place an organisation works from (a warehouse, a kitchen).
 type Base struct {
-	ID    int64
-	OrgID int64
-	Name  string
+	ID       int64
+	OrgID    int64
+	Name     string
+	TimeZone string // IANA name; times for the base's people are shown in it
 }
 
 // User is a volunteer's account.
@@ -50,9 +51,10 @@ type User struct {
 
 // Membership is a user's role in one base.
 type Membership struct {
-	BaseID   int64
-	BaseName string
-	Role     access.Role
+	BaseID       int64
+	BaseName     string
+	BaseTimeZone string
+	Role         access.Role
 }
 
 // Service is the account store.
@@ -139,7 +141,8 @@ func (s *Service) CreateBase(ctx context.Context, actor access.Actor, name strin
 }
 
 func createBase(ctx context.Context, tx *db.Tx, actor access.Actor, name string) (Base, error) {
-	id, err := tx.InsertID(ctx, "INSERT INTO bases (org_id, name, created_at) VALUES (?, ?, ?)", actor.OrgID, name, db.Micros(tx.Now))
+	zone := DefaultTimeZone
+	id, err := tx.InsertID(ctx, "INSERT INTO bases (org_id, name, time_zone, created_at) VALUES (?, ?, ?, ?)", actor.OrgID, name, zone, db.Micros(tx.Now))
 	if db.IsUniqueViolation(err) {
 		return Base{}, apperr.New(apperr.Conflict, "error.base_taken")
 	}
@@ -148,10 +151,10 @@ func createBase(ctx context.Context, tx *db.Tx, actor access.Actor, name string)
 	}
 	a := actor
 	a.BaseID = id
-	if _, err := ledger.Append(ctx, tx, a, "base", id, BaseCreated{Name: name}); err != nil {
+	if _, err := ledger.Append(ctx, tx, a, "base", id, BaseCreated{Name: name, TimeZone: &zone}); err != nil {
 		return Base{}, err
 	}
-	return Base{ID: id, OrgID: actor.OrgID, Name: name}, nil
+	return Base{ID: id, OrgID: actor.OrgID, Name: name, TimeZone: zone}, nil
 }
 
 func checkName(s string) error {
@@ -190,7 +193,7 @@ func (s *Service) organisation(ctx context.Context, where string, arg any) (Orga
 
 // Bases lists the bases of the actor's organisation.
 func (s *Service) Bases(ctx context.Context, actor access.Actor) ([]Base, error) {
-	rows, err := s.DB.Query(ctx, "SELECT id, org_id, name FROM bases WHERE org_id = ? ORDER BY name", actor.OrgID)
+	rows, err := s.DB.Query(ctx, "SELECT id, org_id, name, time_zone FROM bases WHERE org_id = ? ORDER BY name", actor.OrgID)
 	if err != nil {
 		return nil, fmt.Errorf("list bases: %w", err)
 	}
@@ -198,7 +201,7 @@ func (s *Service) Bases(ctx context.Context, actor access.Actor) ([]Base, error)
 	var bs []Base
 	for rows.Next() {
 		var b Base
-		if err := rows.Scan(&b.ID, &b.OrgID, &b.Name); err != nil {
+		if err := rows.Scan(&b.ID, &b.OrgID, &b.Name, &b.TimeZone); err != nil {
 			return nil, err
 		}
 		bs = append(bs, b)
@@ -209,7 +212,7 @@ func (s *Service) Bases(ctx context.Context, actor access.Actor) ([]Base, error)
 // Base returns one base of the actor's organisation.
 func (s *Service) Base(ctx context.Context, actor access.Actor, id int64) (Base, error) {
 	b := Base{ID: id, OrgID: actor.OrgID}
-	err := s.DB.QueryRow(ctx, "SELECT name FROM bases WHERE id = ? AND org_id = ?", id, actor.OrgID).Scan(&b.Name)
+	err := s.DB.QueryRow(ctx, "SELECT name, time_zone FROM bases WHERE id = ? AND org_id = ?", id, actor.OrgID).Scan(&b.Name, &b.TimeZone)
 	if db.IsNoRows(err) {
 		return b, apperr.ErrNotFound()
 	}
@@ -318,7 +321,7 @@ func (s *Service) Users(ctx context.Context, actor access.Actor) ([]UserRow, err
 
 // Memberships lists a user's roles, by base name.
 func (s *Service) Memberships(ctx context.Context, q db.Queryer, userID int64) ([]Membership, error) {
-	rows, err := q.Query(ctx, `SELECT m.base_id, b.name, m.role FROM memberships m
+	rows, err := q.Query(ctx, `SELECT m.base_id, b.name, b.time_zone, m.role FROM memberships m
 		JOIN bases b ON b.id = m.base_id WHERE m.user_id = ? ORDER BY b.name, b.id`, userID)
 	if err != nil {
 		return nil, fmt.Errorf("list memberships: %w", err)
@@ -327,7 +330,7 @@ func (s *Service) Memberships(ctx context.Context, q db.Queryer, userID int64) (
 	var ms []Membership
 	for rows.Next() {
 		var m Membership
-		if err := rows.Scan(&m.BaseID, &m.BaseName, &m.Role); err != nil {
+		if err := rows.Scan(&m.BaseID, &m.BaseName, &m.BaseTimeZone, &m.Role); err != nil {
 			return nil, err
 		}
 		ms = append(ms, m)

@@ -14,9 +14,16 @@ type OrganisationCreated struct {
 	Name string `json:"name"`
 }
 
-// BaseCreated adds a base; the event's base is the new base.
+// BaseCreated adds a base; the event's base is the new base. TimeZone
+// (version 2 on; nil before, when every base was in UTC) is its IANA zone.
 type BaseCreated struct {
-	Name string `json:"name"`
+	Name     string  `json:"name"`
+	TimeZone *string `json:"time_zone,omitempty"`
+}
+
+// BaseTimeZoneSet gives the event's base another IANA time zone.
+type BaseTimeZoneSet struct {
+	TimeZone string `json:"time_zone"`
 }
 
 // UserCreated adds a user with a role in one base; Lang (version 2 on, nil
@@ -69,6 +76,7 @@ type TokenRevoked struct {
 
 func (OrganisationCreated) EventKind() string { return "organisation.created" }
 func (BaseCreated) EventKind() string         { return "base.created" }
+func (BaseTimeZoneSet) EventKind() string     { return "base.time_zone_set" }
 func (UserCreated) EventKind() string         { return "user.created" }
 func (UserInvited) EventKind() string         { return "user.invited" }
 func (UserRoleSet) EventKind() string         { return "user.role_set" }
@@ -81,7 +89,8 @@ func (TokenCreated) EventKind() string        { return "token.created" }
 func (TokenRevoked) EventKind() string        { return "token.revoked" }
 
 func (OrganisationCreated) EventVersion() int { return 1 }
-func (BaseCreated) EventVersion() int         { return 1 }
+func (BaseCreated) EventVersion() int         { return 2 }
+func (BaseTimeZoneSet) EventVersion() int     { return 1 }
 func (UserCreated) EventVersion() int         { return 2 }
 func (UserInvited) EventVersion() int         { return 1 }
 func (UserRoleSet) EventVersion() int         { return 1 }
@@ -95,7 +104,8 @@ func (TokenRevoked) EventVersion() int        { return 1 }
 
 func init() {
 	ledger.Register[OrganisationCreated]()
-	ledger.Register[BaseCreated]()
+	ledger.Register[BaseCreated](1)
+	ledger.Register[BaseTimeZoneSet]()
 	ledger.Register[UserCreated](1)
 	ledger.Register[UserInvited]()
 	ledger.Register[UserRoleSet]()

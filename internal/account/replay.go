@@ -22,6 +22,7 @@ func init() {
 
 type named struct {
 	name, slug string
+	timeZone   string // bases
 	createdAt  int64
 	last       ledger.Touch
 }
@@ -51,7 +52,15 @@ func (r *accountReplay) Apply(e ledger.Event, p ledger.Payload) {
 	case OrganisationCreated:
 		r.org = &named{name: p.Name, slug: p.Slug, createdAt: db.Micros(e.At), last: t}
 	case BaseCreated:
-		r.bases[e.EntityID] = &named{name: p.Name, createdAt: db.Micros(e.At), last: t}
+		zone := DefaultTimeZone // version 1: every base was in UTC
+		if p.TimeZone != nil {
+			zone = *p.TimeZone
+		}
+		r.bases[e.EntityID] = &named{name: p.Name, timeZone: zone, createdAt: db.Micros(e.At), last: t}
+	case BaseTimeZoneSet:
+		if b := r.bases[e.EntityID]; b != nil {
+			b.timeZone, b.last = p.TimeZone, t
+		}
 	case UserCreated:
 		r.users[e.EntityID] = &replayedUser{lang: p.Lang, createdAt: db.Micros(e.At), last: t}
 		r.roles[[2]int64{e.EntityID, p.BaseID}] = role{p.Role, t}
@@ -105,8 +114,8 @@ func (r *accountReplay) Compare(ctx context.Context, q ledger.Reader, org int64)
 	seen := map[int64]bool{}
 	err = ledger.ScanRows(ctx, q, func(scan func(...any) error) error {
 		var id, at int64
-		var name string
-		if err := scan(&id, &name, &at); err != nil {
+		var name, zone string
+		if err := scan(&id, &name, &zone, &at); err != nil {
 			return err
 		}
 		seen[id] = true
@@ -117,9 +126,10 @@ func (r *accountReplay) Compare(ctx context.Context, q ledger.Reader, org int64)
 			return nil
 		}
 		ds.Col("bases", row, b.last, "name", b.name, name)
+		ds.Col("bases", row, b.last, "time_zone", b.timeZone, zone)
 		ds.Col("bases", row, b.last, "created_at", b.createdAt, at)
 		return nil
-	}, "SELECT id, name, created_at FROM bases WHERE org_id = ?", org)
+	}, "SELECT id, name, time_zone, created_at FROM bases WHERE org_id = ?", org)
 	if err != nil {
 		return nil, fmt.Errorf("verify bases: %w", err)
 	}

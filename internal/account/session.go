@@ -81,12 +81,18 @@ func (s *Service) Login(ctx context.Context, email, password, address string) (S
 // Principal is who a session or token belongs to, with what the screens
 // need to show around every page.
 type Principal struct {
-	Actor       access.Actor
-	User        User
-	OrgName     string
-	BaseName    string
-	Memberships []Membership
+	Actor    access.Actor
+	User     User
+	OrgName  string
+	BaseName string
+	// BaseTimeZone is the IANA zone of the acting base (Location).
+	BaseTimeZone string
+	Memberships  []Membership
 }
+
+// Location is the time zone of the acting base: times shown to its people
+// are in it.
+func (p *Principal) Location() *time.Location { return Location(p.BaseTimeZone) }
 
 // SessionPrincipal resolves a session cookie. An unknown, expired or revoked
 // session, or a disabled user, is Unauthorized. The session's life is
@@ -140,7 +146,7 @@ func (s *Service) principal(ctx context.Context, uid, baseID int64) (Principal, 
 	for _, m := range ms {
 		if m.BaseID == baseID {
 			p.Actor = access.Actor{UserID: uid, OrgID: u.OrgID, BaseID: baseID, Role: m.Role}
-			p.BaseName = m.BaseName
+			p.BaseName, p.BaseTimeZone = m.BaseName, m.BaseTimeZone
 		}
 	}
 	if p.Actor.UserID == 0 { // the role in that base was taken away

@@ -134,7 +134,7 @@ func (s *Service) RevokeToken(ctx context.Context, actor access.Actor, id int64)
 // tokenPrincipalSQL resolves a token to its user, role, base and
 // organisation in one statement; a revoked token, a disabled user or a user
 // without a role in the token's base finds no row.
-const tokenPrincipalSQL = `SELECT t.id, t.last_used_at, t.base_id, ` + tokenUserCols + `, m.role, b.name, o.name
+const tokenPrincipalSQL = `SELECT t.id, t.last_used_at, t.base_id, ` + tokenUserCols + `, m.role, b.name, b.time_zone, o.name
 	FROM api_tokens t
 	JOIN users u ON u.id = t.user_id AND u.org_id = t.org_id
 	JOIN memberships m ON m.user_id = t.user_id AND m.base_id = t.base_id
@@ -164,7 +164,7 @@ func (s *Service) TokenPrincipal(ctx context.Context, secret string) (Principal,
 	u := &p.User
 	var m Membership
 	err := s.DB.QueryRow(ctx, tokenPrincipalSQL, tokenHash(secret)).Scan(&id, &used, &m.BaseID,
-		&u.ID, &u.OrgID, &u.Email, &u.Name, &u.Lang, &u.Disabled, &u.HasPassword, &at, &m.Role, &m.BaseName, &p.OrgName)
+		&u.ID, &u.OrgID, &u.Email, &u.Name, &u.Lang, &u.Disabled, &u.HasPassword, &at, &m.Role, &m.BaseName, &m.BaseTimeZone, &p.OrgName)
 	if db.IsNoRows(err) {
 		return Principal{}, unauth
 	}
@@ -173,7 +173,7 @@ func (s *Service) TokenPrincipal(ctx context.Context, secret string) (Principal,
 	}
 	u.CreatedAt = db.FromMicros(at)
 	p.Actor = access.Actor{UserID: u.ID, OrgID: u.OrgID, BaseID: m.BaseID, Role: m.Role}
-	p.BaseName = m.BaseName
+	p.BaseName, p.BaseTimeZone = m.BaseName, m.BaseTimeZone
 	p.Memberships = []Membership{m}
 	now := s.DB.Clock.Now()
 	if now.Sub(db.FromMicros(used)) >= TokenTouchEvery {

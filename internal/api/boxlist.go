@@ -9,6 +9,7 @@ import (
 	"abri/internal/account"
 	"abri/internal/apperr"
 	"abri/internal/export"
+	"abri/internal/i18n"
 	"abri/internal/stock"
 )
 
@@ -95,12 +96,12 @@ func (a *api) exportBoxes(w http.ResponseWriter, r *http.Request, p account.Prin
 	}
 	h := w.Header()
 	h.Set("Content-Type", format.ContentType())
-	h.Set("Content-Disposition", `attachment; filename="boxes-`+a.cfg.DB.Clock.Now().Format("2006-01-02")+format.Extension()+`"`)
+	h.Set("Content-Disposition", `attachment; filename="boxes-`+i18n.Day(p.Location(), a.cfg.DB.Clock.Now())+format.Extension()+`"`)
 	// 100,000 boxes take a second or two to write, longer to a phone on a
 	// poor link: give the answer more time than the server's default.
 	_ = http.NewResponseController(w).SetWriteDeadline(time.Now().Add(10 * time.Minute))
 	w.WriteHeader(http.StatusOK)
-	if err := export.Boxes(w, format, langOf(r, p), src); err != nil {
+	if err := export.Boxes(w, format, langOf(r, p), p.Location(), src); err != nil {
 		if ctx.Err() == nil {
 			a.log.ErrorContext(ctx, "api: export cut short", "route", r.Pattern, "format", string(format), "err", err.Error())
 		}

@@ -13,6 +13,7 @@ import (
 	"slices"
 	"strings"
 	"testing"
+	"time"
 
 	"abri/internal/db"
 	"abri/internal/dbtest"
@@ -696,8 +697,8 @@ func TestExport(t *testing.T) {
 			t.Fatal(err)
 		}
 		// The coordinator reads French: the header row is in French.
-		if !slices.Equal(rows[0], export.BoxColumns("fr")) {
-			t.Errorf("header %q, want %q", rows[0], export.BoxColumns("fr"))
+		if !slices.Equal(rows[0], export.BoxColumns("fr", time.UTC)) {
+			t.Errorf("header %q, want %q", rows[0], export.BoxColumns("fr", time.UTC))
 		}
 		var codes []string
 		for _, r := range rows[1:] {

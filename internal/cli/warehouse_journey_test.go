@@ -15,6 +15,7 @@ import (
 	qrcode "github.com/skip2/go-qrcode"
 
 	"abri/internal/browsertest"
+	"abri/internal/i18n"
 	"abri/internal/stock"
 )
 
@@ -220,6 +221,13 @@ func TestJourneyWarehouse(t *testing.T) {
 	step("box again", chromedp.Navigate(base+"/b/"+code), chromedp.WaitVisible(chromedp.CSS(`.history`)))
 	if got := text(".history"); !strings.Contains(got, "Hugo Lambert moved it from Salle de tri to Camionnette 1") {
 		t.Errorf("history: %q", got)
+	}
+	// Its time is Calais time, the demo base's zone, with the zone said.
+	paris, _ := time.LoadLocation("Europe/Paris")
+	when := eval("history time", `(() => { const t = document.querySelector(".history time"); return t.getAttribute("datetime") + "|" + t.textContent; })()`)
+	at, shown, _ := strings.Cut(when, "|")
+	if tm, err := time.Parse(time.RFC3339, at); err != nil || shown != i18n.When("en", paris, tm) || !strings.HasSuffix(shown, tm.In(paris).Format(" MST")) {
+		t.Errorf("the history shows %q for %s, want Europe/Paris time with its zone (%v)", shown, at, err)
 	}
 	shot("box-moved")
 	step("box list", chromedp.Navigate(base+"/stock/boxes"), chromedp.WaitVisible(chromedp.CSS(`.boxes`)))

@@ -189,6 +189,10 @@ func seedOrg(ctx context.Context, d *db.DB, accounts *account.Service, places *p
 	}
 	for i, b := range o.bases {
 		sys := access.SystemActor(org.ID, bases[b.name])
+		// Calais and Dunkirk: every demo base keeps French time.
+		if err := accounts.SetTimeZone(ctx, sys, "Europe/Paris"); err != nil {
+			return nil, fmt.Errorf("base %d: %w", i+1, err)
+		}
 		if err := ensureSites(ctx, places, sys, b.sites); err != nil {
 			return nil, fmt.Errorf("base %d: %w", i+1, err)
 		}

@@ -23,26 +23,29 @@ var boxColumns = []string{
 	"export.box.tags", "export.box.expires_on", "export.box.created_at", "export.box.updated_at",
 }
 
-// BoxColumns are the box list's column headers in lang.
-func BoxColumns(lang string) []string {
+// BoxColumns are the box list's column headers in lang; the times' headers
+// name the base's zone loc.
+func BoxColumns(lang string, loc *time.Location) []string {
 	out := make([]string, len(boxColumns))
 	for i, k := range boxColumns {
-		out[i] = i18n.T(lang, k)
+		if strings.HasSuffix(k, "_at") {
+			out[i] = i18n.T(lang, k, i18n.ZoneName(loc))
+		} else {
+			out[i] = i18n.T(lang, k)
+		}
 	}
 	return out
 }
 
-// timeLayout writes times as spreadsheets read them; the headers say UTC.
-const timeLayout = "2006-01-02 15:04"
-
 // Boxes writes a box list: one row per box with its code, product,
 // category, gender, size, quantity and unit (measured goods), items,
 // location, state, tags, expiry date, and when it was made and last changed.
-// Headers, genders and states are in lang; names are as the base wrote them.
+// Headers, genders and states are in lang; names are as the base wrote them;
+// times are in the base's zone loc (i18n.Stamp), which the headers name.
 // If src fails, Boxes returns its error without finishing the file, so a
 // cut-short XLSX does not open as if it were whole.
-func Boxes(w io.Writer, f Format, lang string, src BoxSource) error {
-	t := Table{Columns: BoxColumns(lang), Sheet: i18n.T(lang, "export.box.sheet"), RightToLeft: i18n.Dir(lang) == "rtl"}
+func Boxes(w io.Writer, f Format, lang string, loc *time.Location, src BoxSource) error {
+	t := Table{Columns: BoxColumns(lang, loc), Sheet: i18n.T(lang, "export.box.sheet"), RightToLeft: i18n.Dir(lang) == "rtl"}
 	ew, err := New(w, f, t)
 	if err != nil {
 		return err
@@ -79,19 +82,12 @@ func Boxes(w io.Writer, f Format, lang string, src BoxSource) error {
 		row[9] = Text(state)
 		row[10] = Text(strings.Join(b.Tags, ", "))
 		row[11] = Text(b.ExpiresOn)
-		row[12] = Text(utcText(b.CreatedAt))
-		row[13] = Text(utcText(b.UpdatedAt))
+		row[12] = Text(i18n.Stamp(loc, b.CreatedAt))
+		row[13] = Text(i18n.Stamp(loc, b.UpdatedAt))
 		return ew.Row(row...)
 	})
 	if err != nil {
 		return err
 	}
 	return ew.Close()
-}
-
-func utcText(t time.Time) string {
-	if t.IsZero() {
-		return ""
-	}
-	return t.UTC().Format(timeLayout)
 }

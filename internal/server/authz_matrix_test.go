@@ -70,6 +70,7 @@ var matrix = []check{
 	{"GET", "/settings", "", "", "303>/login 200 200 200 200 200 200 200 200"},
 	{"POST", "/settings/language", "", "lang=en", "303>/login 303>/settings 303>/settings 303>/settings 303>/settings 303>/settings 303>/settings 303>/settings 303>/settings"},
 	{"POST", "/settings/password", "", "current=wrong&new=aaaaaaaaaaaa&new_again=bbbbbbbbbbbb", "303>/login 400 400 400 400 400 400 400 400"},
+	{"POST", "/settings/time-zone", "", "time_zone=Europe/Paris", "303>/login 303>/settings 403 403 403 403 403 403 303>/settings"},
 	{"GET", "/settings/tokens", "", "", "303>/login 200 200 200 200 200 200 200 200"},
 	{"POST", "/settings/tokens", "", "name=matrix&password=the+matrix+password", "303>/login 200 200 200 200 200 200 200 200"},
 	{"POST", "/settings/tokens/{id}/revoke", "/settings/tokens/{token}/revoke", "", "303>/login 303>/settings/tokens 404 404 404 404 404 404 404"},

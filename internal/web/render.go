@@ -75,13 +75,17 @@ func funcs(lang string, st *staticFiles) template.FuncMap {
 		"role": func(r access.Role) string { return i18n.T(lang, "web.role."+string(r)) },
 		// langName is a language's name in itself.
 		"langName": func(l string) string { return i18n.Names[l] },
-		// date shows a day, or "never" for a zero time.
-		"date": func(t time.Time) string {
+		// date shows the day of a moment in the base's zone (the view's
+		// Zone), or "never" for a zero time.
+		"date": func(loc *time.Location, t time.Time) string {
 			if t.IsZero() || t.Unix() <= 0 {
 				return i18n.T(lang, "web.never")
 			}
-			return t.UTC().Format("2006-01-02")
+			return i18n.Day(loc, t)
 		},
+		// when shows a moment in the base's zone (the view's Zone), with
+		// the zone: "12 Nov 14:03 CET" (i18n.When).
+		"when": func(loc *time.Location, t time.Time) string { return i18n.When(lang, loc, t) },
 		// field gives a form control its id, its descriptions (hints, and
 		// the error when it is the one at fault) and, at fault, the marks
 		// that tell it (aria-invalid) and put the focus on it.
@@ -126,7 +130,10 @@ type view struct {
 	Nav       []navLink
 	Languages []string
 	Flash     string // catalogue key
-	Data      any    // the page's own data
+	// Zone is the time zone of the person's base; templates show times
+	// with {{when $.Zone .At}} and days with {{date $.Zone .At}}.
+	Zone *time.Location
+	Data any // the page's own data
 }
 
 type navLink struct {
@@ -189,6 +196,7 @@ func (s *server) render(w http.ResponseWriter, r *http.Request, c *reqCtx, statu
 		Nav:       navFor(c.P, r.URL.Path),
 		Languages: i18n.Languages,
 		Flash:     s.takeFlash(w, r),
+		Zone:      c.zone(),
 		Data:      data,
 	}
 	var buf bytes.Buffer

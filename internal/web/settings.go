@@ -3,6 +3,7 @@ package web
 import (
 	"net/http"
 
+	"abri/internal/access"
 	"abri/internal/account"
 	"abri/internal/apperr"
 	"abri/internal/i18n"
@@ -17,7 +18,17 @@ type settingsPage struct {
 	MinLen        int
 	PasswordError string // about the new password, above the form
 	CurrentError  string // about the current password, at its field
+	// The base's time zone, for those who may set it (access.ManageBase).
+	ManageBase bool
+	TimeZone   string
+	Zones      []string   // suggestions
+	ZoneErr    fieldError // at the time zone's field
 }
+
+// zoneSuggestions are the zones offered while typing; any IANA name is taken.
+var zoneSuggestions = []string{"Europe/Paris", "Europe/Brussels", "Europe/London", "Europe/Amsterdam",
+	"Europe/Berlin", "Europe/Rome", "Europe/Madrid", "Europe/Athens", "Europe/Belgrade", "Europe/Istanbul",
+	"Africa/Tripoli", "Africa/Tunis", "Asia/Beirut", "UTC"}
 
 func (s *server) settings(w http.ResponseWriter, r *http.Request, c *reqCtx) error {
 	s.renderSettings(w, r, c, http.StatusOK, settingsPage{})
@@ -26,6 +37,11 @@ func (s *server) settings(w http.ResponseWriter, r *http.Request, c *reqCtx) err
 
 func (s *server) renderSettings(w http.ResponseWriter, r *http.Request, c *reqCtx, status int, sp settingsPage) {
 	sp.Lang, sp.Languages, sp.MinLen = c.P.User.Lang, i18n.Languages, minPasswordLen
+	sp.ManageBase = c.P.Actor.Can(access.ManageBase)
+	if sp.TimeZone == "" {
+		sp.TimeZone = c.P.BaseTimeZone
+	}
+	sp.Zones = zoneSuggestions
 	s.render(w, r, c, status, "settings", "web.settings.title", sp)
 }
 
@@ -53,6 +69,25 @@ func (s *server) saveLanguage(w http.ResponseWriter, r *http.Request, c *reqCtx)
 		http.SetCookie(w, s.cookie(r, langCookie, l, oneYear))
 	}
 	s.setFlash(w, r, "web.flash.language_saved")
+	redirect(w, r, "/settings")
+	return nil
+}
+
+// saveTimeZone sets the time zone of the person's base; a name that is not
+// a zone is refused at its field, nothing changed.
+func (s *server) saveTimeZone(w http.ResponseWriter, r *http.Request, c *reqCtx) error {
+	if err := parseForm(r); err != nil {
+		return err
+	}
+	zone := r.PostForm.Get("time_zone")
+	if err := s.accounts.SetTimeZone(r.Context(), c.P.Actor, zone); err != nil {
+		if msg, status := formError(c, err); msg != "" {
+			s.renderSettings(w, r, c, status, settingsPage{TimeZone: zone, ZoneErr: fieldError{ID: "time-zone", Msg: msg}})
+			return nil
+		}
+		return err
+	}
+	s.setFlash(w, r, "web.flash.time_zone_saved")
 	redirect(w, r, "/settings")
 	return nil
 }

@@ -9,6 +9,7 @@ import (
 
 	"abri/internal/catalog"
 	"abri/internal/export"
+	"abri/internal/i18n"
 	"abri/internal/place"
 	"abri/internal/stock"
 )
@@ -132,7 +133,7 @@ func (s *server) exportBoxes(format export.Format) handlerFunc {
 		if _, err := s.stock.List(ctx, actor, probe); err != nil {
 			return err
 		}
-		name := "abri-boxes-" + s.db.Clock.Now().Format("2006-01-02") + format.Extension()
+		name := "abri-boxes-" + i18n.Day(c.P.Location(), s.db.Clock.Now()) + format.Extension()
 		h := w.Header()
 		h.Set("Content-Type", format.ContentType())
 		h.Set("Content-Disposition", `attachment; filename="`+name+`"`)
@@ -140,7 +141,7 @@ func (s *server) exportBoxes(format export.Format) handlerFunc {
 		// the server's default write timeout.
 		_ = http.NewResponseController(w).SetWriteDeadline(time.Now().Add(10 * time.Minute))
 		sent := &countingWriter{w: w}
-		err = export.Boxes(sent, format, c.Lang, func(fn func(stock.Box) error) error {
+		err = export.Boxes(sent, format, c.Lang, c.P.Location(), func(fn func(stock.Box) error) error {
 			return s.stock.Each(ctx, actor, f, fn)
 		})
 		if err == nil {

@@ -10,6 +10,7 @@ import (
 
 	"abri/internal/apperr"
 	"abri/internal/catalog"
+	"abri/internal/i18n"
 	"abri/internal/place"
 	"abri/internal/stock"
 )
@@ -90,7 +91,7 @@ func (s *server) sortForm(w http.ResponseWriter, r *http.Request, c *reqCtx) err
 			p.Rows[0].Code = cc
 		}
 	}
-	p.Donation.ReceivedOn = s.db.Clock.Now().Format("2006-01-02")
+	p.Donation.ReceivedOn = i18n.Day(c.zone(), s.db.Clock.Now())
 	return s.renderSort(w, r, c, http.StatusOK, p)
 }
 

@@ -67,11 +67,16 @@ func (c *reqCtx) quantity(mil int64, unit string) string {
 	return stock.FormatQuantity(c.Lang, mil, unit)
 }
 
-// when shows a moment as "12 Nov 14:03", in UTC: abri does not know the
-// base's time zone yet.
-func (c *reqCtx) when(t time.Time) string {
-	t = t.UTC()
-	return c.T("web.stock.when", t.Day(), c.T("web.month."+strconv.Itoa(int(t.Month()))), t.Format("15:04"))
+// when shows a moment as "12 Nov 14:03 CET", in the time zone of the
+// person's base (i18n.When, the one formatting of times for people).
+func (c *reqCtx) when(t time.Time) string { return i18n.When(c.Lang, c.zone(), t) }
+
+// zone is the time zone of the person's base; UTC when signed out.
+func (c *reqCtx) zone() *time.Location {
+	if c.P == nil {
+		return time.UTC
+	}
+	return c.P.Location()
 }
 
 // option is one choice of a select list.

@@ -150,6 +150,7 @@ func (s *server) routes() []route {
 		r("GET", "/settings", session, "", s.settings),
 		r("POST", "/settings/language", session, "", s.saveLanguage),
 		r("POST", "/settings/password", session, "", s.changePassword),
+		r("POST", "/settings/time-zone", session, access.ManageBase, s.saveTimeZone),
 		r("GET", "/settings/tokens", session, access.ManageOwnTokens, s.tokens),
 		r("POST", "/settings/tokens", session, access.ManageOwnTokens, s.createToken),
 		r("POST", "/settings/tokens/{id}/revoke", session, access.ManageOwnTokens, s.revokeToken),
