@@ -44,6 +44,7 @@ import (
 	"os/signal"
 	"path/filepath"
 	"runtime"
+	"runtime/pprof"
 	"sort"
 	"strings"
 	"sync"
@@ -67,11 +68,13 @@ func main() {
 }
 
 type options struct {
-	dsn      string
-	clients  int
-	groups   int
-	duration time.Duration
-	mix      string
+	dsn        string
+	clients    int
+	groups     int
+	duration   time.Duration
+	mix        string
+	probe      bool
+	cpuprofile string
 }
 
 // report is what a run measured.
@@ -83,6 +86,10 @@ type report struct {
 	CeilingN phaseResult // raw commits, N clients
 	Ops      []opResult  // the mixed workload, in the order of operations
 	Elapsed  time.Duration
+	Group    db.GroupStats // the shared transactions of the mixed workload
+	// Reads under write load: a list page alone, then while N clients
+	// move boxes (and the moves meanwhile).
+	ListQuiet, ListLoaded, MovesLoaded opResult
 }
 
 func run(ctx context.Context, args []string, out io.Writer) (*report, error) {
@@ -93,6 +100,8 @@ func run(ctx context.Context, args []string, out io.Writer) (*report, error) {
 	fs.IntVar(&o.groups, "groups", 1, "organisations: 1 is the demo group; N > 1 seeds N small warehouses (a hosted server) and spreads the clients over them")
 	fs.DurationVar(&o.duration, "duration", 10*time.Second, "how long each phase runs")
 	fs.StringVar(&o.mix, "mix", defaultMix, "weights of the operations of the mixed workload")
+	fs.BoolVar(&o.probe, "probe", true, "after the mix, measure a list page alone and then while the clients move boxes")
+	fs.StringVar(&o.cpuprofile, "cpuprofile", "", "write a CPU profile of the mixed workload (server and clients, one process) to this file")
 	if err := fs.Parse(args); err != nil {
 		return nil, err
 	}
@@ -180,7 +189,16 @@ func run(ctx context.Context, args []string, out io.Writer) (*report, error) {
 
 	hc := &http.Client{Timeout: 30 * time.Second, Transport: &http.Transport{MaxIdleConnsPerHost: o.clients, MaxIdleConns: 2 * o.clients}}
 	fmt.Fprintf(out, "\nmixed workload over HTTP, %d clients over %d group(s), mix %s\n", o.clients, len(groups), o.mix)
+	stopProfile, err := startProfile(o.cpuprofile)
+	if err != nil {
+		return nil, err
+	}
+	before := d.GroupStats()
 	rep.Ops, rep.Elapsed = mixed(ctx, hc, base, groups, weights, o.clients, o.duration)
+	rep.Group = groupDelta(before, d.GroupStats())
+	if err := stopProfile(); err != nil {
+		return nil, err
+	}
 	if err := ctx.Err(); err != nil {
 		return nil, err
 	}
@@ -195,6 +213,16 @@ func run(ctx context.Context, args []string, out io.Writer) (*report, error) {
 	}
 	fmt.Fprintf(out, "  all: %.0f /s; writes (moves and creates): %.0f /s, %.1f %% of the %d-client ceiling\n",
 		total, writes, 100*writes/rep.CeilingN.rate, o.clients)
+	if mv := result(rep.Ops, "move"); mv.Count > 0 {
+		fmt.Fprintf(out, "  moves: %.0f /s = %.1f %% of the ceiling (goal ≥ 50 %%), p95 %.1f ms (goal < 50 ms)\n",
+			mv.Rate, 100*mv.Rate/rep.CeilingN.rate, ms(mv.P95))
+	}
+	printGroup(out, rep.Group)
+	if o.probe {
+		if err := probeReads(ctx, out, rep, hc, base, groups, o); err != nil {
+			return nil, err
+		}
+	}
 	fmt.Fprintf(out, "  not measured yet (they join the operations table when they exist): %s\n", strings.Join(planned, ", "))
 	fmt.Fprintf(out, "load average after: %s\n", loadAverage())
 	for _, r := range rep.Ops {
@@ -280,3 +308,92 @@ func phase(ctx context.Context, n int, d time.Duration, op func(context.Context,
 }
 
 func ms(d time.Duration) float64 { return float64(d) / float64(time.Millisecond) }
+
+// startProfile starts a CPU profile into path (nothing when path is empty)
+// and returns the function that ends it.
+func startProfile(path string) (stop func() error, err error) {
+	if path == "" {
+		return func() error { return nil }, nil
+	}
+	f, err := os.Create(path)
+	if err != nil {
+		return nil, err
+	}
+	if err := pprof.StartCPUProfile(f); err != nil {
+		f.Close()
+		return nil, err
+	}
+	return func() error {
+		pprof.StopCPUProfile()
+		return f.Close()
+	}, nil
+}
+
+func groupDelta(a, b db.GroupStats) db.GroupStats {
+	d := db.GroupStats{Transactions: b.Transactions - a.Transactions, Requests: b.Requests - a.Requests,
+		Wait: b.Wait - a.Wait, Work: b.Work - a.Work, Commit: b.Commit - a.Commit}
+	for i := range d.Sizes {
+		d.Sizes[i] = b.Sizes[i] - a.Sizes[i]
+	}
+	return d
+}
+
+// printGroup says how many writes each shared transaction carried: with
+// synchronous commits each transaction is one flush to disk.
+func printGroup(out io.Writer, g db.GroupStats) {
+	if g.Transactions == 0 {
+		return
+	}
+	fmt.Fprintf(out, "  group commit: %d transactions carried %d writes, %.1f per commit; commits by writes carried:",
+		g.Transactions, g.Requests, float64(g.Requests)/float64(g.Transactions))
+	for i, lo := range db.GroupSizeBuckets {
+		hi := "+"
+		if i+1 < len(db.GroupSizeBuckets) {
+			hi = fmt.Sprintf("–%d", db.GroupSizeBuckets[i+1]-1)
+		}
+		if lo == 1 {
+			hi = ""
+		}
+		fmt.Fprintf(out, " %d%s: %d", lo, hi, g.Sizes[i])
+	}
+	n := time.Duration(g.Transactions)
+	fmt.Fprintf(out, "\n  a transaction, on average: %.2f ms waiting to begin, %.2f ms running its writes, %.2f ms committing\n",
+		ms(g.Wait/n), ms(g.Work/n), ms(g.Commit/n))
+}
+
+// probeReads measures a list page (the first page of a filtered box list,
+// as listOp asks) from one client alone, then while the other clients move
+// boxes: reads must not wait behind writes.
+func probeReads(ctx context.Context, out io.Writer, rep *report, hc *http.Client, base string, groups []*group, o options) error {
+	firstPage := func(ctx context.Context, c *client) {
+		listPage(ctx, c, 1)
+	}
+	moves, err := parseMix("move=1")
+	if err != nil {
+		return err
+	}
+	quiet := newTape()
+	qd := min(o.duration, 5*time.Second)
+	mixedWithProbe(ctx, hc, base, groups, moves, 0, qd, firstPage, quiet)
+	rep.ListQuiet = result(quiet.results(qd), "list")
+	loaded := newTape()
+	ops, elapsed := mixedWithProbe(ctx, hc, base, groups, moves, o.clients, o.duration, firstPage, loaded)
+	if err := ctx.Err(); err != nil {
+		return err
+	}
+	rep.ListLoaded = result(loaded.results(elapsed), "list")
+	rep.MovesLoaded = result(ops, "move")
+	fmt.Fprintf(out, "\nreads under write load: a list page (20 boxes, filtered) from one client\n")
+	fmt.Fprintf(out, "  %-34s %8s %9s %9s %9s %7s\n", "", "count", "p50 ms", "p95 ms", "p99 ms", "errors")
+	for _, x := range []struct {
+		what string
+		r    opResult
+	}{{"alone", rep.ListQuiet}, {fmt.Sprintf("while %d clients move boxes", o.clients), rep.ListLoaded}} {
+		fmt.Fprintf(out, "  %-34s %8d %9.2f %9.2f %9.2f %7d\n", x.what, x.r.Count, ms(x.r.P50), ms(x.r.P95), ms(x.r.P99), x.r.Errors)
+	}
+	fmt.Fprintf(out, "  moves meanwhile: %.0f /s, p95 %.1f ms\n", rep.MovesLoaded.Rate, ms(rep.MovesLoaded.P95))
+	for _, e := range rep.ListLoaded.FirstErrors {
+		fmt.Fprintf(out, "error in list under load: %s\n", e)
+	}
+	return nil
+}

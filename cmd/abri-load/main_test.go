@@ -45,6 +45,17 @@ func TestLoad(t *testing.T) {
 				t.Errorf("%s: %d errors, e.g. %q", r.Name, r.Errors, r.FirstErrors)
 			}
 		}
+		if rep.Group.Transactions == 0 || rep.Group.Requests < rep.Group.Transactions {
+			t.Errorf("group commit not reported: %+v", rep.Group)
+		}
+		if rep.ListQuiet.Count == 0 || rep.ListLoaded.Count == 0 || rep.MovesLoaded.Count == 0 || rep.ListLoaded.Errors > 0 {
+			t.Errorf("reads under write load: alone %+v, loaded %+v, moves meanwhile %+v", rep.ListQuiet, rep.ListLoaded, rep.MovesLoaded)
+		}
+		for _, want := range []string{"% of the ceiling", "group commit:", "reads under write load", "while 6 clients move boxes"} {
+			if !strings.Contains(out.String(), want) {
+				t.Errorf("the output does not say %q", want)
+			}
+		}
 		if !strings.Contains(out.String(), "not measured yet") {
 			t.Error("the output does not say which operations are not measured yet")
 		}

@@ -59,7 +59,18 @@ var operations = []operation{
 	{"create", "POST /api/v1/boxes", createOp},
 }
 
-var planned = []string{"tally (distributions)", "incident save (shelter-loss log)", "report"}
+// planned are the operations still to come. The command batch is the
+// offline sync of the distributions work: a phone back in signal sends its
+// queue in one POST (internal/command applies it, each command in its own
+// savepoint). When that endpoint and its first command type exist, its
+// entry here is
+//
+//	{"batch", "POST /api/v1/commands, 500 commands from one device", batchOp}
+//
+// with batchOp sending 500 commands made with fresh ids against the
+// client's group and recording one sample per batch (the goal: under 1 s).
+var planned = []string{"tally (distributions)", "incident save (shelter-loss log)", "report",
+	"batch (500 offline commands from one device, once the command endpoint exists)"}
 
 // defaultMix is a Saturday in the warehouse: volunteers sort the week's
 // donations into new boxes and scan them onto shelves, others scan boxes to
@@ -131,7 +142,11 @@ func moveOp(ctx context.Context, c *client) {
 
 // listOp asks for a filtered page of 20 boxes and follows the cursor for
 // up to two more pages, as someone scrolling a list does.
-func listOp(ctx context.Context, c *client) {
+func listOp(ctx context.Context, c *client) { listPage(ctx, c, 3) }
+
+// listPage asks for a filtered page of 20 boxes and follows the cursor for
+// up to pages-1 more pages, recording each page as a "list" sample.
+func listPage(ctx context.Context, c *client, pages int) {
 	q := url.Values{"limit": {"20"}}
 	switch c.rng.IntN(3) {
 	case 0:
@@ -141,7 +156,7 @@ func listOp(ctx context.Context, c *client) {
 	default:
 		q.Set("product", strconv.FormatInt(c.g.prods[c.rng.IntN(len(c.g.prods))], 10))
 	}
-	for page := 0; page < 3; page++ {
+	for page := 0; page < pages; page++ {
 		var body struct {
 			NextCursor *string `json:"next_cursor"`
 		}
@@ -266,6 +281,14 @@ func (tp *tape) record(op string, took time.Duration, o outcome, err error) {
 // mixed runs n clients for d, client i in group i mod len(groups), each
 // drawing its next operation by weight.
 func mixed(ctx context.Context, hc *http.Client, base string, groups []*group, weights []int, n int, d time.Duration) ([]opResult, time.Duration) {
+	return mixedWithProbe(ctx, hc, base, groups, weights, n, d, nil, nil)
+}
+
+// mixedWithProbe is mixed with one more client beside the n, which does
+// probe over and over, recording into probeTape: a measure of one kind of
+// call while the others keep the server busy.
+func mixedWithProbe(ctx context.Context, hc *http.Client, base string, groups []*group, weights []int, n int, d time.Duration,
+	probe func(context.Context, *client), probeTape *tape) ([]opResult, time.Duration) {
 	tp := newTape()
 	total := 0
 	for _, w := range weights {
@@ -291,8 +314,23 @@ func mixed(ctx context.Context, hc *http.Client, base string, groups []*group, w
 			}
 		}(i)
 	}
+	if probe != nil {
+		wg.Add(1)
+		go func() {
+			defer wg.Done()
+			c := &client{hc: hc, base: base, g: groups[0], rng: rand.New(rand.NewPCG(uint64(n+1), 11)), rec: probeTape.record}
+			for time.Now().Before(deadline) && ctx.Err() == nil {
+				probe(ctx, c)
+			}
+		}()
+	}
 	wg.Wait()
 	elapsed := time.Since(start)
+	return tp.results(elapsed), elapsed
+}
+
+// results is what each operation did over elapsed.
+func (tp *tape) results(elapsed time.Duration) []opResult {
 	out := make([]opResult, 0, len(operations))
 	for _, op := range operations {
 		r := *tp.res[op.name]
@@ -302,7 +340,17 @@ func mixed(ctx context.Context, hc *http.Client, base string, groups []*group, w
 		r.Rate = float64(r.Count) / elapsed.Seconds()
 		out = append(out, r)
 	}
-	return out, elapsed
+	return out
+}
+
+// result is what the operation named did.
+func result(rs []opResult, name string) opResult {
+	for _, r := range rs {
+		if r.Name == name {
+			return r
+		}
+	}
+	return opResult{Name: name}
 }
 
 func quantile(sorted []time.Duration, p float64) time.Duration {

@@ -36,6 +36,9 @@ type groups struct {
 	// callers each held (by powers of two: 1, 2–3, 4–7, … 32–50).
 	committed, answered atomic.Int64
 	sizes               [len(GroupSizeBuckets)]atomic.Int64
+	// Time the committed transactions spent waiting to begin (for the
+	// writer or a connection), running their callers, and committing.
+	waitNs, workNs, commitNs atomic.Int64
 }
 
 // GroupSizeBuckets are the lower bounds of GroupStats.Sizes' buckets.
@@ -48,12 +51,16 @@ type GroupStats struct {
 	Transactions int64                        // transactions committed
 	Requests     int64                        // callers they answered
 	Sizes        [len(GroupSizeBuckets)]int64 // transactions by callers held, bucketed by GroupSizeBuckets
+	// Time the transactions spent waiting to begin, running their
+	// callers' work, and committing (the flush to disk).
+	Wait, Work, Commit time.Duration
 }
 
 // GroupStats reports the shared transactions so far.
 func (d *DB) GroupStats() GroupStats {
 	gs := &d.groups
-	s := GroupStats{Transactions: gs.committed.Load(), Requests: gs.answered.Load()}
+	s := GroupStats{Transactions: gs.committed.Load(), Requests: gs.answered.Load(),
+		Wait: time.Duration(gs.waitNs.Load()), Work: time.Duration(gs.workNs.Load()), Commit: time.Duration(gs.commitNs.Load())}
 	for i := range gs.sizes {
 		s.Sizes[i] = gs.sizes[i].Load()
 	}
@@ -72,7 +79,10 @@ func (d *DB) GroupWaiting(key int64) int {
 	return len(g.pending)
 }
 
-func (gs *groups) count(n int) {
+func (gs *groups) count(n int, wait, work, commit time.Duration) {
+	gs.waitNs.Add(int64(wait))
+	gs.workNs.Add(int64(work))
+	gs.commitNs.Add(int64(commit))
 	gs.committed.Add(1)
 	gs.answered.Add(int64(n))
 	i := len(GroupSizeBuckets) - 1
@@ -217,6 +227,8 @@ func (g *group) putBack(ms []*member) {
 // waited for the writer or a connection rides along.
 func (d *DB) runShared(g *group, first *member) {
 	var batch []*member
+	t0 := time.Now()
+	var began, worked time.Time
 	finish := func() {
 		for _, m := range batch {
 			close(m.done)
@@ -260,6 +272,7 @@ func (d *DB) runShared(g *group, first *member) {
 		failAll(fmt.Errorf("begin transaction: %w", err))
 		return
 	}
+	began = time.Now()
 	batch = append(batch, g.take(maxShared-len(batch))...)
 	st := &txState{tx: stx, ctx: runCtx}
 	shared := len(batch) > 1
@@ -267,10 +280,11 @@ func (d *DB) runShared(g *group, first *member) {
 	end := func(commit bool) {
 		var err error
 		if commit && len(ok) > 0 {
+			worked = time.Now()
 			if err = stx.Commit(); err != nil {
 				err = fmt.Errorf("commit: %w", err)
 			} else {
-				d.groups.count(len(ok))
+				d.groups.count(len(ok), began.Sub(t0), worked.Sub(began), time.Since(worked))
 			}
 		} else {
 			_ = stx.Rollback()

@@ -152,3 +152,20 @@ func TestGroupCommitAlone(t *testing.T) {
 		}
 	})
 }
+
+// TestWriterKeepsJournalsInMemory: the SQLite writer keeps its savepoint
+// journals in memory, so that a request's savepoint in a shared
+// transaction costs no writes to a temporary file.
+func TestWriterKeepsJournalsInMemory(t *testing.T) {
+	d := dbtest.SQLite(t)
+	ctx := context.Background()
+	var store int
+	if err := d.InTx(ctx, func(tx *db.Tx) error {
+		return tx.QueryRow(ctx, "PRAGMA temp_store").Scan(&store)
+	}); err != nil {
+		t.Fatal(err)
+	}
+	if store != 2 {
+		t.Errorf("temp_store = %d, want 2 (memory)", store)
+	}
+}

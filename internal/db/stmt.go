@@ -23,10 +23,11 @@ type stmtCache struct {
 }
 
 // Statements with many placeholders are lists of ids or codes whose text
-// changes with their length; they are not worth a slot.
+// changes with their length; they are not worth a slot. The stock totals of
+// a move (two groups of nine values, 18) are.
 const (
 	maxCachedStatements = 512
-	maxCachedParams     = 16
+	maxCachedParams     = 20
 )
 
 func newStmtCache(pool *sql.DB) *stmtCache {
