@@ -293,6 +293,11 @@ func checkpointOptions(dataDir string, files []string) (ledger.VerifyOptions, er
 	case !errors.Is(err, os.ErrNotExist):
 		return opts, err
 	}
+	retired, err := ledger.RetiredKeys(dataDir)
+	if err != nil {
+		return opts, err
+	}
+	opts.Keys = append(opts.Keys, retired...)
 	kept := filepath.Join(dataDir, ledger.CheckpointFile)
 	if _, err := os.Stat(kept); err == nil {
 		files = append([]string{kept}, files...)
@@ -309,13 +314,22 @@ func checkpointOptions(dataDir string, files []string) (ledger.VerifyOptions, er
 	return opts, nil
 }
 
-// checkpoint signs every chain's head now and prints the checkpoints.
+// checkpoint signs every chain's head now and prints the checkpoints;
+// with --rotate-key it first retires the signing key for a new one.
 func (e *env) checkpoint(args []string) error {
-	fs := e.newFlags("checkpoint", "checkpoint [--data DIR] [--db DSN]")
+	fs := e.newFlags("checkpoint", "checkpoint [--data DIR] [--db DSN] [--rotate-key]")
 	var s storeFlags
 	s.register(fs)
+	rotate := fs.Bool("rotate-key", false, "retire the signing key (its public half stays for abri verify) and sign with a new one; stop the server first")
 	if err := parse(fs, args); err != nil {
 		return err
+	}
+	if *rotate {
+		old, k, err := ledger.RotateKey(s.data)
+		if err != nil {
+			return err
+		}
+		fmt.Fprintf(e.stderr, "signing key %s retired (its public half is kept for abri verify); new key %s\n", old.ID, k.Public().ID)
 	}
 	d, _, err := e.open(s, nil)
 	if err != nil {

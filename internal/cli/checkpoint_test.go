@@ -108,3 +108,51 @@ func TestBackupPrintsCheckpoints(t *testing.T) {
 		t.Fatalf("verify --checkpoint on a truncated backup: %d %q", code, out)
 	}
 }
+
+// abri checkpoint signs on demand; --rotate-key retires the key, keeping
+// its public half, so the checkpoints it signed still hold in abri verify.
+func TestCheckpointKeyRotation(t *testing.T) {
+	data := t.TempDir()
+	if code, _, errOut := run(t, "", "user", "add-org", "--data", data, "--org", "rotating", "--org-name", "Rotating Group",
+		"--base", "Warehouse", "--email", "admin@example.org", "--name", "Ada"); code != 0 {
+		t.Fatal(errOut)
+	}
+	checkpoint := func(args ...string) ledger.Checkpoint {
+		t.Helper()
+		code, out, errOut := run(t, "", append([]string{"checkpoint", "--data", data}, args...)...)
+		var cs []ledger.Checkpoint
+		if err := json.Unmarshal([]byte(out), &cs); code != 0 || err != nil || len(cs) != 1 {
+			t.Fatalf("checkpoint %v: %d %q %q %v", args, code, out, errOut, err)
+		}
+		return cs[0]
+	}
+	first := checkpoint()
+	kept := filepath.Join(t.TempDir(), "first.json")
+	b, _ := json.Marshal(first)
+	os.WriteFile(kept, b, 0o600)
+	if again := checkpoint(); again.Seq != first.Seq || again.KeyID != first.KeyID || !again.At.Equal(first.At) {
+		t.Fatalf("a second checkpoint of an unmoved head: %+v, first %+v", again, first)
+	}
+	if code, _, errOut := run(t, "", "user", "add", "--data", data, "--org", "rotating", "--email", "bo@example.org", "--name", "Bo", "--role", "viewer"); code != 0 {
+		t.Fatal(errOut)
+	}
+	rotated := checkpoint("--rotate-key")
+	if rotated.KeyID == first.KeyID || rotated.Seq <= first.Seq {
+		t.Fatalf("after rotating: %+v; want a new key signing the moved head (first %+v)", rotated, first)
+	}
+	if _, err := os.Stat(filepath.Join(data, "ledger-signing-"+first.KeyID+".pub")); err != nil {
+		t.Fatalf("the retired key's public half: %v", err)
+	}
+	if st, err := os.Stat(filepath.Join(data, ledger.KeyFile)); err != nil || st.Mode().Perm() != 0o600 {
+		t.Fatalf("the new key file: %v %v", st, err)
+	}
+	code, out, _ := run(t, "", "verify", "--data", data, "--checkpoint", kept)
+	if code != 0 || strings.Contains(out, "CHECKPOINT FAILS") || strings.Contains(out, "unchecked") {
+		t.Fatalf("verify after rotating: %d %q", code, out)
+	}
+	// Without the retired key's public half, its checkpoints fail.
+	os.Remove(filepath.Join(data, "ledger-signing-"+first.KeyID+".pub"))
+	if code, out, _ := run(t, "", "verify", "--data", data); code == 0 || !strings.Contains(out, "not this server's") {
+		t.Fatalf("verify without the retired key: %d %q", code, out)
+	}
+}

@@ -370,3 +370,60 @@ func LatestFor(ctx context.Context, q db.Queryer, actor access.Actor) (Checkpoin
 	}
 	return c, err
 }
+
+// RetiredKeyPattern names the public halves of keys rotated out, in the
+// data directory: abri verify checks the checkpoints they signed with them.
+const RetiredKeyPattern = "ledger-signing-*.pub"
+
+// RotateKey retires the data directory's signing key: its public half is
+// kept as ledger-signing-<id>.pub (for the checkpoints it signed), the
+// private key is deleted, and a new key is made. Run it with the server
+// stopped: a running server signs with the key it read at start.
+func RotateKey(dir string) (retired PublicKey, fresh *Key, err error) {
+	old, err := LoadKey(dir)
+	if err != nil {
+		return PublicKey{}, nil, err
+	}
+	der, err := x509.MarshalPKIXPublicKey(old.pub.Key)
+	if err != nil {
+		return PublicKey{}, nil, fmt.Errorf("rotate key: %w", err)
+	}
+	pub := filepath.Join(dir, "ledger-signing-"+old.pub.ID+".pub")
+	if err := os.WriteFile(pub, pem.EncodeToMemory(&pem.Block{Type: "PUBLIC KEY", Bytes: der}), 0o644); err != nil {
+		return PublicKey{}, nil, fmt.Errorf("rotate key: %w", err)
+	}
+	if err := os.Remove(filepath.Join(dir, KeyFile)); err != nil {
+		return PublicKey{}, nil, fmt.Errorf("rotate key: %w", err)
+	}
+	fresh, err = LoadOrCreateKey(dir)
+	return old.pub, fresh, err
+}
+
+// RetiredKeys reads the public halves of the keys rotated out of dir.
+func RetiredKeys(dir string) ([]PublicKey, error) {
+	paths, err := filepath.Glob(filepath.Join(dir, RetiredKeyPattern))
+	if err != nil {
+		return nil, err
+	}
+	var out []PublicKey
+	for _, p := range paths {
+		b, err := os.ReadFile(p)
+		if err != nil {
+			return nil, fmt.Errorf("retired key: %w", err)
+		}
+		blk, _ := pem.Decode(b)
+		if blk == nil || blk.Type != "PUBLIC KEY" {
+			return nil, fmt.Errorf("retired key %s: not a PEM public key", p)
+		}
+		k, err := x509.ParsePKIXPublicKey(blk.Bytes)
+		if err != nil {
+			return nil, fmt.Errorf("retired key %s: %w", p, err)
+		}
+		ek, ok := k.(ed25519.PublicKey)
+		if !ok {
+			return nil, fmt.Errorf("retired key %s: not an Ed25519 key", p)
+		}
+		out = append(out, publicKey(ek))
+	}
+	return out, nil
+}

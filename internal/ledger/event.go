@@ -148,3 +148,29 @@ type Delta[T any] struct {
 	From T `json:"from"`
 	To   T `json:"to"`
 }
+
+// KindInfo describes one registered kind, for its documentation.
+type KindInfo struct {
+	Kind    string
+	Version int          // the version Append writes
+	Reads   []int        // every version Decode reads, ascending
+	Type    reflect.Type // the payload's Go type
+}
+
+// Registered describes every registered kind, sorted by kind.
+func Registered() []KindInfo {
+	registry.RLock()
+	defer registry.RUnlock()
+	reads := map[string][]int{}
+	for kv := range registry.decoders {
+		reads[kv.kind] = append(reads[kv.kind], kv.version)
+	}
+	out := make([]KindInfo, 0, len(registry.current))
+	for k, v := range registry.current {
+		vs := reads[k]
+		sort.Ints(vs)
+		out = append(out, KindInfo{Kind: k, Version: v, Reads: vs, Type: registry.types[k]})
+	}
+	sort.Slice(out, func(i, j int) bool { return out[i].Kind < out[j].Kind })
+	return out
+}
