@@ -1,0 +1,63 @@
+package cli_test
+
+import (
+	"strconv"
+	"strings"
+	"testing"
+)
+
+// measureTargets is JavaScript that opens every <details> of the page and
+// returns one line per control (a, button, input, select, summary, textarea)
+// smaller than min × min CSS pixels: what it is, its text and its size.
+// Controls that are not drawn (type=hidden, display:none) are no targets.
+const measureTargets = `((min) => {
+	document.querySelectorAll("details").forEach(d => d.open = true);
+	const out = [];
+	for (const el of document.querySelectorAll("a[href], button, input, select, summary, textarea")) {
+		if (el.type === "hidden" || el.getClientRects().length === 0) continue;
+		const r = el.getBoundingClientRect();
+		if (r.width >= min && r.height >= min) continue;
+		const name = (el.getAttribute("aria-label") || el.textContent || el.value || el.name || el.id || "").trim().replace(/\s+/g, " ").slice(0, 40);
+		out.push(el.tagName.toLowerCase() + (el.type && el.tagName !== "BUTTON" ? "[" + el.type + "]" : "") +
+			(el.id ? "#" + el.id : "") + " " + JSON.stringify(name) + " " + Math.round(r.width) + "×" + Math.round(r.height));
+	}
+	return out.join("\n");
+})`
+
+// TestJourneyTargetsBigEnough measures every control on a 390 × 844 phone,
+// in English and Arabic, as the demo's administrator (who sees every
+// control): on the field screens (sorting, scan, multi-scan, a box, the box
+// list, the overview) each must be at least 44 × 44 px (WCAG 2.5.5), on
+// every other screen at least 24 × 24 px (WCAG 2.5.8). It names any below.
+func TestJourneyTargetsBigEnough(t *testing.T) {
+	base, users := startDemo(t, "--data", t.TempDir())
+	b := newBrowser(t, base, "targets")
+	b.open("/login", `input[name="email"]`)
+	check := func(lang, path string, min int) {
+		t.Helper()
+		if small := b.eval("measure "+path, measureTargets+"("+strconv.Itoa(min)+")"); small != "" {
+			t.Errorf("%s %s: targets under %d × %d px:\n%s", lang, path, min, min, small)
+		}
+	}
+	check("en", "/login", 24)
+	b.signIn(users["admin"])
+	b.open("/stock/boxes", ".boxes")
+	code := strings.TrimPrefix(b.eval("a box", `document.querySelector('.boxes a[href^="/b/"]').getAttribute("href")`), "/b/")
+	user := b.eval("a user", `fetch("/admin/users").then(r => r.text()).then(h => (h.match(/href="(\/admin\/users\/\d+)"/) || ["", "/admin/users"])[1])`)
+	field := []string{"/stock/sort", "/scan", "/scan?mode=multi", "/b/" + code, "/stock/boxes", "/stock"}
+	other := []string{"/", "/settings", "/settings/tokens", "/admin/users", user, "/stock/labels/blank",
+		"/stock/locations", "/stock/products", "/stock/sorted?codes=" + code}
+	for _, lang := range []string{"en", "ar"} {
+		if lang != "en" {
+			b.language(lang)
+		}
+		for _, p := range field {
+			b.open(p, "main h1")
+			check(lang, p, 44)
+		}
+		for _, p := range other {
+			b.open(p, "main h1")
+			check(lang, p, 24)
+		}
+	}
+}
