@@ -16,6 +16,8 @@ import (
 	"abri/internal/apperr"
 	"abri/internal/catalog"
 	"abri/internal/db"
+	"abri/internal/distribution"
+	"abri/internal/needs"
 	"abri/internal/place"
 	"abri/internal/stock"
 )
@@ -38,16 +40,18 @@ const contentSecurityPolicy = "default-src 'self'; script-src 'self'; style-src 
 
 // server holds what every handler shares.
 type server struct {
-	accounts *account.Service
-	db       *db.DB
-	stock    *stock.Service
-	catalog  *catalog.Service
-	places   *place.Service
-	baseURL  string
-	secure   bool // cookies carry Secure whatever the request says
-	log      *slog.Logger
-	pages    *pages
-	static   *staticFiles
+	accounts     *account.Service
+	db           *db.DB
+	stock        *stock.Service
+	catalog      *catalog.Service
+	places       *place.Service
+	distribution *distribution.Service
+	needs        *needs.Service
+	baseURL      string
+	secure       bool // cookies carry Secure whatever the request says
+	log          *slog.Logger
+	pages        *pages
+	static       *staticFiles
 }
 
 // New returns the handler for every HTML route and /static/. It parses every
@@ -81,6 +85,7 @@ func New(cfg Config) (http.Handler, error) {
 
 	if cfg.DB != nil {
 		s.stock, s.catalog, s.places = stock.New(cfg.DB), catalog.New(cfg.DB), place.New(cfg.DB)
+		s.distribution, s.needs = distribution.New(cfg.DB), needs.New(cfg.DB)
 	}
 
 	st.notFound = http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
@@ -194,6 +199,30 @@ func (s *server) routes() []route {
 		r("POST", "/b/{code}", session, access.EditStock, s.editBox),
 		r("POST", "/b/{code}/move", session, access.MoveStock, s.moveBox),
 		r("POST", "/b/{code}/state", session, access.MoveStock, s.setBoxState),
+
+		// Distributions and needs: the distribution and needs packages
+		// decide again who may change what.
+		r("GET", "/rounds", session, access.ViewRounds, s.rounds),
+		r("POST", "/rounds", session, access.PlanRounds, s.planRound),
+		r("GET", "/rounds/weekly", session, access.ViewRounds, s.weekly),
+		r("GET", "/rounds/weekly.csv", session, access.ViewRounds, s.weeklyCSV),
+		r("GET", "/rounds/{id}", session, access.ViewRounds, s.round),
+		r("POST", "/rounds/{id}/lines", session, access.PlanRounds, s.roundAction(s.roundLine)),
+		r("POST", "/rounds/{id}/cancel", session, access.PlanRounds, s.roundAction(s.roundCancel)),
+		r("POST", "/rounds/{id}/pack", session, access.RunRounds, s.roundAction(s.roundPack)),
+		r("POST", "/rounds/{id}/unpack", session, access.RunRounds, s.roundAction(s.roundUnpack)),
+		r("POST", "/rounds/{id}/out", session, access.RunRounds, s.roundAction(s.roundOut)),
+		r("POST", "/rounds/{id}/back", session, access.RunRounds, s.roundAction(s.roundBack)),
+		r("POST", "/rounds/{id}/return", session, access.RunRounds, s.roundAction(s.roundReturn)),
+		r("POST", "/rounds/{id}/return-count", session, access.RunRounds, s.roundAction(s.roundReturnCount)),
+		r("POST", "/rounds/{id}/lost", session, access.RunRounds, s.roundAction(s.roundLost)),
+		r("POST", "/rounds/{id}/close", session, access.RunRounds, s.roundAction(s.roundClose)),
+		r("GET", "/rounds/{id}/tally", session, access.ViewRounds, s.tallyScreen),
+		r("POST", "/rounds/{id}/tally", session, access.RunRounds, s.tally),
+		r("POST", "/rounds/{id}/undo", session, access.RunRounds, s.undoTally),
+		r("GET", "/needs", session, access.ViewNeeds, s.needsBoard),
+		r("POST", "/needs", session, access.ManageNeeds, s.addNeed),
+		r("POST", "/needs/{id}/cancel", session, access.ManageNeeds, s.cancelNeed),
 	}
 }
 

@@ -156,6 +156,13 @@
       if (navigator.vibrate) navigator.vibrate(60);
       if (multi) {
         add(text);
+      } else if (t.fill) {
+        // A page with its own form for the code (packing a round): put
+        // the code there and send it.
+        stop();
+        var f = document.getElementById(t.fill);
+        f.elements.code.value = text;
+        f.submit();
       } else {
         stop();
         window.location.assign("/scan?code=" + encodeURIComponent(text));
