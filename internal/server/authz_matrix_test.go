@@ -236,6 +236,7 @@ func newMatrixFixture(t *testing.T, d *db.DB) *matrixFixture {
 	f.secrets = []string{admin.OrgName, admin.User.Email, "coordinator@matrix.example", victim.Email, victim.Name}
 	f.warehouse(t, sys)
 	addAPIWarehouseVars(t, d, sys, f.vars)
+	addDistributionVars(t, d, sys, f.vars)
 	s, err := server.New(server.Config{DB: d, Accounts: acc, BaseURL: "http://abri.test", Version: "test",
 		Logger: slog.New(slog.NewTextHandler(io.Discard, nil)), Checkpoints: matrixSigner(t, d)})
 	if err != nil {

@@ -10,6 +10,7 @@ import (
 	"abri/internal/catalog"
 	"abri/internal/distribution"
 	"abri/internal/export"
+	"abri/internal/i18n"
 	"abri/internal/needs"
 )
 
@@ -152,7 +153,7 @@ func (s *server) weeklyCSV(w http.ResponseWriter, r *http.Request, c *reqCtx) er
 		return err
 	}
 	for _, row := range rows {
-		if err := ew.Row(export.Text(row.Week.Format("2006-01-02")), export.Text(row.SiteName), export.Text(row.CategoryName),
+		if err := ew.Row(export.Text(i18n.Day(roundZone(c), row.Week)), export.Text(row.SiteName), export.Text(row.CategoryName),
 			export.Int(row.HandedOut), export.Int(row.People), export.Int(row.Meals), export.Int(row.Rounds)); err != nil {
 			return fmt.Errorf("weekly csv: %w", err)
 		}

@@ -20,7 +20,7 @@ import (
 // rule is the distribution package's; these handlers parse and render.
 
 // roundZone is the time zone a base's rounds are planned and shown in.
-func roundZone(c *reqCtx) *time.Location { return time.UTC }
+func roundZone(c *reqCtx) *time.Location { return c.zone() }
 
 type roundsPage struct {
 	Upcoming, Recent []roundRow
@@ -51,7 +51,7 @@ func (s *server) renderRounds(w http.ResponseWriter, r *http.Request, c *reqCtx,
 		return err
 	}
 	for _, rd := range up {
-		p.Upcoming = append(p.Upcoming, roundRow{rd, whenText(rd, roundZone(c))})
+		p.Upcoming = append(p.Upcoming, roundRow{rd, whenText(c, rd)})
 	}
 	all, err := s.distribution.Rounds(ctx, a, distribution.Filter{From: today.AddDate(0, 0, -14), To: today, Limit: 200})
 	if err != nil {
@@ -59,7 +59,7 @@ func (s *server) renderRounds(w http.ResponseWriter, r *http.Request, c *reqCtx,
 	}
 	for i := len(all) - 1; i >= 0; i-- { // newest first
 		if all[i].EndsAt.Before(today) {
-			p.Recent = append(p.Recent, roundRow{all[i], whenText(all[i], roundZone(c))})
+			p.Recent = append(p.Recent, roundRow{all[i], whenText(c, all[i])})
 		}
 	}
 	p.CanPlan = a.Can(access.PlanRounds)
@@ -93,10 +93,9 @@ type roundRow struct {
 	When string
 }
 
-// whenText shows a round's window in the base's zone: "2026-12-07 18:00–19:00".
-func whenText(r distribution.Round, loc *time.Location) string {
-	st, en := r.StartsAt.In(loc), r.EndsAt.In(loc)
-	return st.Format("2006-01-02 15:04") + "–" + en.Format("15:04")
+// whenText shows a round's window in the base's zone: "7 Dec 18:00 CET–19:00".
+func whenText(c *reqCtx, r distribution.Round) string {
+	return c.when(r.StartsAt) + "–" + r.EndsAt.In(c.zone()).Format("15:04")
 }
 
 func startOfDay(t time.Time, loc *time.Location) time.Time {
@@ -203,7 +202,7 @@ func (s *server) renderRound(w http.ResponseWriter, r *http.Request, c *reqCtx, 
 	if p.Sum, err = s.distribution.Summary(ctx, a, id); err != nil {
 		return err
 	}
-	p.When = whenText(p.Sum.Round, roundZone(c))
+	p.When = whenText(c, p.Sum.Round)
 	p.CanPlan, p.CanRun = a.Can(access.PlanRounds), a.Can(access.RunRounds)
 	for _, l := range p.Sum.Lines {
 		p.UnaccountedAll += l.Unaccounted()

@@ -741,10 +741,17 @@ func TestPageWeight(t *testing.T) {
 		if err != nil {
 			t.Fatal(err)
 		}
+		roundID := weighRound(t, f.d, admin)
 		anon := f.client(t)
 		c := f.client(t)
 		c.mustLogin("ada@example.org")
 		pages := map[string]string{ // route pattern → an address of it
+			"/rounds":               "/rounds",
+			"/rounds/weekly":        "/rounds/weekly",
+			"/rounds/weekly.csv":    "",
+			"/rounds/{id}":          "/rounds/" + roundID,
+			"/rounds/{id}/tally":    "/rounds/" + roundID + "/tally",
+			"/needs":                "/needs",
 			"/{$}":                  "/",
 			"/login":                "/login",
 			"/lang":                 "",
