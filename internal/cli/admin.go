@@ -4,6 +4,7 @@ import (
 	"bufio"
 	"encoding/json"
 	"errors"
+	"flag"
 	"fmt"
 	"io"
 	"os"
@@ -20,14 +21,28 @@ import (
 
 var errVerifyFailed = errors.New("ledger verification failed")
 
-func (e *env) migrate(args []string) error {
-	fs := e.newFlags("migrate", "migrate [--data DIR] [--db DSN]")
-	var s storeFlags
+// storeFlagSet is the flag set of a command that opens the database, with
+// the store flags registered.
+func (e *env) storeFlagSet(name, synopsis string) (*flag.FlagSet, *storeFlags) {
+	fs := e.newFlags(name, synopsis)
+	s := &storeFlags{}
 	s.register(fs)
+	return fs, s
+}
+
+// parseAndOpen parses a command's flags, among them the store flags s, and
+// opens the database they name.
+func (e *env) parseAndOpen(fs *flag.FlagSet, s *storeFlags, args []string) (*db.DB, error) {
 	if err := parse(fs, args); err != nil {
-		return err
+		return nil, err
 	}
-	d, _, err := e.open(s, nil)
+	d, _, err := e.open(*s, nil)
+	return d, err
+}
+
+func (e *env) migrate(args []string) error {
+	fs, s := e.storeFlagSet("migrate", "migrate [--data DIR] [--db DSN]")
+	d, err := e.parseAndOpen(fs, s, args)
 	if err != nil {
 		return err
 	}
@@ -41,16 +56,11 @@ func (e *env) migrate(args []string) error {
 }
 
 func (e *env) verify(args []string) error {
-	fs := e.newFlags("verify", "verify [--data DIR] [--db DSN] [--checkpoint FILE]")
-	var s storeFlags
-	s.register(fs)
+	fs, s := e.storeFlagSet("verify", "verify [--data DIR] [--db DSN] [--checkpoint FILE]")
 	var files []string
 	fs.Func("checkpoint", "a checkpoint kept elsewhere (as GET /api/v1/ledger/checkpoint or abri backup give it) that the chain must still hold; may be repeated",
 		func(v string) error { files = append(files, v); return nil })
-	if err := parse(fs, args); err != nil {
-		return err
-	}
-	d, _, err := e.open(s, nil)
+	d, err := e.parseAndOpen(fs, s, args)
 	if err != nil {
 		return err
 	}
@@ -130,9 +140,7 @@ func (e *env) user(args []string) error {
 		return nil
 	}
 	sub := args[0]
-	fs := e.newFlags("user "+sub, userUsage)
-	var s storeFlags
-	s.register(fs)
+	fs, s := e.storeFlagSet("user "+sub, userUsage)
 	org := fs.String("org", "", "organisation short name (slug)")
 	orgName := fs.String("org-name", "", "organisation name (add-org)")
 	base := fs.String("base", "", "base name (default: the organisation's first base)")
@@ -168,7 +176,7 @@ func (e *env) user(args []string) error {
 	default:
 		return usageError{fmt.Sprintf("user: unknown subcommand %q (add, add-org, passwd, disable)", sub)}
 	}
-	d, accounts, err := e.open(s, nil)
+	d, accounts, err := e.open(*s, nil)
 	if err != nil {
 		return err
 	}
@@ -317,13 +325,13 @@ func checkpointOptions(dataDir string, files []string) (ledger.VerifyOptions, er
 // checkpoint signs every chain's head now and prints the checkpoints;
 // with --rotate-key it first retires the signing key for a new one.
 func (e *env) checkpoint(args []string) error {
-	fs := e.newFlags("checkpoint", "checkpoint [--data DIR] [--db DSN] [--rotate-key]")
-	var s storeFlags
-	s.register(fs)
+	fs, s := e.storeFlagSet("checkpoint", "checkpoint [--data DIR] [--db DSN] [--rotate-key]")
 	rotate := fs.Bool("rotate-key", false, "retire the signing key (its public half stays for abri verify) and sign with a new one; stop the server first")
-	if err := parse(fs, args); err != nil {
+	d, err := e.parseAndOpen(fs, s, args)
+	if err != nil {
 		return err
 	}
+	defer d.Close()
 	if *rotate {
 		old, k, err := ledger.RotateKey(s.data)
 		if err != nil {
@@ -331,11 +339,6 @@ func (e *env) checkpoint(args []string) error {
 		}
 		fmt.Fprintf(e.stderr, "signing key %s retired (its public half is kept for abri verify); new key %s\n", old.ID, k.Public().ID)
 	}
-	d, _, err := e.open(s, nil)
-	if err != nil {
-		return err
-	}
-	defer d.Close()
 	cs, err := signCheckpoints(e, d, s.data)
 	if err != nil {
 		return err

@@ -21,9 +21,7 @@ const (
 // backup copies the SQLite database to a new file while a server may keep
 // writing, checks the copy and prints what it holds.
 func (e *env) backup(args []string) error {
-	fs := e.newFlags("backup", backupSynopsis)
-	var s storeFlags
-	s.register(fs)
+	fs, s := e.storeFlagSet("backup", backupSynopsis)
 	file, err := parseWithFile(fs, args, "backup")
 	if err != nil {
 		return err
@@ -46,7 +44,7 @@ func (e *env) backup(args []string) error {
 	}
 	fmt.Fprintf(e.stdout, "backup written to %s in %s: %s; integrity ok; ledger intact: %d entries in %d chains (schema version %d)\n",
 		file, time.Since(start).Round(time.Millisecond), size(rep.Bytes), rep.Entries, rep.Chains, rep.SchemaVersion)
-	return e.backupCheckpoints(s, path, rep.Heads)
+	return e.backupCheckpoints(*s, path, rep.Heads)
 }
 
 // backupCheckpoints prints a signed checkpoint of each chain head the
@@ -84,9 +82,7 @@ func (e *env) backupCheckpoints(s storeFlags, path string, heads []ledger.Head) 
 
 // restore puts a checked backup in place of the data directory's database.
 func (e *env) restore(args []string) error {
-	fs := e.newFlags("restore", restoreSynopsis)
-	var s storeFlags
-	s.register(fs)
+	fs, s := e.storeFlagSet("restore", restoreSynopsis)
 	file, err := parseWithFile(fs, args, "restore")
 	if err != nil {
 		return err

@@ -88,10 +88,7 @@ func entries(t *testing.T, out string) int {
 // the last one into a new data directory where abri verify passes.
 func TestBackupUnderWriteLoad(t *testing.T) {
 	data := t.TempDir()
-	if code, out, errOut := run(t, "", "user", "add-org", "--data", data, "--org", "busy-group", "--org-name", "Busy Group",
-		"--base", "Warehouse", "--email", "admin@example.org", "--name", "Ada"); code != 0 {
-		t.Fatalf("add-org: %q %q", out, errOut)
-	}
+	addOrg(t, data, "busy-group", "Busy Group")
 	ctx, cancel := context.WithCancel(context.Background())
 	defer cancel()
 	d, err := db.Open(ctx, filepath.Join(data, "abri.db"))
@@ -197,10 +194,7 @@ func checkHolds(t *testing.T, file string, org int64, sites, emails []string, wa
 
 func TestBackupCommandLine(t *testing.T) {
 	data := t.TempDir()
-	if code, _, errOut := run(t, "", "user", "add-org", "--data", data, "--org", "small-group", "--org-name", "Small Group",
-		"--base", "Warehouse", "--email", "admin@example.org", "--name", "Ada"); code != 0 {
-		t.Fatal(errOut)
-	}
+	addOrg(t, data, "small-group", "Small Group")
 	file := filepath.Join(t.TempDir(), "abri.db")
 	// Flags may follow the file.
 	if code, out, errOut := run(t, "", "backup", file, "--data", data); code != 0 || !strings.Contains(out, "backup written to "+file) {
@@ -247,10 +241,7 @@ func TestBackupCommandLine(t *testing.T) {
 // the same restore goes through.
 func TestRestoreRefusedWhileServing(t *testing.T) {
 	data := t.TempDir()
-	if code, _, errOut := run(t, "", "user", "add-org", "--data", data, "--org", "served-group", "--org-name", "Served Group",
-		"--base", "Warehouse", "--email", "admin@example.org", "--name", "Ada"); code != 0 {
-		t.Fatal(errOut)
-	}
+	addOrg(t, data, "served-group", "Served Group")
 	file := filepath.Join(t.TempDir(), "abri.db")
 	if code, _, errOut := run(t, "", "backup", "--data", data, file); code != 0 {
 		t.Fatal(errOut)

@@ -18,10 +18,7 @@ import (
 // chain's head.
 func TestBackupPrintsCheckpoints(t *testing.T) {
 	data := t.TempDir()
-	if code, _, errOut := run(t, "", "user", "add-org", "--data", data, "--org", "kept-group", "--org-name", "Kept Group",
-		"--base", "Warehouse", "--email", "admin@example.org", "--name", "Ada"); code != 0 {
-		t.Fatal(errOut)
-	}
+	addOrg(t, data, "kept-group", "Kept Group")
 	if code, _, errOut := run(t, "", "user", "add", "--data", data, "--org", "kept-group", "--email", "bo@example.org", "--name", "Bo", "--role", "viewer"); code != 0 {
 		t.Fatal(errOut)
 	}
@@ -113,10 +110,7 @@ func TestBackupPrintsCheckpoints(t *testing.T) {
 // its public half, so the checkpoints it signed still hold in abri verify.
 func TestCheckpointKeyRotation(t *testing.T) {
 	data := t.TempDir()
-	if code, _, errOut := run(t, "", "user", "add-org", "--data", data, "--org", "rotating", "--org-name", "Rotating Group",
-		"--base", "Warehouse", "--email", "admin@example.org", "--name", "Ada"); code != 0 {
-		t.Fatal(errOut)
-	}
+	addOrg(t, data, "rotating", "Rotating Group")
 	checkpoint := func(args ...string) ledger.Checkpoint {
 		t.Helper()
 		code, out, errOut := run(t, "", append([]string{"checkpoint", "--data", data}, args...)...)
@@ -154,5 +148,15 @@ func TestCheckpointKeyRotation(t *testing.T) {
 	os.Remove(filepath.Join(data, "ledger-signing-"+first.KeyID+".pub"))
 	if code, out, _ := run(t, "", "verify", "--data", data); code == 0 || !strings.Contains(out, "not this server's") {
 		t.Fatalf("verify without the retired key: %d %q", code, out)
+	}
+}
+
+// addOrg makes an organisation with a base and an administrator in the
+// data directory, as abri user add-org does.
+func addOrg(t *testing.T, data, slug, name string) {
+	t.Helper()
+	if code, out, errOut := run(t, "", "user", "add-org", "--data", data, "--org", slug, "--org-name", name,
+		"--base", "Warehouse", "--email", "admin@example.org", "--name", "Ada"); code != 0 {
+		t.Fatalf("add-org: %q %q", out, errOut)
 	}
 }

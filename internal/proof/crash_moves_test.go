@@ -1,12 +1,10 @@
 package proof_test
 
 import (
-	"bytes"
 	"context"
 	"encoding/json"
 	"errors"
 	"fmt"
-	"io"
 	"net/http"
 	"net/url"
 	"regexp"
@@ -201,29 +199,12 @@ func (w *moveWriter) missing(ctx context.Context, d *db.DB, acked []string) ([]s
 // api sends one API request with the writer's token and decodes a success
 // answer into into.
 func (w *moveWriter) api(ctx context.Context, c *client, method, path string, body []byte, into any) (int, error) {
-	var rd io.Reader
-	if body != nil {
-		rd = bytes.NewReader(body)
+	status, raw, err := c.send(ctx, method, path, "application/json", body, w.token)
+	if err != nil || into == nil || status/100 != 2 {
+		return status, err
 	}
-	req, err := http.NewRequestWithContext(ctx, method, c.base+path, rd)
-	if err != nil {
-		return 0, err
+	if err := json.Unmarshal(raw, into); err != nil {
+		return status, fmt.Errorf("read the answer: %w", err)
 	}
-	req.Header.Set("Authorization", "Bearer "+w.token)
-	if body != nil {
-		req.Header.Set("Content-Type", "application/json")
-	}
-	res, err := c.hc.Do(req)
-	if err != nil {
-		return 0, err
-	}
-	defer res.Body.Close()
-	if into != nil && res.StatusCode/100 == 2 {
-		if err := json.NewDecoder(res.Body).Decode(into); err != nil {
-			return res.StatusCode, fmt.Errorf("read the answer: %w", err)
-		}
-		return res.StatusCode, nil
-	}
-	_, err = io.Copy(io.Discard, res.Body)
-	return res.StatusCode, err
+	return status, nil
 }

@@ -1,12 +1,10 @@
 package proof_test
 
 import (
-	"bytes"
 	"context"
 	"encoding/json"
 	"errors"
 	"fmt"
-	"io"
 	"net/http"
 	"net/url"
 	"os"
@@ -102,29 +100,15 @@ func prepareWarehouse(ctx context.Context, t *testing.T, c *client, password str
 // call sends a JSON request with the token and decodes a 2xx answer into
 // out; for other answers the error body's message is returned in err.
 func (w *warehouseAPI) call(ctx context.Context, method, path string, in, out any) (int, error) {
-	var body io.Reader
+	var body []byte
 	if in != nil {
-		b, _ := json.Marshal(in)
-		body = bytes.NewReader(b)
+		body, _ = json.Marshal(in)
 	}
-	req, err := http.NewRequestWithContext(ctx, method, w.base+path, body)
+	status, raw, err := (&client{base: w.base, hc: w.hc}).send(ctx, method, path, "application/json", body, w.token)
 	if err != nil {
-		return 0, err
+		return status, err
 	}
-	req.Header.Set("Authorization", "Bearer "+w.token)
-	if in != nil {
-		req.Header.Set("Content-Type", "application/json")
-	}
-	res, err := w.hc.Do(req)
-	if err != nil {
-		return 0, err
-	}
-	defer res.Body.Close()
-	raw, err := io.ReadAll(res.Body)
-	if err != nil {
-		return res.StatusCode, err
-	}
-	if res.StatusCode >= 300 {
+	if status >= 300 {
 		var e struct {
 			Error struct {
 				Code    string `json:"code"`
@@ -132,14 +116,14 @@ func (w *warehouseAPI) call(ctx context.Context, method, path string, in, out an
 			} `json:"error"`
 		}
 		json.Unmarshal(raw, &e)
-		return res.StatusCode, apiError{res.StatusCode, e.Error.Code, e.Error.Message}
+		return status, apiError{status, e.Error.Code, e.Error.Message}
 	}
 	if out != nil {
 		if err := json.Unmarshal(raw, out); err != nil {
-			return res.StatusCode, fmt.Errorf("decode %s %s: %w", method, path, err)
+			return status, fmt.Errorf("decode %s %s: %w", method, path, err)
 		}
 	}
-	return res.StatusCode, nil
+	return status, nil
 }
 
 // apiError is an API answer that was not success.

@@ -177,27 +177,42 @@ func newClient(base string) *client {
 
 // do sends a request and reads the whole answer.
 func (c *client) do(ctx context.Context, method, path string, form url.Values) (int, string, error) {
-	var body io.Reader
+	var body []byte
+	ct := ""
 	if form != nil {
-		body = strings.NewReader(form.Encode())
+		body, ct = []byte(form.Encode()), "application/x-www-form-urlencoded"
 	}
-	req, err := http.NewRequestWithContext(ctx, method, c.base+path, body)
+	status, b, err := c.send(ctx, method, path, ct, body, "")
+	return status, string(b), err
+}
+
+// send sends a request, with a body of type contentType when body is not
+// nil and a bearer token when token is not "", and reads the whole answer.
+func (c *client) send(ctx context.Context, method, path, contentType string, body []byte, token string) (int, []byte, error) {
+	var rd io.Reader
+	if body != nil {
+		rd = bytes.NewReader(body)
+	}
+	req, err := http.NewRequestWithContext(ctx, method, c.base+path, rd)
 	if err != nil {
-		return 0, "", err
+		return 0, nil, err
 	}
-	if form != nil {
-		req.Header.Set("Content-Type", "application/x-www-form-urlencoded")
+	if body != nil {
+		req.Header.Set("Content-Type", contentType)
+	}
+	if token != "" {
+		req.Header.Set("Authorization", "Bearer "+token)
 	}
 	res, err := c.hc.Do(req)
 	if err != nil {
-		return 0, "", err
+		return 0, nil, err
 	}
 	defer res.Body.Close()
 	b, err := io.ReadAll(res.Body)
 	if err != nil {
-		return res.StatusCode, "", fmt.Errorf("read the answer: %w", err)
+		return res.StatusCode, nil, fmt.Errorf("read the answer: %w", err)
 	}
-	return res.StatusCode, string(b), nil
+	return res.StatusCode, b, nil
 }
 
 // signIn signs the client in; the session cookie stays in its jar.

@@ -69,65 +69,17 @@ type benchEnv struct {
 func openBench(b *testing.B, dialect string) *benchEnv {
 	b.Helper()
 	ctx := context.Background()
-	rebuild := os.Getenv("ABRI_BENCH_REBUILD") == "1"
-	var dsn, countedDSN string
+	dsn := benchDSN(b, dialect, "abri-bench-stock-"+benchVersion+".db", benchSchema)
 	counter := &queryCounter{}
+	var countedDSN string
 	switch dialect {
 	case "sqlite":
-		path := filepath.Join(os.TempDir(), "abri-bench-stock-"+benchVersion+".db")
-		if rebuild {
-			for _, suffix := range []string{"", "-wal", "-shm"} {
-				os.Remove(path + suffix)
-			}
-		}
-		dsn = path
 		counter = countSQLite()
-		countedDSN = path + "?" + sqliteCountParam
+		countedDSN = dsn + "?" + sqliteCountParam
 	case "postgres":
-		base := os.Getenv(dbtest.EnvPostgres)
-		if base == "" {
-			b.Skipf("%s not set", dbtest.EnvPostgres)
-		}
-		admin, err := sql.Open("pgx", base)
-		if err != nil {
-			b.Fatal(err)
-		}
-		if rebuild {
-			if _, err := admin.Exec("DROP SCHEMA IF EXISTS " + benchSchema + " CASCADE"); err != nil {
-				b.Fatal(err)
-			}
-		}
-		if _, err := admin.Exec("CREATE SCHEMA IF NOT EXISTS " + benchSchema); err != nil {
-			b.Fatal(err)
-		}
-		admin.Close()
-		u, _ := url.Parse(base)
-		q := u.Query()
-		q.Set("search_path", benchSchema)
-		u.RawQuery = q.Encode()
-		dsn = u.String()
 		countedDSN = pgCountingProxy(b, dsn, counter)
 	}
-	d, err := db.Open(ctx, dsn)
-	if err != nil {
-		b.Fatal(err)
-	}
-	b.Cleanup(func() { d.Close() })
-	if _, err := d.Migrate(ctx); err != nil {
-		b.Fatal(err)
-	}
-	var boxes, events int64
-	if err := d.QueryRow(ctx, "SELECT (SELECT COUNT(*) FROM boxes), (SELECT COUNT(*) FROM ledger)").Scan(&boxes, &events); err != nil {
-		b.Fatal(err)
-	}
-	if boxes != benchBoxes || events < benchEvents {
-		if boxes != 0 {
-			b.Fatalf("the %s benchmark data set is incomplete (%d boxes, %d events): set ABRI_BENCH_REBUILD=1", dialect, boxes, events)
-		}
-		start := time.Now()
-		buildBench(b, d)
-		b.Logf("built the %s data set in %s", dialect, time.Since(start).Round(time.Second))
-	}
+	d := openBenchSet(b, dialect, dsn, benchBoxes, benchEvents, func(d *db.DB) { buildBench(b, d) })
 	// Read the data set once, so that the benchmarks measure a server whose
 	// working set is in memory. Cold, a box's history is ten random reads of
 	// the disk: on the machine of docs/benchmarks.md that made it 10-40 ms.
@@ -148,8 +100,86 @@ func openBench(b *testing.B, dialect string) *benchEnv {
 	return loadBench(b, d, counted, counter)
 }
 
-// buildBench makes the data set in an empty, migrated database.
-func buildBench(b *testing.B, d *db.DB) {
+// benchDSN names a benchmark data set kept between runs: SQLite in the
+// file file of os.TempDir(), PostgreSQL in the schema schema of the test
+// server (skipping when there is none). ABRI_BENCH_REBUILD=1 empties it.
+func benchDSN(b *testing.B, dialect, file, schema string) string {
+	b.Helper()
+	rebuild := os.Getenv("ABRI_BENCH_REBUILD") == "1"
+	if dialect == "sqlite" {
+		path := filepath.Join(os.TempDir(), file)
+		if rebuild {
+			for _, suffix := range []string{"", "-wal", "-shm"} {
+				os.Remove(path + suffix)
+			}
+		}
+		return path
+	}
+	base := os.Getenv(dbtest.EnvPostgres)
+	if base == "" {
+		b.Skipf("%s not set", dbtest.EnvPostgres)
+	}
+	admin, err := sql.Open("pgx", base)
+	if err != nil {
+		b.Fatal(err)
+	}
+	defer admin.Close()
+	if rebuild {
+		if _, err := admin.Exec("DROP SCHEMA IF EXISTS " + schema + " CASCADE"); err != nil {
+			b.Fatal(err)
+		}
+	}
+	if _, err := admin.Exec("CREATE SCHEMA IF NOT EXISTS " + schema); err != nil {
+		b.Fatal(err)
+	}
+	u, _ := url.Parse(base)
+	q := u.Query()
+	q.Set("search_path", schema)
+	u.RawQuery = q.Encode()
+	return u.String()
+}
+
+// openBenchSet opens and migrates the data set at dsn, first building it
+// with build when it is empty.
+func openBenchSet(b *testing.B, dialect, dsn string, wantBoxes, wantEvents int64, build func(*db.DB)) *db.DB {
+	b.Helper()
+	ctx := context.Background()
+	d, err := db.Open(ctx, dsn)
+	if err != nil {
+		b.Fatal(err)
+	}
+	b.Cleanup(func() { d.Close() })
+	if _, err := d.Migrate(ctx); err != nil {
+		b.Fatal(err)
+	}
+	var boxes, events int64
+	if err := d.QueryRow(ctx, "SELECT (SELECT COUNT(*) FROM boxes), (SELECT COUNT(*) FROM ledger)").Scan(&boxes, &events); err != nil {
+		b.Fatal(err)
+	}
+	if boxes != wantBoxes || events < wantEvents {
+		if boxes != 0 {
+			b.Fatalf("the %s benchmark data set %s is incomplete (%d boxes, %d events): set ABRI_BENCH_REBUILD=1", dialect, dsn, boxes, events)
+		}
+		start := time.Now()
+		build(d)
+		b.Logf("built the %s data set in %s", dialect, time.Since(start).Round(time.Second))
+	}
+	return d
+}
+
+// benchBase is a benchmark data set's organisation and base: its warehouse
+// volunteer, its shelves, and the sizes of each size range.
+type benchBase struct {
+	actor   access.Actor
+	locs    []int64
+	ranges  []catalog.SizeRange
+	sizesOf map[int64][]string
+}
+
+// newBenchBase makes it through the domains, in an empty database: the
+// standard catalogue, an organisation with one base, its volunteer and
+// nlocs shelves A1, A2, ….
+func newBenchBase(b *testing.B, d *db.DB, slug, name, email string, nlocs int) benchBase {
 	ctx := context.Background()
 	must := func(err error) {
 		b.Helper()
@@ -159,28 +189,42 @@ func buildBench(b *testing.B, d *db.DB) {
 	}
 	must(d.InTx(ctx, func(tx *db.Tx) error { return catalog.Seed(ctx, tx) }))
 	acc := account.New(d)
-	org, base, err := acc.CreateOrganisation(ctx, "bench", "Bench warehouse", "Main warehouse")
+	org, base, err := acc.CreateOrganisation(ctx, slug, name, "Main warehouse")
 	must(err)
 	sys := access.SystemActor(org.ID, base.ID)
-	u, err := acc.AddUser(ctx, sys, account.NewUser{Email: "warehouse@bench.invalid", Name: "Bench volunteer", BaseID: base.ID, Role: access.Warehouse})
+	u, err := acc.AddUser(ctx, sys, account.NewUser{Email: email, Name: "Bench volunteer", BaseID: base.ID, Role: access.Warehouse})
 	must(err)
-	actor := access.Actor{UserID: u.ID, OrgID: org.ID, BaseID: base.ID, Role: access.Warehouse}
+	bb := benchBase{actor: access.Actor{UserID: u.ID, OrgID: org.ID, BaseID: base.ID, Role: access.Warehouse}, sizesOf: map[int64][]string{}}
 	pl := place.New(d)
-	var locs []int64
-	for i := 0; i < benchLocs; i++ {
-		l, err := pl.CreateLocation(ctx, actor, place.LocationInput{Name: fmt.Sprintf("%c%d", 'A'+i/10, i%10+1), Kind: place.LocationShelf})
+	for i := 0; i < nlocs; i++ {
+		l, err := pl.CreateLocation(ctx, bb.actor, place.LocationInput{Name: fmt.Sprintf("%c%d", 'A'+i/10, i%10+1), Kind: place.LocationShelf})
 		must(err)
-		locs = append(locs, l.ID)
+		bb.locs = append(bb.locs, l.ID)
 	}
+	bb.ranges, err = catalog.SizeRanges(ctx, d, bb.actor)
+	must(err)
+	for _, r := range bb.ranges {
+		for _, s := range r.Sizes {
+			bb.sizesOf[r.ID] = append(bb.sizesOf[r.ID], s.Label)
+		}
+	}
+	return bb
+}
+
+// buildBench makes the data set in an empty, migrated database.
+func buildBench(b *testing.B, d *db.DB) {
+	ctx := context.Background()
+	must := func(err error) {
+		b.Helper()
+		if err != nil {
+			b.Fatal(err)
+		}
+	}
+	bb := newBenchBase(b, d, "bench", "Bench warehouse", "warehouse@bench.invalid", benchLocs)
+	actor, locs, sizesOf := bb.actor, bb.locs, bb.sizesOf
 	cats, err := catalog.Categories(ctx, d, actor)
 	must(err)
-	ranges, err := catalog.SizeRanges(ctx, d, actor)
-	must(err)
-	sizesOf := map[int64][]string{}
-	for _, r := range ranges {
-		for _, s := range r.Sizes {
-			sizesOf[r.ID] = append(sizesOf[r.ID], s.Label)
-		}
+	for _, r := range bb.ranges {
 		if r.Measure != "" {
 			cat := cats[0].ID
 			for _, c := range cats {
@@ -198,14 +242,14 @@ func buildBench(b *testing.B, d *db.DB) {
 	for _, name := range []string{"winter", "urgent", "kit", "repair", "rare"} {
 		var id int64
 		must(d.InTx(ctx, func(tx *db.Tx) (err error) {
-			id, err = tx.InsertID(ctx, "INSERT INTO tags (org_id, base_id, name) VALUES (?, ?, ?)", org.ID, base.ID, name)
+			id, err = tx.InsertID(ctx, "INSERT INTO tags (org_id, base_id, name) VALUES (?, ?, ?)", actor.OrgID, actor.BaseID, name)
 			return err
 		}))
 		tagIDs = append(tagIDs, id)
 	}
 	// The setup above wrote ledger events of its own: generated ones follow.
 	var seq0 int64
-	must(d.QueryRow(ctx, "SELECT seq FROM ledger_heads WHERE org_id = ?", org.ID).Scan(&seq0))
+	must(d.QueryRow(ctx, "SELECT seq FROM ledger_heads WHERE org_id = ?", actor.OrgID).Scan(&seq0))
 
 	// Popular goods are most of a warehouse: a fifth of the products hold
 	// two thirds of the boxes.
