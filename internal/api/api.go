@@ -15,7 +15,9 @@ import (
 	"abri/internal/account"
 	"abri/internal/apperr"
 	"abri/internal/db"
+	"abri/internal/distribution"
 	"abri/internal/ledger"
+	"abri/internal/needs"
 	"abri/internal/place"
 	"abri/internal/stock"
 )
@@ -37,6 +39,8 @@ type api struct {
 	log    *slog.Logger
 	stock  *stock.Service
 	places *place.Service
+	rounds *distribution.Service
+	needs  *needs.Service
 }
 
 // handlerFunc answers one route. p is the caller's principal (zero on public
@@ -75,6 +79,16 @@ var routes = []route{
 
 	// The ledger.
 	{"GET", "/api/v1/ledger/checkpoint", false, (*api).ledgerCheckpoint},
+
+	// Distributions and needs.
+	{"GET", "/api/v1/sites", false, (*api).listSites},
+	{"POST", "/api/v1/sites", false, (*api).createSite},
+	{"GET", "/api/v1/rounds", false, (*api).listRounds},
+	{"POST", "/api/v1/rounds", false, (*api).createRound},
+	{"GET", "/api/v1/rounds/{id}", false, (*api).getRound},
+	{"POST", "/api/v1/rounds/{id}/commands", false, (*api).roundCommands},
+	{"GET", "/api/v1/needs", false, (*api).listNeeds},
+	{"POST", "/api/v1/needs", false, (*api).createNeed},
 }
 
 // Route describes one registered endpoint.
@@ -107,7 +121,8 @@ func New(cfg Config) (http.Handler, error) {
 		return nil, errors.New("api: the embedded OpenAPI document is not valid JSON")
 	}
 	cfg.BaseURL = strings.TrimRight(cfg.BaseURL, "/")
-	a := &api{cfg: cfg, log: cfg.Logger, stock: stock.New(cfg.DB), places: place.New(cfg.DB)}
+	a := &api{cfg: cfg, log: cfg.Logger, stock: stock.New(cfg.DB), places: place.New(cfg.DB),
+		rounds: distribution.New(cfg.DB), needs: needs.New(cfg.DB)}
 	if a.log == nil {
 		a.log = slog.Default()
 	}

@@ -30,7 +30,7 @@ func TestTranslations(t *testing.T) {
 	add("needs.source.", needs.Sources)
 	add("needs.state.", needs.States)
 	re := regexp.MustCompile(`"((?:distribution|needs)\.error\.[a-z_]*[a-z])"`)
-	for _, f := range []string{"distribution.go", "round.go", "pack.go", "tally.go", "summary.go", "commands.go", "../needs/needs.go"} {
+	for _, f := range []string{"distribution.go", "round.go", "pack.go", "tally.go", "summary.go", "commands.go", "../api/distribution.go", "../needs/needs.go"} {
 		b, err := os.ReadFile(f)
 		if err != nil {
 			t.Fatal(err)

@@ -42,6 +42,18 @@ var distributionRows = []check{
 	{"GET", "/needs", "", "", "303>/login 200 200 200 200 200 200 200 200"},
 	{"POST", "/needs", "", "site={site}&product={product}&quantity=-1&urgency=2&source=coordinator", "303>/login 400 400 403 400 403 403 403 400"},
 	{"POST", "/needs/{id}/cancel", "/needs/{need}/cancel", "", "303>/login 409 409 403 409 403 403 403 404"},
+
+	// The API: the same rules. The changes are refused for their input, so
+	// nothing changes for the next rows; the empty batch of commands is
+	// answered with no outcomes.
+	{"GET", "/api/v1/sites", "", "", "401 200 200 200 200 200 200 200 200"},
+	{"POST", "/api/v1/sites", "", `{"name":"","kind":"living","note":""}`, "401 400 400 403 403 403 403 403 400"},
+	{"GET", "/api/v1/rounds", "", "", "401 200 200 200 200 200 200 200 200"},
+	{"POST", "/api/v1/rounds", "", `{"site_id":{site},"kind":"party","public":false,"starts_at":"2026-12-10T17:00:00Z","ends_at":"2026-12-10T18:00:00Z","lines":[]}`, "401 400 400 403 403 403 403 403 400"},
+	{"GET", "/api/v1/rounds/{id}", "/api/v1/rounds/{round}", "", "401 200 200 200 200 200 200 200 404"},
+	{"POST", "/api/v1/rounds/{id}/commands", "/api/v1/rounds/{round}/commands", `{"commands":[]}`, "401 200 200 200 200 403 403 403 404"},
+	{"GET", "/api/v1/needs", "", "", "401 200 200 200 200 200 200 200 200"},
+	{"POST", "/api/v1/needs", "", `{"site_id":{site},"product_id":0,"category_id":1,"quantity":-1,"urgency":2,"source":"coordinator"}`, "401 400 400 403 400 403 403 403 400"},
 }
 
 func init() { matrix = append(matrix, distributionRows...) }
