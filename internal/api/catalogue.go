@@ -40,15 +40,11 @@ type productsBody struct {
 	Units    []unitBody    `json:"units"`
 }
 
-// baseUnit is the unit a measure's quantities are given in.
+// baseUnit is the unit a measure's quantities are given in
+// (catalog.BaseUnit), or null for counted goods.
 func baseUnit(measure string) *string {
-	var u string
-	switch measure {
-	case "mass":
-		u = "kg"
-	case "volume":
-		u = "l"
-	default:
+	u := catalog.BaseUnit(measure)
+	if u == "" {
 		return nil
 	}
 	return &u
@@ -57,9 +53,15 @@ func baseUnit(measure string) *string {
 // products answers GET /api/v1/products: the catalogue of the token's base
 // (the standard products and the base's own, minus those it hides), each
 // with its sizes and, for a kit, its contents; and the units measured goods
-// may be given in.
+// may be given in. q narrows the products as the screens' product pickers do
+// (catalog.SearchProducts), in the reader's language.
 func (a *api) products(w http.ResponseWriter, r *http.Request, p account.Principal) error {
-	if _, err := readParams(r); err != nil {
+	params, err := readParams(r, "q")
+	if err != nil {
+		return err
+	}
+	query, err := params.str("q")
+	if err != nil {
 		return err
 	}
 	ctx := r.Context()
@@ -67,6 +69,7 @@ func (a *api) products(w http.ResponseWriter, r *http.Request, p account.Princip
 	if err != nil {
 		return err
 	}
+	ps = catalog.SearchProducts(langOf(r, p), query, ps)
 	ranges, err := catalog.SizeRanges(ctx, a.cfg.DB, p.Actor)
 	if err != nil {
 		return err

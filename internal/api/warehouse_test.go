@@ -68,6 +68,24 @@ func TestCatalogueAndLocations(t *testing.T) {
 		if !grams {
 			t.Errorf("units lack grams: %+v", ps.Units)
 		}
+		// q finds what the screens' product pickers find (catalog.SearchProducts).
+		type found struct {
+			Products []product `json:"products"`
+			Units    []any     `json:"units"`
+		}
+		f := answer[found](t, w, w.do("GET", "/api/v1/products?q=jack+winter+men", w.viewer, nil), "GET /api/v1/products", 200)
+		if len(f.Products) != 1 || f.Products[0].ID != w.jackets.ID {
+			t.Errorf("q=jack winter men found %+v, want only the men's winter jackets", f.Products)
+		}
+		f = answer[found](t, w, w.do("GET", "/api/v1/products?q=men", w.viewer, nil), "GET /api/v1/products", 200)
+		for _, p := range f.Products {
+			if p.Gender == "female" {
+				t.Errorf("q=men found a women's product: %+v", p)
+			}
+		}
+		if len(f.Products) == 0 {
+			t.Error("q=men found nothing")
+		}
 
 		ls := answer[struct {
 			Locations []struct {
@@ -711,7 +729,8 @@ func TestExport(t *testing.T) {
 			t.Errorf("export holds %d boxes, want the %d tagged winter", len(codes), len(want))
 		}
 		first := rows[len(rows)-1] // the oldest box, number 0: reserved, winter
-		if first[0] != all[0] || first[1] != "Winter Jackets" || first[3] != i18n.T("fr", "catalog.gender.male") ||
+		// A standard product is named in the export's language.
+		if first[0] != all[0] || first[1] != "Manteaux d'hiver" || first[2] != "Vestes et manteaux" || first[3] != i18n.T("fr", "catalog.gender.male") ||
 			first[4] != w.sizes[0] || first[7] != "0" || first[8] != "Shelf A1" || first[9] != i18n.T("fr", "stock.state.reserved") || first[10] != "winter" {
 			t.Errorf("oldest row %q", first)
 		}

@@ -35,6 +35,7 @@ type KitComponent struct {
 	Quantity  int64
 	Name      string
 	Gender    string
+	Standard  bool // the component is a standard product
 }
 
 // KitProduct is one of a base's kits with its contents.
@@ -208,7 +209,7 @@ func checkComponents(ctx context.Context, tx *db.Tx, actor access.Actor, kitID i
 // kitComponents reads a kit's contents by name. The caller has checked that
 // the kit is one the actor may see; its components were checked when set.
 func kitComponents(ctx context.Context, q db.Queryer, kitID int64) ([]KitComponent, error) {
-	rows, err := q.Query(ctx, `SELECT kc.component_id, kc.quantity, p.name, p.gender
+	rows, err := q.Query(ctx, `SELECT kc.component_id, kc.quantity, p.name, p.gender, p.base_id IS NULL
 		FROM kit_components kc JOIN products p ON p.id = kc.component_id
 		WHERE kc.kit_id = ? ORDER BY p.name, p.gender, p.id`, kitID)
 	if err != nil {
@@ -218,7 +219,7 @@ func kitComponents(ctx context.Context, q db.Queryer, kitID int64) ([]KitCompone
 	cs := []KitComponent{}
 	for rows.Next() {
 		var c KitComponent
-		if err := rows.Scan(&c.ProductID, &c.Quantity, &c.Name, &c.Gender); err != nil {
+		if err := rows.Scan(&c.ProductID, &c.Quantity, &c.Name, &c.Gender, &c.Standard); err != nil {
 			return nil, fmt.Errorf("read kit: %w", err)
 		}
 		cs = append(cs, c)
@@ -242,7 +243,7 @@ func Kits(ctx context.Context, q db.Queryer, actor access.Actor) ([]KitProduct, 
 	if err := actor.Require(access.ViewCatalog); err != nil {
 		return nil, err
 	}
-	rows, err := q.Query(ctx, `SELECT k.id, k.name, k.gender, kc.component_id, kc.quantity, p.name, p.gender
+	rows, err := q.Query(ctx, `SELECT k.id, k.name, k.gender, kc.component_id, kc.quantity, p.name, p.gender, p.base_id IS NULL
 		FROM products k
 		JOIN kit_components kc ON kc.kit_id = k.id
 		JOIN products p ON p.id = kc.component_id
@@ -256,7 +257,7 @@ func Kits(ctx context.Context, q db.Queryer, actor access.Actor) ([]KitProduct, 
 	for rows.Next() {
 		var k KitProduct
 		var c KitComponent
-		if err := rows.Scan(&k.ProductID, &k.Name, &k.Gender, &c.ProductID, &c.Quantity, &c.Name, &c.Gender); err != nil {
+		if err := rows.Scan(&k.ProductID, &k.Name, &k.Gender, &c.ProductID, &c.Quantity, &c.Name, &c.Gender, &c.Standard); err != nil {
 			return nil, fmt.Errorf("list kits: %w", err)
 		}
 		if n := len(ks); n == 0 || ks[n-1].ProductID != k.ProductID {

@@ -14,12 +14,20 @@ func BaseUnit(measure string) string {
 	return ""
 }
 
-// DisplayName is a product's name with its gender in lang, which tells apart
-// products of the same name ("Joggers · Boy", "Joggers · Girl"). Every
-// screen, label and export shows a product so.
-func DisplayName(lang, name, gender string) string {
+// ProductDisplayName is a product's name in lang (ProductName) with its
+// gender, which tells apart products of the same name ("Joggers · Boy",
+// "Joggers · Girl"). Every screen, label and export shows a product so.
+func ProductDisplayName(lang, name, gender string, standard bool) string {
+	name = ProductName(lang, name, standard)
 	if gender == "" {
 		return name
 	}
 	return name + " · " + i18n.T(lang, GenderKey(gender))
+}
+
+// DisplayName is ProductDisplayName for a name shown as stored, untranslated:
+// right for a base's own product. Where the product may be a standard one,
+// read whether it is (products.base_id IS NULL) and call ProductDisplayName.
+func DisplayName(lang, name, gender string) string {
+	return ProductDisplayName(lang, name, gender, false)
 }

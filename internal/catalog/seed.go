@@ -21,10 +21,12 @@ type SeedData struct {
 	Ranges   []SeedRange
 	Units    []Unit
 	Products []StandardProduct
+	Names    []Translation // seed/names.csv: the names in French and Arabic
 }
 
 // LoadSeed parses the embedded seed files and checks that every product's
-// size range exists.
+// size range exists and that every translation names something the seed
+// holds.
 func LoadSeed() (SeedData, error) {
 	read := func(name string) (*bytes.Reader, error) {
 		b, err := seedFS.ReadFile("seed/" + name)
@@ -62,7 +64,13 @@ func LoadSeed() (SeedData, error) {
 			return sd, fmt.Errorf("catalogue seed: assort-v1-products.csv line %d: size range %d is not in size-ranges.csv", p.Line, p.SizeRangeID)
 		}
 	}
-	return sd, nil
+	if r, err = read("names.csv"); err != nil {
+		return sd, err
+	}
+	if sd.Names, err = ParseNames(r); err != nil {
+		return sd, fmt.Errorf("catalogue seed: %w", err)
+	}
+	return sd, checkNames(sd)
 }
 
 // seedLock is the PostgreSQL advisory lock that keeps two servers starting

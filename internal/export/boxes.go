@@ -40,8 +40,10 @@ func BoxColumns(lang string, loc *time.Location) []string {
 // Boxes writes a box list: one row per box with its code, product,
 // category, gender, size, quantity and unit (measured goods), items,
 // location, state, tags, expiry date, and when it was made and last changed.
-// Headers, genders and states are in lang; names are as the base wrote them;
-// times are in the base's zone loc (i18n.Stamp), which the headers name.
+// Headers, genders and states are in lang, and so are the standard
+// catalogue's products, categories and sizes; a base's own products and its
+// locations are as the base wrote them. Times are in the base's zone loc
+// (i18n.Stamp), which the headers name.
 // If src fails, Boxes returns its error without finishing the file, so a
 // cut-short XLSX does not open as if it were whole.
 func Boxes(w io.Writer, f Format, lang string, loc *time.Location, src BoxSource) error {
@@ -71,10 +73,10 @@ func Boxes(w io.Writer, f Format, lang string, loc *time.Location, src BoxSource
 			state = string(b.State)
 		}
 		row[0] = Text(b.Code)
-		row[1] = Text(b.ProductName)
-		row[2] = Text(b.CategoryName)
+		row[1] = Text(catalog.ProductName(lang, b.ProductName, b.Standard))
+		row[2] = Text(catalog.CategoryName(lang, b.CategoryName))
 		row[3] = Text(genders[b.Gender])
-		row[4] = Text(b.Size)
+		row[4] = Text(catalog.SizeName(lang, b.Size))
 		row[5] = qty
 		row[6] = unit
 		row[7] = Int(b.Items)

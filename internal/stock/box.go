@@ -35,6 +35,7 @@ type Box struct {
 	Code         string
 	ProductID    int64
 	ProductName  string
+	Standard     bool // the product is from the standard catalogue, whose names are translated
 	CategoryID   int64
 	CategoryName string
 	Gender       string
@@ -67,7 +68,7 @@ type Service struct{ DB *db.DB }
 // New returns the warehouse store.
 func New(d *db.DB) *Service { return &Service{DB: d} }
 
-const boxCols = `b.id, b.code, b.product_id, p.name, p.category_id, c.name, p.gender, r.measure, p.size_range_id, b.size, b.measure,
+const boxCols = `b.id, b.code, b.product_id, p.name, p.base_id IS NULL, p.category_id, c.name, p.gender, r.measure, p.size_range_id, b.size, b.measure,
 	b.items, b.location_id, l.name, b.state, b.expires_on, b.comment, COALESCE(b.donation_id, 0), b.version,
 	b.created_at, b.updated_at`
 
@@ -83,7 +84,7 @@ const boxFrom = ` FROM boxes b` + boxJoins
 func scanBox(sc interface{ Scan(...any) error }) (Box, error) {
 	var b Box
 	var created, updated int64
-	err := sc.Scan(&b.ID, &b.Code, &b.ProductID, &b.ProductName, &b.CategoryID, &b.CategoryName, &b.Gender, &b.Measure,
+	err := sc.Scan(&b.ID, &b.Code, &b.ProductID, &b.ProductName, &b.Standard, &b.CategoryID, &b.CategoryName, &b.Gender, &b.Measure,
 		&b.SizeRangeID, &b.Size, &b.MeasureMil, &b.Items, &b.LocationID, &b.LocationName, &b.State, &b.ExpiresOn, &b.Comment, &b.DonationID,
 		&b.Version, &created, &updated)
 	b.CreatedAt, b.UpdatedAt = db.FromMicros(created), db.FromMicros(updated)

@@ -245,6 +245,7 @@ type OverviewRow struct {
 	CategoryName string
 	ProductID    int64
 	ProductName  string
+	Standard     bool // the product is from the standard catalogue
 	Gender       string
 	Measure      string
 	Size         string
@@ -303,6 +304,7 @@ func (s *Service) Overview(ctx context.Context, actor access.Actor, states []Sta
 		}
 		p, l := nm.products[r.ProductID], nm.locations[r.LocationID]
 		r.CategoryID, r.CategoryName, r.ProductName, r.Gender, r.Measure = p.categoryID, p.category, p.name, p.gender, p.measure
+		r.Standard = p.standard
 		r.LocationName, k.locPos, k.rangeID = l.name, l.position, p.sizeRangeID
 		ks = append(ks, k)
 	}

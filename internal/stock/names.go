@@ -20,6 +20,7 @@ type names struct {
 type productNames struct {
 	name, gender, category, measure string
 	categoryID, sizeRangeID         int64
+	standard                        bool
 }
 
 type locationNames struct {
@@ -29,7 +30,7 @@ type locationNames struct {
 
 func readNames(ctx context.Context, q db.Queryer, actor access.Actor) (names, error) {
 	n := names{products: map[int64]productNames{}, locations: map[int64]locationNames{}}
-	rows, err := q.Query(ctx, `SELECT p.id, p.name, p.gender, p.category_id, c.name, r.measure, p.size_range_id
+	rows, err := q.Query(ctx, `SELECT p.id, p.name, p.gender, p.category_id, c.name, r.measure, p.size_range_id, p.base_id IS NULL
 		FROM products p JOIN categories c ON c.id = p.category_id JOIN size_ranges r ON r.id = p.size_range_id
 		WHERE p.base_id IS NULL OR (p.org_id = ? AND p.base_id = ?)`, actor.OrgID, actor.BaseID)
 	if err != nil {
@@ -38,7 +39,7 @@ func readNames(ctx context.Context, q db.Queryer, actor access.Actor) (names, er
 	for rows.Next() {
 		var id int64
 		var p productNames
-		if err := rows.Scan(&id, &p.name, &p.gender, &p.categoryID, &p.category, &p.measure, &p.sizeRangeID); err != nil {
+		if err := rows.Scan(&id, &p.name, &p.gender, &p.categoryID, &p.category, &p.measure, &p.sizeRangeID, &p.standard); err != nil {
 			rows.Close()
 			return n, fmt.Errorf("read product names: %w", err)
 		}
@@ -68,5 +69,6 @@ func readNames(ctx context.Context, q db.Queryer, actor access.Actor) (names, er
 func (n names) name(b *Box) {
 	p := n.products[b.ProductID]
 	b.ProductName, b.Gender, b.CategoryID, b.CategoryName, b.Measure, b.SizeRangeID = p.name, p.gender, p.categoryID, p.category, p.measure, p.sizeRangeID
+	b.Standard = p.standard
 	b.LocationName = n.locations[b.LocationID].name
 }

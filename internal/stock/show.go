@@ -39,14 +39,16 @@ func FormatQuantity(lang string, mil int64, unit string) string {
 }
 
 // Name is the box's product with its gender: "Joggers · Boy".
-func (b Box) Name(lang string) string { return catalog.DisplayName(lang, b.ProductName, b.Gender) }
+func (b Box) Name(lang string) string {
+	return catalog.ProductDisplayName(lang, b.ProductName, b.Gender, b.Standard)
+}
 
 // SizeText is the box's size, or for measured goods its quantity ("2.5 kg").
 func (b Box) SizeText(lang string) string {
 	if b.Measure != "" {
 		return FormatQuantity(lang, b.MeasureMil, b.BaseUnit())
 	}
-	return b.Size
+	return catalog.SizeName(lang, b.Size)
 }
 
 // CountText is how many items the box holds ("12 items"); "" for measured

@@ -17,6 +17,7 @@ import (
 	"abri/internal/access"
 	"abri/internal/account"
 	"abri/internal/apperr"
+	"abri/internal/catalog"
 	"abri/internal/i18n"
 )
 
@@ -73,6 +74,11 @@ func funcs(lang string, st *staticFiles) template.FuncMap {
 		"tn": func(key string, n int) string { return i18n.Plural(lang, key, int64(n)) },
 		// role is a role's name in this language.
 		"role": func(r access.Role) string { return i18n.T(lang, "web.role."+string(r)) },
+		// category and size name a category or a size of the standard
+		// catalogue in this language (a form still sends the stored size).
+		"category":  func(name string) string { return catalog.CategoryName(lang, name) },
+		"size":      func(label string) string { return catalog.SizeName(lang, label) },
+		"sizeRange": func(name string) string { return catalog.RangeName(lang, name) },
 		// langName is a language's name in itself.
 		"langName": func(l string) string { return i18n.Names[l] },
 		// date shows the day of a moment in the base's zone (the view's

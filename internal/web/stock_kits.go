@@ -72,7 +72,7 @@ func (s *server) openKit(r *http.Request, c *reqCtx, raw string) (*kitEditor, er
 	if err != nil {
 		return nil, err
 	}
-	ed := &kitEditor{ID: id, Name: c.productName(p.Name, p.Gender)}
+	ed := &kitEditor{ID: id, Name: c.productName(p.Name, p.Gender, p.Standard())}
 	for i, k := range cs {
 		ed.Rows = append(ed.Rows, kitRow{N: i, ProductID: k.ProductID, Quantity: strconv.FormatInt(k.Quantity, 10)})
 	}
@@ -88,16 +88,16 @@ func (c *reqCtx) fillKits(p *productsPage, ps []catalog.Product, kits []catalog.
 		items := make([]string, 0, len(k.Components))
 		for _, kc := range k.Components {
 			inKit[kc.ProductID] = true
-			items = append(items, c.T("web.kits.item", kc.Quantity, c.productName(kc.Name, kc.Gender)))
+			items = append(items, c.T("web.kits.item", kc.Quantity, c.productName(kc.Name, kc.Gender, kc.Standard)))
 		}
-		p.Kits = append(p.Kits, kitView{ID: k.ProductID, Name: c.productName(k.Name, k.Gender), Items: items})
+		p.Kits = append(p.Kits, kitView{ID: k.ProductID, Name: c.productName(k.Name, k.Gender, false), Items: items})
 	}
 	byID := make(map[int64]catalog.Product, len(ps))
 	for _, pr := range ps {
 		byID[pr.ID] = pr
 		// A kit holds no kit, and a product in a kit cannot become one.
 		if !pr.Standard() && !isKit[pr.ID] && !inKit[pr.ID] {
-			p.Kitable = append(p.Kitable, option{Value: strconv.FormatInt(pr.ID, 10), Label: c.productName(pr.Name, pr.Gender)})
+			p.Kitable = append(p.Kitable, option{Value: strconv.FormatInt(pr.ID, 10), Label: c.productName(pr.Name, pr.Gender, pr.Standard())})
 		}
 	}
 	ed := p.Kit
@@ -109,7 +109,7 @@ func (c *reqCtx) fillKits(p *productsPage, ps []catalog.Product, kits []catalog.
 	rows, in := ed.Rows[:0], map[int64]bool{}
 	for _, row := range ed.Rows {
 		if pr, ok := byID[row.ProductID]; ok {
-			row.N, row.Name = len(rows), c.productName(pr.Name, pr.Gender)
+			row.N, row.Name = len(rows), c.productName(pr.Name, pr.Gender, pr.Standard())
 			rows = append(rows, row)
 			in[row.ProductID] = true
 		}
@@ -196,7 +196,7 @@ func (s *server) saveKit(w http.ResponseWriter, r *http.Request, c *reqCtx) erro
 		if p.Standard() {
 			return err
 		}
-		ed := &kitEditor{ID: id, Name: c.productName(p.Name, p.Gender), Rows: rows, Error: msg}
+		ed := &kitEditor{ID: id, Name: c.productName(p.Name, p.Gender, p.Standard()), Rows: rows, Error: msg}
 		return s.renderProducts(w, r, c, status, productsPage{Kit: ed})
 	}
 	flash := "web.flash.kit_saved"

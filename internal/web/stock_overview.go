@@ -7,6 +7,7 @@ import (
 
 	"abri/internal/access"
 	"abri/internal/apperr"
+	"abri/internal/catalog"
 	"abri/internal/stock"
 )
 
@@ -134,15 +135,15 @@ func (c *reqCtx) overviewTree(rows []stock.OverviewRow, states []stock.State) []
 	}
 	for _, r := range rows {
 		unit := stock.Box{Measure: r.Measure}.BaseUnit()
-		if len(cats) == 0 || cats[len(cats)-1].Name != r.CategoryName {
+		if name := catalog.CategoryName(c.Lang, r.CategoryName); len(cats) == 0 || cats[len(cats)-1].Name != name {
 			flushCategory()
-			cats = append(cats, ovCategory{Name: r.CategoryName})
+			cats = append(cats, ovCategory{Name: name})
 			lastP = -1
 		}
 		cat := &cats[len(cats)-1]
 		if r.ProductID != lastP {
 			flushProduct()
-			cat.Products = append(cat.Products, ovProduct{Name: c.productName(r.ProductName, r.Gender)})
+			cat.Products = append(cat.Products, ovProduct{Name: c.productName(r.ProductName, r.Gender, r.Standard)})
 			lastP, lastS = r.ProductID, "\x00"
 		}
 		prod := &cat.Products[len(cat.Products)-1]

@@ -73,15 +73,15 @@ func (s *server) renderProducts(w http.ResponseWriter, r *http.Request, c *reqCt
 	p.CanManage, p.Genders = actor.Can(access.ManageCatalog), c.genderOptions()
 	isKit := c.fillKits(&p, ps, kits)
 	for _, pr := range ps {
-		if n := len(p.Categories); n == 0 || p.Categories[n-1].Name != pr.CategoryName {
-			p.Categories = append(p.Categories, productsCategory{Name: pr.CategoryName})
+		if name := catalog.CategoryName(c.Lang, pr.CategoryName); len(p.Categories) == 0 || p.Categories[len(p.Categories)-1].Name != name {
+			p.Categories = append(p.Categories, productsCategory{Name: name})
 		}
 		cat := &p.Categories[len(p.Categories)-1]
-		sizes := pr.SizeRangeName
+		sizes := catalog.RangeName(c.Lang, pr.SizeRangeName)
 		if pr.Measure != "" {
 			sizes = c.T("catalog.measure." + pr.Measure)
 		}
-		cat.Products = append(cat.Products, productRow{ID: pr.ID, Name: c.productName(pr.Name, pr.Gender), Sizes: sizes,
+		cat.Products = append(cat.Products, productRow{ID: pr.ID, Name: c.productName(pr.Name, pr.Gender, pr.Standard()), Sizes: sizes,
 			Own: !pr.Standard(), Hidden: pr.Hidden, Kit: isKit[pr.ID]})
 		if pr.Hidden {
 			p.Hidden++

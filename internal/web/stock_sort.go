@@ -119,15 +119,15 @@ func (s *server) renderSort(w http.ResponseWriter, r *http.Request, c *reqCtx, s
 	}
 	ranges := map[int64]catalog.SizeRange{}
 	type rangeJSON struct {
-		M string   `json:"m,omitempty"`
-		S []string `json:"s"`
+		M string      `json:"m,omitempty"`
+		S [][2]string `json:"s"` // each size as stored and as shown
 	}
 	rj := map[string]rangeJSON{}
 	for _, rg := range rs {
 		ranges[rg.ID] = rg
-		sizes := make([]string, len(rg.Sizes))
+		sizes := make([][2]string, len(rg.Sizes))
 		for i, sz := range rg.Sizes {
-			sizes[i] = sz.Label
+			sizes[i] = [2]string{sz.Label, catalog.SizeName(c.Lang, sz.Label)}
 		}
 		rj[strconv.FormatInt(rg.ID, 10)] = rangeJSON{M: rg.Measure, S: sizes}
 	}

@@ -41,9 +41,10 @@ func (c *reqCtx) boxView(b stock.Box) boxView {
 	}
 }
 
-// productName is a product's name with its gender (catalog.DisplayName).
-func (c *reqCtx) productName(name, gender string) string {
-	return catalog.DisplayName(c.Lang, name, gender)
+// productName is a product's name in the reader's language with its gender
+// (catalog.ProductDisplayName).
+func (c *reqCtx) productName(name, gender string, standard bool) string {
+	return catalog.ProductDisplayName(c.Lang, name, gender, standard)
 }
 
 // amount is what a box holds: its size and items, or its weight or volume,
@@ -110,6 +111,7 @@ type productGroup struct {
 type productOption struct {
 	ID       int64
 	Label    string
+	Key      string // what the picker's filter finds it by (catalog.SearchKey)
 	RangeID  int64
 	Measured bool
 }
@@ -119,12 +121,12 @@ type productOption struct {
 func (c *reqCtx) productGroups(ps []catalog.Product) []productGroup {
 	var gs []productGroup
 	for _, p := range ps {
-		if n := len(gs); n == 0 || gs[n-1].Name != p.CategoryName {
-			gs = append(gs, productGroup{Name: p.CategoryName})
+		if cat := catalog.CategoryName(c.Lang, p.CategoryName); len(gs) == 0 || gs[len(gs)-1].Name != cat {
+			gs = append(gs, productGroup{Name: cat})
 		}
 		g := &gs[len(gs)-1]
-		g.Products = append(g.Products, productOption{ID: p.ID, Label: c.productName(p.Name, p.Gender),
-			RangeID: p.SizeRangeID, Measured: p.Measure != ""})
+		g.Products = append(g.Products, productOption{ID: p.ID, Label: c.productName(p.Name, p.Gender, p.Standard()),
+			Key: catalog.SearchKey(c.Lang, p), RangeID: p.SizeRangeID, Measured: p.Measure != ""})
 	}
 	return gs
 }

@@ -13,9 +13,16 @@
 
   Array.prototype.forEach.call(form.querySelectorAll(".nojs"), function (el) { el.hidden = true; });
 
-  // fold makes "Sèche-linge" match "seche": case and accents do not count.
-  function fold(s) {
-    return s.normalize("NFD").replace(/[\u0300-\u036f]/g, "").toLowerCase();
+  // The product filter finds what catalog.SearchProducts finds: each option
+  // carries its search key (catalog.SearchKey), the typed words are folded
+  // and split as catalog.SearchWords does, and a word matches as in
+  // catalog.MatchKey: it starts a word of the key, or is a whole gender word.
+  function words(s) {
+    return s.normalize("NFD").replace(/\p{Mn}/gu, "").replace(/ى/g, "ي").replace(/ة/g, "ه").toLowerCase()
+      .split(/[^\p{L}\p{N}]+/u).filter(Boolean);
+  }
+  function matches(key, ws) {
+    return ws.every(function (w) { return key.indexOf(" " + w) >= 0 || key.indexOf("|" + w + "|") >= 0; });
   }
 
   // Each product select keeps its full list; the filter shows a part of it.
@@ -25,7 +32,7 @@
       master = [];
       Array.prototype.forEach.call(select.querySelectorAll("optgroup"), function (g) {
         var opts = Array.prototype.map.call(g.children, function (o) {
-          return { v: o.value, r: o.dataset.r, label: o.textContent, key: fold(o.textContent + " " + g.label) };
+          return { v: o.value, r: o.dataset.r, label: o.textContent, key: o.dataset.k || "" };
         });
         master.push({ label: g.label, opts: opts });
       });
@@ -36,7 +43,7 @@
   function fill(select, query) {
     var all = groups(select); // before the list is emptied
     var keep = select.value;
-    var q = fold(query.trim());
+    var ws = words(query);
     var first = select.options[0];
     select.textContent = "";
     select.appendChild(first);
@@ -44,13 +51,14 @@
     all.forEach(function (g) {
       var og = null;
       g.opts.forEach(function (o) {
-        if (q && o.key.indexOf(q) < 0) return;
+        if (ws.length && !matches(o.key, ws)) return;
         if (!og) {
           og = document.createElement("optgroup");
           og.label = g.label;
         }
         var opt = new Option(o.label, o.v, false, o.v === keep);
         opt.dataset.r = o.r;
+        opt.dataset.k = o.key;
         og.appendChild(opt);
         only = o.v;
         n++;
@@ -75,7 +83,7 @@
     if (!rg) {
       size.appendChild(new Option(form.dataset.tChoose, ""));
     } else {
-      rg.s.forEach(function (s) { size.appendChild(new Option(s, s, false, s === was)); });
+      rg.s.forEach(function (s) { size.appendChild(new Option(s[1], s[0], false, s[0] === was)); });
       if (!rg.s.length) size.appendChild(new Option("—", ""));
     }
     var measured = !!(rg && rg.m);
