@@ -19,9 +19,11 @@ const (
 // labelsPDF answers GET /api/v1/labels.pdf: a PDF of QR labels, either for
 // boxes of the base (codes=A,B,… or codes repeated) or for blank=N new
 // pre-printed labels, which it reserves (so it is not safe to repeat: each
-// call makes new codes). format is a4 (the default) or thermal62.
+// call makes new codes). format is a4 (the default) or thermal62; start
+// (1-24, default 1) is the position of the first label on a part-used A4
+// sheet.
 func (a *api) labelsPDF(w http.ResponseWriter, r *http.Request, p account.Principal) error {
-	q, err := readParams(r, "codes", "format", "blank")
+	q, err := readParams(r, "codes", "format", "blank", "start")
 	if err != nil {
 		return err
 	}
@@ -30,6 +32,14 @@ func (a *api) labelsPDF(w http.ResponseWriter, r *http.Request, p account.Princi
 		return err
 	}
 	format, err := label.ParseFormat(f)
+	if err != nil {
+		return err
+	}
+	raw, err := q.str("start")
+	if err != nil {
+		return err
+	}
+	start, err := label.ParseStart(raw)
 	if err != nil {
 		return err
 	}
@@ -64,7 +74,7 @@ func (a *api) labelsPDF(w http.ResponseWriter, r *http.Request, p account.Princi
 		return err
 	}
 	var buf bytes.Buffer
-	if err := label.Render(&buf, format, labels, lang); err != nil {
+	if err := label.RenderFrom(&buf, format, labels, lang, start); err != nil {
 		return err
 	}
 	h := w.Header()

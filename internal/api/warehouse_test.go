@@ -318,6 +318,7 @@ func TestLabels(t *testing.T) {
 		}
 		pdf("codes="+a.Code+","+strings.ToLower(r.Code), w.viewer)
 		pdf("codes="+a.Code+"&codes="+r.Code+"&format=thermal62", w.viewer)
+		pdf("codes="+a.Code+"&start=24", w.viewer) // the last place of a part-used sheet
 
 		countBlank := func() int {
 			var n int
@@ -348,6 +349,7 @@ func TestLabels(t *testing.T) {
 			{"codes=" + a.Code + "&colour=red", w.viewer, "invalid", `"colour"`},
 			{"blank=0", w.warehouse, "invalid", "between 1 and 500"},
 			{"blank=lots", w.warehouse, "invalid", `"blank"`},
+			{"codes=" + a.Code + "&start=25", w.viewer, "invalid", "from 1 to 24"},
 			{"codes=" + a.Code + "," + w.otherBox.Code, w.viewer, "not_found", w.otherBox.Code + ": No box"},
 			{"codes=" + mistyped(a.Code), w.viewer, "invalid", mistyped(a.Code) + ": This code was mistyped"},
 			{"codes=" + strings.Repeat(a.Code+",", 501), w.viewer, "invalid", "between 1 and 500"},

@@ -156,6 +156,16 @@ func TestJourneyWarehouse(t *testing.T) {
 		t.Errorf("the thermal label PDF has %d pages, want 3", pages)
 	}
 
+	// A part-used A4 sheet: the first label goes to the fifth place.
+	step("a4 from 5", chromedp.Click(chromedp.CSS(`#fmt-a4`)), chromedp.SetValue(chromedp.CSS(`#start`), "5"))
+	if got := eval("fetch from 5", `(async () => {
+		const f = document.querySelector("form.print");
+		const r = await fetch(f.action + "?" + new URLSearchParams(new FormData(f)).toString());
+		return r.status + " " + r.headers.get("Content-Type");
+	})()`); got != "200 application/pdf" {
+		t.Errorf("labels from the fifth place: %s", got)
+	}
+
 	// 3. Open the first box from its QR URL.
 	code := strings.Split(codes, ",")[0]
 	step("open box", chromedp.Navigate(base+"/b/"+code), chromedp.WaitVisible(chromedp.CSS(`.facts`)))
@@ -231,7 +241,23 @@ func TestJourneyWarehouse(t *testing.T) {
 	}
 	shot("box-moved")
 	step("box list", chromedp.Navigate(base+"/stock/boxes"), chromedp.WaitVisible(chromedp.CSS(`.boxes`)))
+	if got := text("#box-total"); !regexp.MustCompile(`^\d+ boxes in this list\.$`).MatchString(got) {
+		t.Errorf("the box list's total reads %q", got)
+	}
 	shot("boxes")
+	step("box list of the van", chromedp.Navigate(base+"/stock/boxes?location="+eval("van", `(() => { const o = Array.from(document.querySelectorAll("#f-location option")).find(o => o.textContent.trim() === "Camionnette 1"); return o ? o.value : ""; })()`)),
+		chromedp.WaitVisible(chromedp.CSS(`#box-total`)))
+	// The total counts every page of the filter's boxes, not the 50 shown.
+	total, _ := strconv.Atoi(strings.Fields(text("#box-total"))[0])
+	rows, _ := strconv.Atoi(eval("rows", `String(document.querySelectorAll(".boxes li").length)`))
+	more := eval("next", `String(document.querySelector('a[rel="next"]') !== null)`) == "true"
+	if more && total <= rows || !more && total != rows {
+		t.Errorf("the van's list says %q with %d rows shown (another page: %v)", text("#box-total"), rows, more)
+	}
+	step("sorted without codes", chromedp.Navigate(base+"/stock/sorted"), chromedp.WaitVisible(chromedp.CSS(`main h1`)))
+	if got := text("main"); !strings.Contains(got, "Sort donations to make boxes") {
+		t.Errorf("/stock/sorted without codes says %q", got)
+	}
 	step("overview", chromedp.Navigate(base+"/stock"), chromedp.WaitVisible(chromedp.CSS(`.tree`)),
 		chromedp.Click(chromedp.CSS(`details.cat > summary`)), chromedp.Click(chromedp.CSS(`details.prod > summary`)))
 	shot("stock")

@@ -11,6 +11,7 @@ package label
 import (
 	"fmt"
 	"io"
+	"strconv"
 	"strings"
 	"sync"
 
@@ -67,6 +68,25 @@ const (
 	MaxURLBytes = 200
 )
 
+// Positions is how many labels an A4 sheet holds: a start position is one
+// of 1…Positions.
+const Positions = 24
+
+// ParseStart reads the position of the first label on a part-used sheet
+// (1 is the top left, counting left to right along the rows as sheets are
+// numbered, in every language); "" is 1.
+func ParseStart(raw string) (int, error) {
+	raw = strings.TrimSpace(raw)
+	if raw == "" {
+		return 1, nil
+	}
+	n, err := strconv.Atoi(raw)
+	if err != nil || n < 1 || n > Positions {
+		return 0, apperr.New(apperr.Invalid, "label.error.start", Positions).At("start")
+	}
+	return n, nil
+}
+
 // Render writes one PDF with the labels, in order, as many pages as they
 // need. lang is the reader's language: it sets the layout direction (an
 // Arabic layout puts the QR on the right) and the default note of a blank
@@ -76,6 +96,13 @@ const (
 // format, a label without code or URL or with a URL too long to scan.
 // Nothing is written then.
 func Render(w io.Writer, f Format, labels []Label, lang string) error {
+	return RenderFrom(w, f, labels, lang, 1)
+}
+
+// RenderFrom is Render onto a part-used sheet: the first label goes to
+// position start (1…Positions, ParseStart) of the first page, the positions
+// before it stay empty. Formats of one label per page ignore start.
+func RenderFrom(w io.Writer, f Format, labels []Label, lang string, start int) error {
 	sh, ok := sheets[f]
 	if !ok {
 		return apperr.New(apperr.Invalid, "label.error.format")
@@ -114,11 +141,17 @@ func Render(w io.Writer, f Format, labels []Label, lang string) error {
 	rtl := i18n.Dir(lang) == "rtl"
 	pw := newPDFWriter(w)
 	perPage := sh.cols * sh.rows
-	for start := 0; start < len(labels); start += perPage {
+	skip := 0 // empty positions before the first label
+	if perPage > 1 && start > 1 {
+		skip = min(start, perPage) - 1
+	}
+	for first := -skip; first < len(labels); first += perPage {
 		c := &canvas{p: pw, fs: &ts.fs}
-		for i := start; i < min(start+perPage, len(labels)); i++ {
-			col, row := (i-start)%sh.cols, (i-start)/sh.cols
-			ox := (sh.left + float64(col)*sh.pitchX) * mm
+		for i := max(first, 0); i < min(first+perPage, len(labels)); i++ {
+			pos := i - first
+			col, row := pos%sh.cols, pos/sh.cols
+			left, right := sh.design.inkX(len(codes[i]), rtl)
+			ox := (sh.left + float64(col)*sh.pitchX + sh.shift(col, left, right)) * mm
 			oy := (sh.pageH - sh.top - float64(row)*sh.pitchY) * mm
 			drawLabel(c, ts, sh.design, labels[i], codes[i], ox, oy, rtl)
 		}

@@ -183,16 +183,9 @@ func TestEveryQRDecodesToItsURL(t *testing.T) {
 // strips along the cuts between A4 labels stay white.
 func TestTextStaysInsideTheLabels(t *testing.T) {
 	needTools(t, "pdftoppm")
-	long := strings.Repeat("Sac de couchage très chaud ", 10)
-	arabic := strings.Repeat("كيس نوم شتوي مقاوم للماء ", 10)
-	var labels []label.Label
-	for i, l := range someLabels(24) {
-		l.Product, l.Size, l.Count, l.Note = long, strings.Repeat("XL", 20), strings.Repeat("12 items ", 10), long
-		if i%2 == 1 {
-			l.Product, l.Count, l.Note = arabic, arabic, arabic
-		}
-		l.Code = strings.Repeat(l.Code, 3)
-		labels = append(labels, l)
+	labels := longLabels()
+	for i := range labels {
+		labels[i].Code = strings.Repeat(labels[i].Code, 3)
 	}
 	for _, lang := range []string{"en", "ar"} {
 		pages := rasterise(t, render(t, label.A4, labels, lang))
@@ -225,6 +218,22 @@ func TestTextStaysInsideTheLabels(t *testing.T) {
 			}
 		}
 	}
+}
+
+// longLabels is a sheet of labels with the longest texts, Latin and Arabic
+// in turn.
+func longLabels() []label.Label {
+	long := strings.Repeat("Sac de couchage très chaud ", 10)
+	arabic := strings.Repeat("كيس نوم شتوي مقاوم للماء ", 10)
+	labels := someLabels(24)
+	for i := range labels {
+		l := &labels[i]
+		l.Product, l.Size, l.Count, l.Note = long, strings.Repeat("XL", 20), strings.Repeat("12 items ", 10), long
+		if i%2 == 1 {
+			l.Product, l.Count, l.Note = arabic, arabic, arabic
+		}
+	}
+	return labels
 }
 
 func readPNG(t *testing.T, path string) image.Image {

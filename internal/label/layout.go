@@ -27,7 +27,12 @@ type sheet struct {
 	cols, rows     int
 	left, top      float64 // the first label's top-left corner on the page, mm
 	pitchX, pitchY float64 // from one label's corner to the next, mm
-	design         design
+	// edge is how far ink stays from the page's left and right edges, mm:
+	// the outer columns' contents move inwards (within their label) to
+	// keep it, since office printers do not print the outer few mm and
+	// sheets sit a little askew in the tray.
+	edge   float64
+	design design
 }
 
 var sheets = map[Format]sheet{
@@ -39,7 +44,7 @@ var sheets = map[Format]sheet{
 	// anyway) comes closer.
 	A4: {
 		pageW: 210, pageH: 297, cols: 3, rows: 8,
-		left: 0, top: 0.5, pitchX: 70, pitchY: 37,
+		left: 0, top: 0.5, pitchX: 70, pitchY: 37, edge: 8,
 		design: design{
 			w: 70, h: 37,
 			qr:   rect{x: 1.5, y: 2, w: 33, h: 33},
@@ -80,15 +85,48 @@ const (
 	gapMM     = 1.0
 )
 
-// drawLabel draws one label whose top-left corner is at (ox, oy) points on
-// the page (PDF coordinates, y up).
-func drawLabel(c *canvas, ts *typesetter, d design, l Label, qr [][]bool, ox, oy float64, rtl bool) {
-	qrBox, text := d.qr, d.text
+// mirrored is the design's QR and text boxes for the reading direction.
+func (d design) mirrored(rtl bool) (qrBox, text rect) {
+	qrBox, text = d.qr, d.text
 	if rtl && !d.center {
 		// Mirror: QR on the right, text starting from the right.
 		qrBox.x = d.w - qrBox.x - qrBox.w
 		text.x = d.w - text.x - text.w
 	}
+	return qrBox, text
+}
+
+// inkX is how far the ink of a label reaches to the left and right, mm from
+// its left side: the QR's modules (its quiet zone is white) of a QR of n
+// modules across, and the text column.
+func (d design) inkX(n int, rtl bool) (left, right float64) {
+	qrBox, text := d.mirrored(rtl)
+	module := qrBox.w / float64(n+8)
+	return min(qrBox.x+4*module, text.x), max(qrBox.x+qrBox.w-4*module, text.x+text.w)
+}
+
+// shift is how far a label in column col moves its contents sideways (mm)
+// so that its ink, from left to right within the label, stays sh.edge from
+// the page's sides, never closer than 1 mm to the label's own sides.
+func (sh sheet) shift(col int, left, right float64) float64 {
+	if sh.edge == 0 {
+		return 0
+	}
+	x := sh.left + float64(col)*sh.pitchX
+	dx := 0.0
+	if over := sh.edge - (x + left); over > 0 {
+		dx = min(over, sh.design.w-1-right)
+	}
+	if over := x + right - (sh.pageW - sh.edge); over > 0 {
+		dx = -min(over, left-1)
+	}
+	return dx
+}
+
+// drawLabel draws one label whose top-left corner is at (ox, oy) points on
+// the page (PDF coordinates, y up).
+func drawLabel(c *canvas, ts *typesetter, d design, l Label, qr [][]bool, ox, oy float64, rtl bool) {
+	qrBox, text := d.mirrored(rtl)
 	X := func(v float64) float64 { return ox + v*mm }
 	Y := func(v float64) float64 { return oy - v*mm }
 

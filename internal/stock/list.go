@@ -171,6 +171,24 @@ func (s *Service) List(ctx context.Context, actor access.Actor, f Filter) (Page,
 	return page, nil
 }
 
+// Count is how many boxes the filter selects, on every page together (its
+// cursor and limit are ignored).
+func (s *Service) Count(ctx context.Context, actor access.Actor, f Filter) (int64, error) {
+	if err := actor.Require(access.ViewStock); err != nil {
+		return 0, err
+	}
+	f.Cursor = ""
+	q, err := f.query(actor, "")
+	if err != nil {
+		return 0, err
+	}
+	var n int64
+	if err := s.DB.QueryRow(ctx, "SELECT COUNT(*)"+q.from+" WHERE "+strings.Join(q.conds, " AND "), q.args...).Scan(&n); err != nil {
+		return 0, fmt.Errorf("count boxes: %w", err)
+	}
+	return n, nil
+}
+
 // Each calls fn for every box the filter selects, newest first, a page of
 // 1000 at a time, so an export of 100,000 boxes streams in constant memory
 // and holds no read open while fn writes. It reads the names of products and

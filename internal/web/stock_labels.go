@@ -22,18 +22,38 @@ func (s *server) boxLabels(w http.ResponseWriter, r *http.Request, c *reqCtx) er
 	if err != nil {
 		return err
 	}
+	start, err := label.ParseStart(q.Get("start"))
+	if err != nil {
+		return err
+	}
 	labels, err := s.stock.BoxLabels(r.Context(), c.P.Actor, splitCodes(q.Get("codes")), origin.Of(s.baseURL, r), c.Lang)
 	if err != nil {
 		return err
 	}
-	return s.writeLabels(w, c, format, labels, "abri-labels.pdf")
+	return s.writeLabels(w, c, format, start, labels, "abri-labels.pdf")
+}
+
+// labelChoice is the label stock and start position part of a print form
+// (the partial "label-choice").
+type labelChoice struct {
+	Format string
+	Start  string
+	Max    int
+	Err    fieldError // at the start position
+}
+
+func newLabelChoice(format, start string) labelChoice {
+	if start == "" {
+		start = "1"
+	}
+	return labelChoice{Format: format, Start: start, Max: label.Positions}
 }
 
 // writeLabels renders the whole PDF before sending it, so a failure is an
 // error page rather than half a file.
-func (s *server) writeLabels(w http.ResponseWriter, c *reqCtx, format label.Format, labels []label.Label, name string) error {
+func (s *server) writeLabels(w http.ResponseWriter, c *reqCtx, format label.Format, start int, labels []label.Label, name string) error {
 	var buf bytes.Buffer
-	if err := label.Render(&buf, format, labels, c.Lang); err != nil {
+	if err := label.RenderFrom(&buf, format, labels, c.Lang, start); err != nil {
 		return err
 	}
 	h := w.Header()
@@ -47,13 +67,13 @@ func (s *server) writeLabels(w http.ResponseWriter, c *reqCtx, format label.Form
 // blankPage is the data of the blank labels form.
 type blankPage struct {
 	Count  string
-	Format string
 	Max    int
 	Error  string
+	Labels labelChoice
 }
 
 func (s *server) blankLabelsForm(w http.ResponseWriter, r *http.Request, c *reqCtx) error {
-	s.render(w, r, c, http.StatusOK, "labels_blank", "web.labels.blank_title", blankPage{Count: "24", Format: string(label.A4), Max: stock.MaxBlankLabels})
+	s.render(w, r, c, http.StatusOK, "labels_blank", "web.labels.blank_title", blankPage{Count: "24", Max: stock.MaxBlankLabels, Labels: newLabelChoice(string(label.A4), "")})
 	return nil
 }
 
@@ -62,17 +82,26 @@ func (s *server) blankLabels(w http.ResponseWriter, r *http.Request, c *reqCtx) 
 	if err := parseForm(r); err != nil {
 		return err
 	}
-	p := blankPage{Count: r.PostForm.Get("count"), Format: r.PostForm.Get("format"), Max: stock.MaxBlankLabels}
+	p := blankPage{Count: r.PostForm.Get("count"), Max: stock.MaxBlankLabels,
+		Labels: newLabelChoice(r.PostForm.Get("format"), r.PostForm.Get("start"))}
 	refuse := func(err error) error {
 		if msg, status := formError(c, err); msg != "" {
-			p.Error = msg
+			if apperr.FieldOf(err) == "start" {
+				p.Labels.Err = fieldError{ID: "start", Msg: msg}
+			} else {
+				p.Error = msg
+			}
 			s.render(w, r, c, status, "labels_blank", "web.labels.blank_title", p)
 			return nil
 		}
 		return err
 	}
 	// Check everything before reserving, so a refused form reserves nothing.
-	format, err := label.ParseFormat(p.Format)
+	format, err := label.ParseFormat(p.Labels.Format)
+	if err != nil {
+		return refuse(err)
+	}
+	start, err := label.ParseStart(p.Labels.Start)
 	if err != nil {
 		return refuse(err)
 	}
@@ -87,5 +116,5 @@ func (s *server) blankLabels(w http.ResponseWriter, r *http.Request, c *reqCtx) 
 	if err != nil {
 		return refuse(err)
 	}
-	return s.writeLabels(w, c, format, labels, "abri-blank-labels.pdf")
+	return s.writeLabels(w, c, format, start, labels, "abri-blank-labels.pdf")
 }

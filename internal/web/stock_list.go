@@ -63,6 +63,7 @@ type boxListPage struct {
 	Locations  []place.Location
 	States     []option
 	Error      string
+	Total      string // how many boxes the filter selects, on all pages
 }
 
 func (s *server) boxList(w http.ResponseWriter, r *http.Request, c *reqCtx) error {
@@ -91,6 +92,11 @@ func (s *server) boxList(w http.ResponseWriter, r *http.Request, c *reqCtx) erro
 	var page stock.Page
 	if ferr == nil {
 		page, ferr = s.stock.List(ctx, actor, f)
+	}
+	if ferr == nil {
+		var n int64
+		n, ferr = s.stock.Count(ctx, actor, f)
+		p.Total = c.T("web.boxes.total", c.plural("stock.boxes_n", n))
 	}
 	if ferr != nil {
 		msg, st := formError(c, ferr)

@@ -44,7 +44,7 @@ type productRow struct {
 
 func (s *server) products(w http.ResponseWriter, r *http.Request, c *reqCtx) error {
 	var p productsPage
-	if r.URL.Query().Has("kit") {
+	if r.URL.Query().Get("kit") != "" { // "" is the list's placeholder: nothing chosen
 		ed, err := s.openKit(r, c, r.URL.Query().Get("kit"))
 		if err != nil {
 			return err

@@ -340,17 +340,22 @@ func (d donationForm) read(c *reqCtx) (stock.Donation, error) {
 // sortedPage is the data of the page after sorting: the boxes made, and
 // their labels to print.
 type sortedPage struct {
-	Boxes []boxView
-	Codes string
+	Boxes  []boxView
+	Codes  string
+	Labels labelChoice
 }
 
 // sorted shows the boxes just made with a button for their labels.
 func (s *server) sorted(w http.ResponseWriter, r *http.Request, c *reqCtx) error {
 	codes := splitCodes(r.URL.Query().Get("codes"))
-	if len(codes) == 0 || len(codes) > stock.MaxBlankLabels {
+	p := sortedPage{Labels: newLabelChoice("", "")}
+	if len(codes) == 0 { // a bookmark, or the page reloaded without its list: say where boxes are made
+		s.render(w, r, c, http.StatusOK, "sorted", "web.sorted.title", p)
+		return nil
+	}
+	if len(codes) > stock.MaxBlankLabels {
 		return apperr.New(apperr.Invalid, "stock.error.batch_size", stock.MaxBlankLabels)
 	}
-	p := sortedPage{}
 	var canon []string
 	for _, code := range codes {
 		b, err := s.stock.Box(r.Context(), c.P.Actor, code)

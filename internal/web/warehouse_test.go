@@ -560,6 +560,11 @@ func TestBoxListFiltersPagesAndExports(t *testing.T) {
 		if n := strings.Count(r.body, `class="boxlink"`); n != 50 {
 			t.Errorf("first page has %d boxes, want 50", n)
 		}
+		// The count covers every page, the filter's own.
+		whole := regexp.MustCompile(`<p class="lede" id="box-total">(\d+) boxes in this list.</p>`).FindStringSubmatch(r.body)
+		if whole == nil || whole[1] != "55" {
+			t.Errorf("the list's total: %q", whole)
+		}
 		next := regexp.MustCompile(`href="(/stock/boxes\?cursor=[^"]+)" rel="next"`).FindStringSubmatch(r.body)
 		if next == nil {
 			t.Fatal("no next page link")
@@ -576,9 +581,10 @@ func TestBoxListFiltersPagesAndExports(t *testing.T) {
 		if n := strings.Count(r.body, `class="boxlink"`); n != 11 {
 			t.Errorf("van filter shows %d boxes, want 11", n)
 		}
+		expectBody(t, r, `id="box-total">11 boxes in this list.</p>`)
 		expectBody(t, r, `href="/stock/boxes.csv?location=`+id(f.van.ID)+`&amp;state=in_stock"`)
 		expectStatus(t, c.get("/stock/boxes?location="+id(f.otherBox.LocationID)), http.StatusOK)
-		expectBody(t, c.get("/stock/boxes?location="+id(f.otherBox.LocationID)), "No box matches these filters.")
+		expectBody(t, c.get("/stock/boxes?location="+id(f.otherBox.LocationID)), "No box matches these filters.", `id="box-total">0 boxes in this list.</p>`)
 
 		for q, msg := range map[string]string{
 			"created_from=yesterday": `Give a date as YYYY-MM-DD (or a time as RFC 3339), not &#34;yesterday&#34;.`,
@@ -700,14 +706,25 @@ func TestBlankLabels(t *testing.T) {
 			"Print between 1 and 500 labels at once.": {"count": {"0"}, "format": {"a4"}},
 			"How many labels: give a whole number.":   {"count": {"many"}, "format": {"a4"}},
 			"Unknown label format":                    {"count": {"2"}, "format": {"a3"}},
+			`id="start" aria-invalid="true" autofocus aria-describedby="start-err start-hint"`: {"count": {"2"}, "format": {"a4"}, "start": {"25"}},
 		} {
 			r := c.post("/stock/labels/blank", msg)
 			if r.status != http.StatusBadRequest || !strings.Contains(r.body, form) {
 				t.Errorf("%v: %d %q", msg, r.status, whAlert(r))
 			}
 		}
+		expectBody(t, c.post("/stock/labels/blank", url.Values{"count": {"2"}, "format": {"a4"}, "start": {"0"}}),
+			`<p class="fielderror" id="start-err">Give the position of the first free label on the sheet, from 1 to 24.</p>`)
+		r = c.post("/stock/labels/blank", url.Values{"count": {"2"}, "format": {"a4"}, "start": {"23"}})
+		if r.status != http.StatusOK || !strings.HasPrefix(r.body, "%PDF") {
+			t.Errorf("labels from position 23: %d", r.status)
+		}
+		// /stock/sorted with no codes says where boxes are made.
+		r = c.get("/stock/sorted")
+		expectStatus(t, r, http.StatusOK)
+		expectBody(t, r, "No boxes to show here. Sort donations to make boxes", `href="/stock/sort"`)
 		var n int
-		if err := d.QueryRow(context.Background(), "SELECT COUNT(*) FROM label_codes").Scan(&n); err != nil || n != 3 {
+		if err := d.QueryRow(context.Background(), "SELECT COUNT(*) FROM label_codes").Scan(&n); err != nil || n != 5 {
 			t.Errorf("%d label codes reserved (%v), want 3", n, err)
 		}
 	})
