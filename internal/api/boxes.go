@@ -165,8 +165,9 @@ func (a *api) updateBox(w http.ResponseWriter, r *http.Request, p account.Princi
 
 // historyBody is the answer of GET /api/v1/boxes/{code}/history.
 type historyBody struct {
-	Box    boxBody     `json:"box"`
-	Events []eventBody `json:"events"`
+	Box        boxBody     `json:"box"`
+	Events     []eventBody `json:"events"`
+	NextCursor *string     `json:"next_cursor"`
 }
 
 // eventBody is one change of a box, read from the ledger: when, what kind,
@@ -185,17 +186,30 @@ type changeBody struct {
 	To    string `json:"to"`
 }
 
-// boxHistory answers GET /api/v1/boxes/{code}/history, oldest first.
+// boxHistory answers GET /api/v1/boxes/{code}/history: a page of the
+// box's changes, oldest first; next_cursor asks for the next page and is
+// null on the last.
 func (a *api) boxHistory(w http.ResponseWriter, r *http.Request, p account.Principal) error {
-	if _, err := readParams(r); err != nil {
-		return err
-	}
-	b, hs, err := a.stock.History(r.Context(), p.Actor, r.PathValue("code"))
+	q, err := readParams(r, "cursor", "limit")
 	if err != nil {
 		return err
 	}
-	out := historyBody{Box: boxOf(b), Events: make([]eventBody, 0, len(hs))}
-	for _, h := range hs {
+	var hq stock.HistoryQuery
+	if hq.Limit, err = q.limit(stock.DefaultHistory, stock.MaxLimit); err != nil {
+		return apperr.As(err).At("limit")
+	}
+	if hq.Cursor, err = q.str("cursor"); err != nil {
+		return err
+	}
+	page, err := a.stock.History(r.Context(), p.Actor, r.PathValue("code"), hq)
+	if err != nil {
+		return err
+	}
+	out := historyBody{Box: boxOf(page.Box), Events: make([]eventBody, 0, len(page.Entries))}
+	if page.NextCursor != "" {
+		out.NextCursor = &page.NextCursor
+	}
+	for _, h := range page.Entries {
 		e := eventBody{At: h.At.UTC(), Kind: h.Kind, Actor: h.ActorName, Changes: make([]changeBody, 0, len(h.Changes))}
 		for _, c := range h.Changes {
 			e.Changes = append(e.Changes, changeBody{Field: c.Field, From: c.From, To: c.To})

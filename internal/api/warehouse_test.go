@@ -186,8 +186,9 @@ func TestBoxLifecycle(t *testing.T) {
 					To    string `json:"to"`
 				} `json:"changes"`
 			} `json:"events"`
+			NextCursor *string `json:"next_cursor"`
 		}](t, w, w.do("GET", "/api/v1/boxes/"+b.Code+"/history", w.viewer, nil), "GET /api/v1/boxes/{code}/history", 200)
-		if h.Box.Code != b.Code || h.Box.Version != 3 || len(h.Events) != 3 {
+		if h.Box.Code != b.Code || h.Box.Version != 3 || len(h.Events) != 3 || h.NextCursor != nil {
 			t.Fatalf("history = %+v", h)
 		}
 		if e := h.Events[0]; e.Kind != "box.created" || e.Actor != "kim" {
@@ -198,6 +199,38 @@ func TestBoxLifecycle(t *testing.T) {
 			e.Changes[0].From != "Shelf A1" || e.Changes[0].To != "Blue van" {
 			t.Errorf("move event = %+v", e)
 		}
+
+		// One change a page: three pages, the cursor null on the last.
+		var kinds []string
+		next := ""
+		for page := 0; page < 3; page++ {
+			path := "/api/v1/boxes/" + b.Code + "/history?limit=1"
+			if next != "" {
+				path += "&cursor=" + next
+			}
+			p := answer[struct {
+				Box    boxJSON `json:"box"`
+				Events []struct {
+					Kind    string          `json:"kind"`
+					At      string          `json:"at"`
+					Actor   string          `json:"actor"`
+					Changes json.RawMessage `json:"changes"`
+				} `json:"events"`
+				NextCursor *string `json:"next_cursor"`
+			}](t, w, w.do("GET", path, w.viewer, nil), "GET /api/v1/boxes/{code}/history", 200)
+			if len(p.Events) != 1 || (p.NextCursor == nil) != (page == 2) {
+				t.Fatalf("page %d = %+v", page, p)
+			}
+			kinds = append(kinds, p.Events[0].Kind)
+			if p.NextCursor != nil {
+				next = *p.NextCursor
+			}
+		}
+		if !slices.Equal(kinds, []string{"box.created", "box.moved", "box.updated"}) {
+			t.Errorf("paged history = %v", kinds)
+		}
+		refused(t, w.do("GET", "/api/v1/boxes/"+b.Code+"/history?limit=0", w.viewer, nil), 400, "invalid", "")
+		refused(t, w.do("GET", "/api/v1/boxes/"+b.Code+"/history?cursor=%21", w.viewer, nil), 400, "invalid", "")
 
 		// The stock overview counts it where it is (reserved counts as in the warehouse).
 		ov := answer[struct {

@@ -262,10 +262,11 @@ func TestDemoWarehouse(t *testing.T) {
 			if b.Version < 4 {
 				continue
 			}
-			_, h, err := s.History(ctx, a, b.Code)
+			hp, err := s.History(ctx, a, b.Code, stock.HistoryQuery{})
 			if err != nil {
 				t.Fatal(err)
 			}
+			h := hp.Entries
 			travelled++
 			for _, e := range h {
 				names[e.ActorName] = true

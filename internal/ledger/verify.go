@@ -355,22 +355,5 @@ func History(ctx context.Context, q db.Queryer, orgID int64, entity string, enti
 	if limit <= 0 {
 		limit = 1000
 	}
-	rows, err := q.Query(ctx, `SELECT seq, at, base_id, actor_id, kind, version, payload FROM ledger
-		WHERE org_id = ? AND entity = ? AND entity_id = ? ORDER BY seq LIMIT ?`, orgID, entity, entityID, limit)
-	if err != nil {
-		return nil, fmt.Errorf("ledger history: %w", err)
-	}
-	defer rows.Close()
-	var es []Event
-	for rows.Next() {
-		e := Event{OrgID: orgID, Entity: entity, EntityID: entityID}
-		var at int64
-		var payload string
-		if err := rows.Scan(&e.Seq, &at, &e.BaseID, &e.ActorID, &e.Kind, &e.Version, &payload); err != nil {
-			return nil, fmt.Errorf("ledger history: %w", err)
-		}
-		e.At, e.Payload = db.FromMicros(at), []byte(payload)
-		es = append(es, e)
-	}
-	return es, rows.Err()
+	return Events(ctx, q, orgID, entity, entityID, 0, limit, false)
 }

@@ -124,11 +124,11 @@ func BenchmarkStock(b *testing.B) {
 			b.Run("History", func(b *testing.B) {
 				var entries int
 				q := e.countQueries(b, func(s *stock.Service) error {
-					_, h, err := s.History(ctx, e.actor, code())
-					entries = len(h)
+					h, err := s.History(ctx, e.actor, code(), stock.HistoryQuery{})
+					entries = len(h.Entries)
 					return err
 				})
-				e.timed(b, func() error { _, _, err := e.s.History(ctx, e.actor, code()); return err })
+				e.timed(b, func() error { _, err := e.s.History(ctx, e.actor, code(), stock.HistoryQuery{}); return err })
 				b.ReportMetric(q, "queries/op")
 				b.ReportMetric(float64(entries), "entries")
 			})

@@ -365,7 +365,7 @@ func TestRoles(t *testing.T) {
 			if _, err := w.s.Box(ctx, a, b.Code); err != nil {
 				t.Errorf("%s cannot read a box: %v", a.Role, err)
 			}
-			if _, _, err := w.s.History(ctx, a, b.Code); err != nil {
+			if _, err := w.s.History(ctx, a, b.Code, stock.HistoryQuery{}); err != nil {
 				t.Errorf("%s cannot read a box's history: %v", a.Role, err)
 			}
 			if p, err := w.s.List(ctx, a, stock.Filter{}); err != nil || len(p.Boxes) != 1 {
@@ -423,7 +423,7 @@ func TestOtherOrganisation(t *testing.T) {
 			wantCode(t, err, apperr.NotFound)
 			_, err = w.s.UpdateBox(ctx, a, b.Code, stock.Change{Version: b.Version, LocationID: &w.foreignShelf.ID})
 			wantCode(t, err, apperr.NotFound)
-			_, _, err = w.s.History(ctx, a, b.Code)
+			_, err = w.s.History(ctx, a, b.Code, stock.HistoryQuery{})
 			wantCode(t, err, apperr.NotFound)
 			sc, err := w.s.Resolve(ctx, a, b.Code)
 			if err != nil || !sc.Free || sc.Blank || sc.Box != nil {

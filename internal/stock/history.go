@@ -10,6 +10,7 @@ import (
 	"time"
 
 	"abri/internal/access"
+	"abri/internal/apperr"
 	"abri/internal/ledger"
 )
 
@@ -29,31 +30,70 @@ type FieldChange struct {
 	To    string
 }
 
-// History returns the box's changes, oldest first.
-func (s *Service) History(ctx context.Context, actor access.Actor, code string) (Box, []HistoryEntry, error) {
+// HistoryQuery asks for one page of a box's history.
+type HistoryQuery struct {
+	Cursor      string // from a previous page's NextCursor
+	Limit       int    // 1…MaxLimit; 0 means DefaultHistory
+	NewestFirst bool   // the box page shows the latest changes first
+}
+
+// HistoryPage is one page of a box's changes, in the order asked for.
+type HistoryPage struct {
+	Box        Box
+	Entries    []HistoryEntry
+	NextCursor string // "" on the last page
+}
+
+// DefaultHistory is a history page's length when none is asked for.
+const DefaultHistory = 100
+
+// History returns one page of the box's changes, oldest first unless asked
+// otherwise; NextCursor continues where the page ends, so a box changed
+// thousands of times is read to its end one page at a time.
+func (s *Service) History(ctx context.Context, actor access.Actor, code string, hq HistoryQuery) (HistoryPage, error) {
+	limit := hq.Limit
+	switch {
+	case limit == 0:
+		limit = DefaultHistory
+	case limit < 0 || limit > MaxLimit:
+		return HistoryPage{}, apperr.New(apperr.Invalid, "stock.error.limit_range", MaxLimit).At("limit")
+	}
+	var from int64
+	if hq.Cursor != "" {
+		seq, err := strconv.ParseInt(hq.Cursor, 36, 64)
+		if err != nil || seq <= 0 {
+			return HistoryPage{}, apperr.New(apperr.Invalid, "stock.error.cursor_invalid").At("cursor")
+		}
+		from = seq
+	}
 	b, err := s.Box(ctx, actor, code)
 	if err != nil {
-		return b, nil, err
+		return HistoryPage{}, err
 	}
-	events, err := ledger.History(ctx, s.DB, actor.OrgID, "box", b.ID, 1000)
+	page := HistoryPage{Box: b}
+	events, err := ledger.Events(ctx, s.DB, actor.OrgID, "box", b.ID, from, limit+1, hq.NewestFirst)
 	if err != nil {
-		return b, nil, err
+		return HistoryPage{}, err
+	}
+	if len(events) > limit {
+		events = events[:limit]
+		page.NextCursor = strconv.FormatInt(events[limit-1].Seq, 36)
 	}
 	names, err := s.namesFor(ctx, actor, events)
 	if err != nil {
-		return b, nil, err
+		return HistoryPage{}, err
 	}
-	out := make([]HistoryEntry, 0, len(events))
+	page.Entries = make([]HistoryEntry, 0, len(events))
 	for _, e := range events {
 		h := HistoryEntry{At: e.At, Kind: e.Kind, ActorName: names.users[e.ActorID]}
 		p, err := e.Decode()
 		if err != nil {
-			return b, nil, fmt.Errorf("box history: %w", err)
+			return HistoryPage{}, fmt.Errorf("box history: %w", err)
 		}
 		h.Changes = names.changes(p)
-		out = append(out, h)
+		page.Entries = append(page.Entries, h)
 	}
-	return b, out, nil
+	return page, nil
 }
 
 // changes lists what a box event set or changed, field by field in

@@ -372,8 +372,9 @@ func TestHistory(t *testing.T) {
 			res, err := w.s.SetState(ctx, w.dist, []string{b.Code}, stock.InStock)
 			return outcome(res, b.Code).Box, err
 		})
-		got, h, err := w.s.History(ctx, w.viewer, stock.FormatCode(b.Code))
-		if err != nil || got.ID != b.ID || got.Version != 5 {
+		hp, err := w.s.History(ctx, w.viewer, stock.FormatCode(b.Code), stock.HistoryQuery{})
+		got, h := hp.Box, hp.Entries
+		if err != nil || got.ID != b.ID || got.Version != 5 || hp.NextCursor != "" {
 			t.Fatalf("History = %+v, %v", got, err)
 		}
 		type fc = stock.FieldChange
@@ -401,12 +402,13 @@ func TestHistory(t *testing.T) {
 		w.must(err)
 		s, err = w.s.UpdateBox(ctx, w.wh, s.Code, stock.Change{Version: 1, Quantity: ptr(0.75), Tags: &[]string{"b", "a"}})
 		w.must(err)
-		_, h, err = w.s.History(ctx, w.wh, s.Code)
+		hp, err = w.s.History(ctx, w.wh, s.Code, stock.HistoryQuery{})
 		w.must(err)
+		h = hp.Entries
 		if len(h) != 2 || !slices.Equal(h[1].Changes, []fc{{"measure", "1.5", "0.75"}, {"tags", "", "a, b"}}) {
 			t.Errorf("soap history = %+v", h)
 		}
-		_, _, err = w.s.History(ctx, w.wh, "not a code")
+		_, err = w.s.History(ctx, w.wh, "not a code", stock.HistoryQuery{})
 		wantKey(t, err, apperr.Invalid, "stock.error.code_invalid")
 	})
 }

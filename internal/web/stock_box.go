@@ -31,7 +31,15 @@ type boxPage struct {
 	Stale     bool
 	Now       map[string]string // on a stale save: saved values that differ from what was typed
 	History   []historyLine
+	// Paging the history, newest first: the address of older changes
+	// ("" when these are the first), and whether this page is not the
+	// latest.
+	OlderURL string
+	Older    bool
 }
+
+// boxHistoryPage is how many changes the box page shows at once.
+const boxHistoryPage = 50
 
 // boxForm is the edit form as typed.
 type boxForm struct {
@@ -103,10 +111,16 @@ type unknownCodePage struct {
 // what the person typed instead of the box's values.
 func (s *server) renderBox(w http.ResponseWriter, r *http.Request, c *reqCtx, status int, code string, typed *boxPage) error {
 	ctx, actor := r.Context(), c.P.Actor
-	b, events, err := s.stock.History(ctx, actor, code)
+	// ?history= pages back through a long history, newest first.
+	hq := stock.HistoryQuery{Limit: boxHistoryPage, NewestFirst: true}
+	if r.Method == http.MethodGet {
+		hq.Cursor = r.URL.Query().Get("history")
+	}
+	hp, err := s.stock.History(ctx, actor, code, hq)
 	if err != nil {
 		return err
 	}
+	b, events := hp.Box, hp.Entries
 	p := boxPage{
 		Box:     c.boxView(b),
 		CanEdit: actor.Can(access.EditStock),
@@ -158,6 +172,10 @@ func (s *server) renderBox(w http.ResponseWriter, r *http.Request, c *reqCtx, st
 		}
 	}
 	p.History = c.historyLines(b, events)
+	p.Older = hq.Cursor != ""
+	if hp.NextCursor != "" {
+		p.OlderURL = "/b/" + b.Code + "?history=" + url.QueryEscape(hp.NextCursor) + "#history-h"
+	}
 	s.render(w, r, c, status, "box", "web.box.title", p)
 	return nil
 }
@@ -180,13 +198,12 @@ func differences(saved, typed boxForm) map[string]string {
 	return d
 }
 
-// historyLines turns the ledger's changes of a box into sentences, newest
-// first: "Ada moved it from A1 to Van 1".
+// historyLines turns the ledger's changes of a box, newest first, into
+// sentences: "Ada moved it from A1 to Van 1".
 func (c *reqCtx) historyLines(b stock.Box, events []stock.HistoryEntry) []historyLine {
 	out := make([]historyLine, 0, len(events))
 	value := func(ch stock.FieldChange, v string) string { return c.iso(fieldValue(c, b, ch, v)) }
-	for i := len(events) - 1; i >= 0; i-- {
-		e := events[i]
+	for _, e := range events {
 		who := c.iso(e.ActorName)
 		if who == "" {
 			who = c.T("web.box.history.someone")

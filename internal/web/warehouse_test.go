@@ -909,3 +909,35 @@ func TestSortingWithACodeIsNoOracle(t *testing.T) {
 
 // fieldErrorRE finds a form's message at its field: the field's id, the text.
 var fieldErrorRE = regexp.MustCompile(`class="fielderror" id="([^"]+)">([^<]*)</p>`)
+
+// TestBoxHistoryPages: the box page shows its latest changes first, fifty
+// at a time, with a way to the older ones and back; a bad page address is
+// refused.
+func TestBoxHistoryPages(t *testing.T) {
+	dbtest.Each(t, func(t *testing.T, d *db.DB) {
+		f := whSetup(t, d)
+		b := f.box(t, "M", 12, f.a1)
+		for i := range 55 { // 56 changes with the making
+			if _, err := f.stock.MoveBoxes(context.Background(), f.wimActor(), []string{b.Code}, []int64{f.a2.ID, f.a1.ID}[i%2]); err != nil {
+				t.Fatal(err)
+			}
+		}
+		c := f.client(t)
+		c.mustLogin("wim@example.org")
+		r := c.get("/b/" + b.Code)
+		expectStatus(t, r, http.StatusOK)
+		expectNotBody(t, r, "Wim made the box", "Latest changes")
+		older := regexp.MustCompile(`href="(/b/` + b.Code + `\?history=[^"#]+)#history-h" rel="next">Older changes`).FindStringSubmatch(r.body)
+		if older == nil {
+			t.Fatal("the box page has no link to older changes")
+		}
+		r = c.get(strings.ReplaceAll(older[1], "&amp;", "&"))
+		expectStatus(t, r, http.StatusOK)
+		expectBody(t, r, "Wim made the box", "Latest changes")
+		expectNotBody(t, r, "Older changes")
+		if n := strings.Count(r.body, "<time class=\"meta\""); n != 6 {
+			t.Errorf("the older page shows %d changes, want 6", n)
+		}
+		expectStatus(t, c.get("/b/"+b.Code+"?history=%21"), http.StatusBadRequest)
+	})
+}
