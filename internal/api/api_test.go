@@ -9,7 +9,6 @@ import (
 	"net/http"
 	"net/http/httptest"
 	"strings"
-	"sync"
 	"testing"
 
 	"abri/internal/access"
@@ -17,13 +16,14 @@ import (
 	"abri/internal/api"
 	"abri/internal/db"
 	"abri/internal/dbtest"
+	"abri/internal/logtest"
 )
 
 // fixture is one organisation with a coordinator who holds an API token.
 type fixture struct {
 	h     http.Handler
 	acc   *account.Service
-	logs  *syncBuffer
+	logs  *logtest.Buffer
 	org   account.Organisation
 	base  account.Base
 	user  account.User
@@ -31,22 +31,10 @@ type fixture struct {
 	token string
 }
 
-type syncBuffer struct {
-	mu sync.Mutex
-	b  bytes.Buffer
-}
-
-func (s *syncBuffer) Write(p []byte) (int, error) {
-	s.mu.Lock()
-	defer s.mu.Unlock()
-	return s.b.Write(p)
-}
-func (s *syncBuffer) String() string { s.mu.Lock(); defer s.mu.Unlock(); return s.b.String() }
-
 func setup(t testing.TB, d *db.DB) fixture {
 	t.Helper()
 	ctx := context.Background()
-	f := fixture{acc: account.New(d), logs: &syncBuffer{}}
+	f := fixture{acc: account.New(d), logs: &logtest.Buffer{}}
 	var err error
 	f.org, f.base, err = f.acc.CreateOrganisation(ctx, "calais-aid", "Calais Aid", "Warehouse")
 	if err != nil {

@@ -1,7 +1,6 @@
 package web_test
 
 import (
-	"bytes"
 	"compress/gzip"
 	"context"
 	"io"
@@ -13,13 +12,13 @@ import (
 	"regexp"
 	"strconv"
 	"strings"
-	"sync"
 	"testing"
 
 	"abri/internal/access"
 	"abri/internal/account"
 	"abri/internal/db"
 	"abri/internal/dbtest"
+	"abri/internal/logtest"
 	"abri/internal/web"
 )
 
@@ -32,7 +31,7 @@ type fixture struct {
 	d     *db.DB
 	acc   *account.Service
 	srv   *httptest.Server
-	log   *syncBuffer
+	log   *logtest.Buffer
 	org   account.Organisation
 	base  account.Base
 	base2 account.Base
@@ -44,7 +43,7 @@ type fixture struct {
 func setup(t *testing.T, d *db.DB) *fixture {
 	t.Helper()
 	ctx := context.Background()
-	f := &fixture{d: d, acc: account.New(d), log: &syncBuffer{}}
+	f := &fixture{d: d, acc: account.New(d), log: &logtest.Buffer{}}
 	var err error
 	f.org, f.base, err = f.acc.CreateOrganisation(ctx, "calais-aid", "Calais Aid", "Calais warehouse")
 	if err != nil {
@@ -83,19 +82,6 @@ func setup(t *testing.T, d *db.DB) *fixture {
 	t.Cleanup(f.srv.Close)
 	return f
 }
-
-// syncBuffer is a log destination the server may write to while a test reads.
-type syncBuffer struct {
-	mu sync.Mutex
-	b  bytes.Buffer
-}
-
-func (s *syncBuffer) Write(p []byte) (int, error) {
-	s.mu.Lock()
-	defer s.mu.Unlock()
-	return s.b.Write(p)
-}
-func (s *syncBuffer) String() string { s.mu.Lock(); defer s.mu.Unlock(); return s.b.String() }
 
 // client is one browser: its own cookies, no following of redirects.
 type client struct {
