@@ -218,6 +218,11 @@ func seedOrg(ctx context.Context, d *db.DB, accounts *account.Service, places *p
 		if err := seedWarehouse(ctx, d, places, c, b.stock); err != nil {
 			return nil, fmt.Errorf("base %d: %w", i+1, err)
 		}
+		if i == 0 && b.stock.story {
+			if err := seedRounds(ctx, d, places, c); err != nil {
+				return nil, fmt.Errorf("base %d: %w", i+1, err)
+			}
+		}
 	}
 	return out, nil
 }
