@@ -83,7 +83,9 @@ func TestDemoRounds(t *testing.T) {
 		r.Header.Set("Authorization", "Bearer "+users[3].Token)
 		w := httptest.NewRecorder()
 		h.ServeHTTP(w, r)
-		var out struct{ Outcomes []struct{ Status, Reason string } }
+		var out struct {
+			Outcomes []struct{ Status, Reason string }
+		}
 		json.Unmarshal(w.Body.Bytes(), &out)
 		if w.Code != 200 || len(out.Outcomes) != 3 {
 			t.Fatalf("the example batch: %d %s", w.Code, w.Body)
@@ -95,4 +97,3 @@ func TestDemoRounds(t *testing.T) {
 		}
 	})
 }
-
