@@ -5,6 +5,7 @@ package stock
 
 import (
 	"context"
+	"database/sql"
 	"errors"
 	"fmt"
 	"math"
@@ -602,22 +603,33 @@ func boxForUpdate(ctx context.Context, tx *db.Tx, actor access.Actor, code strin
 	return readBox(ctx, tx, actor, code, lock)
 }
 
+// readBox reads a box and its tags in one query (the tags joined by a
+// newline, which a tag cannot hold: normaliseTag folds every space).
 func readBox(ctx context.Context, q db.Queryer, actor access.Actor, code, lock string) (Box, error) {
-	b, err := scanBox(q.QueryRow(ctx, "SELECT "+boxCols+boxFrom+" WHERE b.code = ? AND b.org_id = ? AND b.base_id = ?"+lock,
-		code, actor.OrgID, actor.BaseID))
+	var tags sql.NullString
+	b, err := scanBox(withTags{q.QueryRow(ctx, "SELECT "+boxCols+
+		", (SELECT string_agg(t.name, ? ORDER BY t.name) FROM box_tags bt JOIN tags t ON t.id = bt.tag_id WHERE bt.box_id = b.id)"+
+		boxFrom+" WHERE b.code = ? AND b.org_id = ? AND b.base_id = ?"+lock,
+		"\n", code, actor.OrgID, actor.BaseID), &tags})
 	if db.IsNoRows(err) {
 		return b, apperr.New(apperr.NotFound, "stock.error.box_unknown")
 	}
 	if err != nil {
 		return b, fmt.Errorf("read box: %w", err)
 	}
-	tags, err := tagsOf(ctx, q, []int64{b.ID})
-	if err != nil {
-		return b, err
+	if tags.Valid {
+		b.Tags = strings.Split(tags.String, "\n")
 	}
-	b.Tags = tags[b.ID]
 	return b, nil
 }
+
+// withTags scans a box row followed by its tags.
+type withTags struct {
+	sc   interface{ Scan(...any) error }
+	tags *sql.NullString
+}
+
+func (w withTags) Scan(dest ...any) error { return w.sc.Scan(append(dest, w.tags)...) }
 
 // boxesByID reads boxes of the actor's base in the order of ids.
 func (s *Service) boxesByID(ctx context.Context, q db.Queryer, actor access.Actor, ids []int64) ([]Box, error) {
