@@ -27,10 +27,10 @@ var cardsByRole = map[access.Role][]card{
 	},
 	access.Coordinator: {
 		{Title: "web.card.stock", Desc: "web.card.stock_desc", Href: "/stock", Action: access.ViewStock},
-		{Title: "web.card.plan", Desc: "web.card.plan_desc", Soon: true},
-		{Title: "web.card.needs", Desc: "web.card.needs_desc", Soon: true},
+		{Title: "web.card.plan", Desc: "web.card.plan_desc", Href: "/rounds", Action: access.ViewRounds},
+		{Title: "web.card.needs", Desc: "web.card.needs_desc", Href: "/needs", Action: access.ViewNeeds},
 		{Title: "web.card.losses", Desc: "web.card.losses_desc", Soon: true},
-		{Title: "web.card.figures", Desc: "web.card.figures_desc", Soon: true},
+		{Title: "web.card.figures", Desc: "web.card.figures_desc", Href: "/rounds/weekly", Action: access.ViewRounds},
 	},
 	access.Warehouse: {
 		{Title: "web.card.sort", Desc: "web.card.sort_desc", Href: "/stock/sort", Action: access.EditStock},
@@ -39,9 +39,9 @@ var cardsByRole = map[access.Role][]card{
 		{Title: "web.card.stock", Desc: "web.card.stock_desc", Href: "/stock", Action: access.ViewStock},
 	},
 	access.Distribution: {
-		{Title: "web.card.rounds", Desc: "web.card.rounds_desc", Soon: true},
-		{Title: "web.card.tally", Desc: "web.card.tally_desc", Soon: true},
-		{Title: "web.card.returns", Desc: "web.card.returns_desc", Soon: true},
+		{Title: "web.card.rounds", Desc: "web.card.rounds_desc", Href: "/rounds", Action: access.ViewRounds},
+		{Title: "web.card.tally", Desc: "web.card.tally_desc", Href: "/rounds", Action: access.RunRounds},
+		{Title: "web.card.returns", Desc: "web.card.returns_desc", Href: "/rounds", Action: access.RunRounds},
 	},
 	access.Observer: {
 		{Title: "web.card.log_eviction", Desc: "web.card.log_eviction_desc", Soon: true},
@@ -54,7 +54,7 @@ var cardsByRole = map[access.Role][]card{
 	access.Viewer: {
 		{Title: "web.card.stock", Desc: "web.card.stock_desc", Href: "/stock", Action: access.ViewStock},
 		{Title: "web.card.schedule", Desc: "web.card.schedule_desc", Soon: true},
-		{Title: "web.card.reports", Desc: "web.card.reports_desc", Soon: true},
+		{Title: "web.card.reports", Desc: "web.card.reports_desc", Href: "/rounds/weekly", Action: access.ViewRounds},
 	},
 }
 

@@ -160,8 +160,6 @@ var navItems = []navItem{
 	{Path: "/", Key: "web.nav.dashboard", Action: access.ViewDashboard},
 	{Path: "/stock", Key: "web.nav.stock", Action: access.ViewStock},
 	{Path: "/scan", Key: "web.nav.scan", Action: access.ViewStock},
-	{Path: "/rounds", Key: "distribution.web.nav_rounds", Action: access.ViewRounds},
-	{Path: "/needs", Key: "needs.web.nav", Action: access.ViewNeeds},
 	{Path: "/admin/users", Key: "web.nav.users", Action: access.ManageUsers},
 	{Path: "/settings", Key: "web.nav.settings"},
 }
