@@ -17,6 +17,7 @@ import (
 type Line struct {
 	ProductID     int64
 	ProductName   string
+	Standard      bool // a standard product, whose name is translated
 	Gender        string
 	CategoryID    int64
 	CategoryName  string
@@ -43,11 +44,13 @@ func (l Line) Unaccounted() int64 {
 }
 
 // Name is the product's name in a language.
-func (l Line) Name(lang string) string { return catalog.DisplayName(lang, l.ProductName, l.Gender) }
+func (l Line) Name(lang string) string {
+	return catalog.ProductDisplayName(lang, l.ProductName, l.Gender, l.Standard)
+}
 
 // readLines reads a round's lines, by category and name.
 func readLines(ctx context.Context, q db.Queryer, roundID int64) ([]Line, error) {
-	rows, err := q.Query(ctx, `SELECT l.product_id, p.name, p.gender, p.category_id, c.name, l.planned, l.returned
+	rows, err := q.Query(ctx, `SELECT l.product_id, p.name, p.base_id IS NULL, p.gender, p.category_id, c.name, l.planned, l.returned
 		FROM round_lines l JOIN products p ON p.id = l.product_id JOIN categories c ON c.id = p.category_id
 		WHERE l.round_id = ? ORDER BY c.name, p.name, p.gender, p.id`, roundID)
 	if err != nil {
@@ -57,7 +60,7 @@ func readLines(ctx context.Context, q db.Queryer, roundID int64) ([]Line, error)
 	at := map[int64]int{}
 	for rows.Next() {
 		var l Line
-		if err := rows.Scan(&l.ProductID, &l.ProductName, &l.Gender, &l.CategoryID, &l.CategoryName, &l.Planned, &l.ReturnedCount); err != nil {
+		if err := rows.Scan(&l.ProductID, &l.ProductName, &l.Standard, &l.Gender, &l.CategoryID, &l.CategoryName, &l.Planned, &l.ReturnedCount); err != nil {
 			rows.Close()
 			return nil, fmt.Errorf("round lines: %w", err)
 		}

@@ -82,6 +82,10 @@ func TestWholeRound(t *testing.T) {
 		if tl.Planned != 10 || tl.Packed != 10 || tl.HandedOut != 6 || tl.Returned() != 3 || tl.Lost != 1 || tl.Unaccounted() != 0 {
 			t.Fatalf("tent line %+v", tl)
 		}
+		// The standard catalogue's products are named in the reader's language.
+		if got := tl.Name("ar"); got != "خيام" {
+			t.Errorf("the tent line in Arabic is %q", got)
+		}
 		if sum.PeopleServed() != 5 || sum.Total(func(l distribution.Line) int64 { return l.HandedOut }) != 8 {
 			t.Fatalf("summary: %d people, %+v", sum.PeopleServed(), sum.Lines)
 		}

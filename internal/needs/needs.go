@@ -54,6 +54,7 @@ type Need struct {
 	SiteName     string
 	ProductID    int64 // 0 when the need is a category
 	ProductName  string
+	Standard     bool // a standard product, whose name is translated
 	Gender       string
 	CategoryID   int64
 	CategoryName string
@@ -77,9 +78,9 @@ func (n Need) Remaining() int64 {
 // Name is the product's or the category's name in a language.
 func (n Need) Name(lang string) string {
 	if n.ProductID == 0 {
-		return n.CategoryName
+		return catalog.CategoryName(lang, n.CategoryName)
 	}
-	return catalog.DisplayName(lang, n.ProductName, n.Gender)
+	return catalog.ProductDisplayName(lang, n.ProductName, n.Gender, n.Standard)
 }
 
 // stateOf is the state a need's met quantity gives it.
@@ -126,7 +127,7 @@ func (in Input) check() error {
 	return nil
 }
 
-const needCols = `n.id, n.site_id, s.name, n.product_id, COALESCE(p.name, ''), COALESCE(p.gender, ''), n.category_id, c.name,
+const needCols = `n.id, n.site_id, s.name, n.product_id, COALESCE(p.name, ''), p.id IS NOT NULL AND p.base_id IS NULL, COALESCE(p.gender, ''), n.category_id, c.name,
 	n.quantity, n.met, n.urgency, n.source, n.state, n.created_at, n.updated_at`
 
 const needFrom = ` FROM needs n JOIN sites s ON s.id = n.site_id
@@ -136,7 +137,7 @@ const needFrom = ` FROM needs n JOIN sites s ON s.id = n.site_id
 func scanNeed(sc interface{ Scan(...any) error }) (Need, error) {
 	var n Need
 	var ca, ua int64
-	err := sc.Scan(&n.ID, &n.SiteID, &n.SiteName, &n.ProductID, &n.ProductName, &n.Gender, &n.CategoryID, &n.CategoryName,
+	err := sc.Scan(&n.ID, &n.SiteID, &n.SiteName, &n.ProductID, &n.ProductName, &n.Standard, &n.Gender, &n.CategoryID, &n.CategoryName,
 		&n.Quantity, &n.Met, &n.Urgency, &n.Source, &n.State, &ca, &ua)
 	n.CreatedAt, n.UpdatedAt = db.FromMicros(ca), db.FromMicros(ua)
 	return n, err

@@ -52,14 +52,14 @@ func (s *server) renderNeeds(w http.ResponseWriter, r *http.Request, c *reqCtx, 
 			return err
 		}
 		for _, pr := range ps {
-			p.Products = append(p.Products, option{Value: strconv.FormatInt(pr.ID, 10), Label: pr.CategoryName + " · " + catalog.DisplayName(c.Lang, pr.Name, pr.Gender)})
+			p.Products = append(p.Products, option{Value: strconv.FormatInt(pr.ID, 10), Label: catalog.CategoryName(c.Lang, pr.CategoryName) + " · " + c.productName(pr.Name, pr.Gender, pr.Standard())})
 		}
 		cs, err := catalog.Categories(ctx, s.db, a)
 		if err != nil {
 			return err
 		}
 		for _, ct := range cs {
-			p.Cats = append(p.Cats, option{Value: strconv.FormatInt(ct.ID, 10), Label: ct.Name})
+			p.Cats = append(p.Cats, option{Value: strconv.FormatInt(ct.ID, 10), Label: catalog.CategoryName(c.Lang, ct.Name)})
 		}
 		for _, src := range needs.Sources {
 			p.Sources = append(p.Sources, option{Value: src, Label: c.T("needs.source." + src)})
@@ -153,7 +153,7 @@ func (s *server) weeklyCSV(w http.ResponseWriter, r *http.Request, c *reqCtx) er
 		return err
 	}
 	for _, row := range rows {
-		if err := ew.Row(export.Text(i18n.Day(roundZone(c), row.Week)), export.Text(row.SiteName), export.Text(row.CategoryName),
+		if err := ew.Row(export.Text(i18n.Day(roundZone(c), row.Week)), export.Text(row.SiteName), export.Text(catalog.CategoryName(c.Lang, row.CategoryName)),
 			export.Int(row.HandedOut), export.Int(row.People), export.Int(row.Meals), export.Int(row.Rounds)); err != nil {
 			return fmt.Errorf("weekly csv: %w", err)
 		}

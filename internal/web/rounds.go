@@ -214,7 +214,7 @@ func (s *server) renderRound(w http.ResponseWriter, r *http.Request, c *reqCtx, 
 		}
 		for _, pr := range ps {
 			p.Products = append(p.Products, option{Value: strconv.FormatInt(pr.ID, 10),
-				Label: pr.CategoryName + " · " + catalog.DisplayName(c.Lang, pr.Name, pr.Gender)})
+				Label: catalog.CategoryName(c.Lang, pr.CategoryName) + " · " + c.productName(pr.Name, pr.Gender, pr.Standard())})
 		}
 	}
 	for _, rs := range distribution.LossReasons {
