@@ -1,6 +1,8 @@
 package cli_test
 
 import (
+	"os"
+	"path/filepath"
 	"strconv"
 	"strings"
 	"testing"
@@ -33,8 +35,18 @@ func TestJourneyTargetsBigEnough(t *testing.T) {
 	base, users := startDemo(t, "--data", t.TempDir())
 	b := newBrowser(t, base, "targets")
 	b.open("/login", `input[name="email"]`)
+	// ABRI_HTML_DIR keeps each page's HTML as the server sent it, for an
+	// HTML checker (docs/architecture.md: vnu).
+	dump := os.Getenv("ABRI_HTML_DIR")
 	check := func(lang, path string, min int) {
 		t.Helper()
+		if dump != "" {
+			html := b.eval("html "+path, `fetch(location.href).then(r => r.text())`)
+			name := lang + strings.NewReplacer("/", "_", "?", "_", "=", "_", "&", "_").Replace(path) + ".html"
+			if err := os.WriteFile(filepath.Join(dump, name), []byte(html), 0o644); err != nil {
+				t.Error(err)
+			}
+		}
 		if small := b.eval("measure "+path, measureTargets+"("+strconv.Itoa(min)+")"); small != "" {
 			t.Errorf("%s %s: targets under %d × %d px:\n%s", lang, path, min, min, small)
 		}
@@ -45,8 +57,11 @@ func TestJourneyTargetsBigEnough(t *testing.T) {
 	code := strings.TrimPrefix(b.eval("a box", `document.querySelector('.boxes a[href^="/b/"]').getAttribute("href")`), "/b/")
 	user := b.eval("a user", `fetch("/admin/users").then(r => r.text()).then(h => (h.match(/href="(\/admin\/users\/\d+)"/) || ["", "/admin/users"])[1])`)
 	field := []string{"/stock/sort", "/scan", "/scan?mode=multi", "/b/" + code, "/stock/boxes", "/stock"}
+	kit := b.eval("a kit", `fetch("/stock/products").then(r => r.text()).then(h => (h.match(/<option value="(\d+)">[^<]*<\/option>\s*<\/select>\s*<button type="submit">/) || ["", ""])[1])`)
+	round := b.eval("a round", `fetch("/rounds").then(r => r.text()).then(h => (h.match(/href="(\/rounds\/\d+)"/) || ["", "/rounds"])[1])`)
 	other := []string{"/", "/settings", "/settings/tokens", "/admin/users", user, "/stock/labels/blank",
-		"/stock/locations", "/stock/products", "/stock/sorted?codes=" + code}
+		"/stock/locations", "/stock/products", "/stock/products?kit=" + kit, "/stock/sorted?codes=" + code, "/stock/sorted",
+		"/b/" + code + "?edit=1", "/rounds", "/rounds/weekly", round, round + "/tally", "/needs"}
 	for _, lang := range []string{"en", "ar"} {
 		if lang != "en" {
 			b.language(lang)
