@@ -62,6 +62,8 @@ const (
 	RunRounds      Action = "rounds.run"
 	ViewNeeds      Action = "needs.view"
 	ManageNeeds    Action = "needs.manage"
+	// RecordHeadcount: the quick count of people served at a site.
+	RecordHeadcount Action = "headcount.record"
 )
 
 var everyone = []Role{Admin, Coordinator, Warehouse, Distribution, Observer, Shop, Viewer}
@@ -96,6 +98,9 @@ var policy = map[Action][]Role{
 	RunRounds:   {Admin, Coordinator, Warehouse, Distribution},
 	ViewNeeds:   everyone,
 	ManageNeeds: {Admin, Coordinator, Distribution},
+	SendCommands:    {Admin, Coordinator, Warehouse, Distribution, Observer, Shop},
+	ReviewCommands:  {Admin, Coordinator},
+	RecordHeadcount: {Admin, Coordinator, Distribution},
 }
 
 // Actions lists every action the policy knows, sorted.

@@ -35,6 +35,7 @@ var expected = map[string]string{
 	"rounds.run":       "X   X   X   X   .   .   .",
 	"needs.view":       "X   X   X   X   X   X   X",
 	"needs.manage":     "X   X   .   X   .   .   .",
+	"headcount.record": "X   X   .   X   .   .   .",
 }
 
 var roleColumns = []string{"admin", "coordinator", "warehouse", "distribution", "observer", "shop", "viewer"}

@@ -89,6 +89,11 @@ var routes = []route{
 	{"POST", "/api/v1/rounds/{id}/commands", false, (*api).roundCommands},
 	{"GET", "/api/v1/needs", false, (*api).listNeeds},
 	{"POST", "/api/v1/needs", false, (*api).createNeed},
+	// Offline commands and their review items.
+	{"POST", "/api/v1/commands", false, (*api).postCommands},
+	{"GET", "/api/v1/review-items", false, (*api).listReviewItems},
+	{"POST", "/api/v1/review-items/{id}/apply", false, (*api).applyReviewItem},
+	{"POST", "/api/v1/review-items/{id}/dismiss", false, (*api).dismissReviewItem},
 }
 
 // Route describes one registered endpoint.

@@ -120,8 +120,12 @@ func (c *Command) Validate() error {
 	if len(c.Target) > 200 {
 		return apperr.New(apperr.Invalid, "command.target_long", 200).At("target")
 	}
+	c.Payload = bytes.TrimSpace(c.Payload)
 	if len(c.Payload) == 0 || string(c.Payload) == "null" {
 		c.Payload = json.RawMessage("{}")
+	}
+	if c.Payload[0] != '{' {
+		return apperr.New(apperr.Invalid, "command.payload_object").At("payload")
 	}
 	var compact bytes.Buffer
 	if err := json.Compact(&compact, c.Payload); err != nil {

@@ -68,6 +68,30 @@ type Outcome struct {
 	Err *apperr.Error `json:"-"`
 }
 
+// MarshalJSON writes every field, null when empty: result when the
+// handler answered nothing or the command did not apply, reason and
+// review_item_id when it applied.
+func (o Outcome) MarshalJSON() ([]byte, error) {
+	var w struct {
+		ID           string          `json:"id"`
+		Status       Status          `json:"status"`
+		Result       json.RawMessage `json:"result"`
+		Reason       *string         `json:"reason"`
+		ReviewItemID *int64          `json:"review_item_id"`
+	}
+	w.ID, w.Status, w.Result = o.ID, o.Status, o.Result
+	if len(w.Result) == 0 {
+		w.Result = json.RawMessage("null")
+	}
+	if o.Reason != "" {
+		w.Reason = &o.Reason
+	}
+	if o.ReviewItemID != 0 {
+		w.ReviewItemID = &o.ReviewItemID
+	}
+	return json.Marshal(w)
+}
+
 // Localize fills each outcome's Reason from its Err with message, which
 // turns an error into text in the request's language (i18n.Message).
 func Localize(outs []Outcome, message func(*apperr.Error) string) {

@@ -218,16 +218,17 @@ func DismissReviewItem(ctx context.Context, d *db.DB, actor access.Actor, id int
 		return ReviewItem{}, err
 	}
 	note = strings.TrimSpace(note)
-	if note == "" {
-		return ReviewItem{}, apperr.New(apperr.Invalid, "command.note_missing").At("note")
-	}
-	if utf8.RuneCountInString(note) > MaxNote || !utf8.ValidString(note) {
-		return ReviewItem{}, apperr.New(apperr.Invalid, "command.note_long", MaxNote).At("note")
-	}
 	var out ReviewItem
 	err := d.InTx(ctx, func(tx *db.Tx) error {
+		// The item first: another base's is not found, whatever the note.
 		if _, err := openForUpdate(ctx, tx, actor, id); err != nil {
 			return err
+		}
+		if note == "" {
+			return apperr.New(apperr.Invalid, "command.note_missing").At("note")
+		}
+		if utf8.RuneCountInString(note) > MaxNote || !utf8.ValidString(note) {
+			return apperr.New(apperr.Invalid, "command.note_long", MaxNote).At("note")
 		}
 		if _, err := tx.Exec(ctx, `UPDATE review_items SET state = ?, note = ?, resolved_by = ?, resolved_at = ?, version = version + 1
 			WHERE id = ? AND org_id = ?`, StateDismissed, note, actor.UserID, db.Micros(tx.Now), id, actor.OrgID); err != nil {

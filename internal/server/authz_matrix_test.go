@@ -237,6 +237,7 @@ func newMatrixFixture(t *testing.T, d *db.DB) *matrixFixture {
 	f.warehouse(t, sys)
 	addAPIWarehouseVars(t, d, sys, f.vars)
 	addDistributionVars(t, d, sys, f.vars)
+	addCommandVars(t, d, sys, f.vars)
 	s, err := server.New(server.Config{DB: d, Accounts: acc, BaseURL: "http://abri.test", Version: "test",
 		Logger: slog.New(slog.NewTextHandler(io.Discard, nil)), Checkpoints: matrixSigner(t, d)})
 	if err != nil {

@@ -31,6 +31,7 @@ var cardsByRole = map[access.Role][]card{
 		{Title: "web.card.needs", Desc: "web.card.needs_desc", Href: "/needs", Action: access.ViewNeeds},
 		{Title: "web.card.losses", Desc: "web.card.losses_desc", Soon: true},
 		{Title: "web.card.figures", Desc: "web.card.figures_desc", Href: "/rounds/weekly", Action: access.ViewRounds},
+		{Title: "web.card.review", Desc: "web.card.review_desc", Href: "/review", Action: access.ReviewCommands},
 	},
 	access.Warehouse: {
 		{Title: "web.card.sort", Desc: "web.card.sort_desc", Href: "/stock/sort", Action: access.EditStock},
@@ -42,6 +43,7 @@ var cardsByRole = map[access.Role][]card{
 		{Title: "web.card.rounds", Desc: "web.card.rounds_desc", Href: "/rounds", Action: access.ViewRounds},
 		{Title: "web.card.tally", Desc: "web.card.tally_desc", Href: "/rounds", Action: access.RunRounds},
 		{Title: "web.card.returns", Desc: "web.card.returns_desc", Href: "/rounds", Action: access.RunRounds},
+		{Title: "web.card.count", Desc: "web.card.count_desc", Href: "/count", Action: access.RecordHeadcount},
 	},
 	access.Observer: {
 		{Title: "web.card.log_eviction", Desc: "web.card.log_eviction_desc", Soon: true},

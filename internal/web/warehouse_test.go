@@ -759,6 +759,10 @@ func TestPageWeight(t *testing.T) {
 			t.Fatal(err)
 		}
 		roundID := weighRound(t, f.d, admin)
+		site, err := place.New(d).CreateSite(ctx, admin, place.SiteInput{Name: "Canal", Kind: place.SiteLiving})
+		if err != nil {
+			t.Fatal(err)
+		}
 		anon := f.client(t)
 		c := f.client(t)
 		c.mustLogin("ada@example.org")
@@ -769,6 +773,10 @@ func TestPageWeight(t *testing.T) {
 			"/rounds/{id}":          "/rounds/" + roundID,
 			"/rounds/{id}/tally":    "/rounds/" + roundID + "/tally",
 			"/needs":                "/needs",
+			"/sw.js":                "",
+			"/review":               "/review",
+			"/count":                "/count",
+			"/count/{site}":         "/count/" + id(site.ID),
 			"/{$}":                  "/",
 			"/login":                "/login",
 			"/lang":                 "",

@@ -223,6 +223,16 @@ func (s *server) routes() []route {
 		r("GET", "/needs", session, access.ViewNeeds, s.needsBoard),
 		r("POST", "/needs", session, access.ManageNeeds, s.addNeed),
 		r("POST", "/needs/{id}/cancel", session, access.ManageNeeds, s.cancelNeed),
+		// The offline field mode: the queue's endpoint (it answers JSON,
+		// a missing session too), the service worker, the review of
+		// what could not apply, and the quick count.
+		r("POST", "/sync/commands", public, "", s.syncCommands),
+		r("GET", "/sw.js", public, "", s.serviceWorker),
+		r("GET", "/review", session, access.ReviewCommands, s.review),
+		r("POST", "/review/{id}/apply", session, access.ReviewCommands, s.applyReview),
+		r("POST", "/review/{id}/dismiss", session, access.ReviewCommands, s.dismissReview),
+		r("GET", "/count", session, access.RecordHeadcount, s.countSites),
+		r("GET", "/count/{site}", session, access.RecordHeadcount, s.countSite),
 	}
 }
 

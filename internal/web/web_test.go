@@ -710,7 +710,13 @@ func TestSecurityHeaders(t *testing.T) {
 				t.Errorf("%s: Content-Type %q", p, ct)
 			}
 			// The policy forbids inline script and style; none are written.
-			for _, bad := range []string{"<script", "style=", "<style", " on"} {
+			// A script is a file of its own (src=), never inline.
+			for _, tag := range regexp.MustCompile(`<script[^>]*>`).FindAllString(r.body, -1) {
+				if !strings.Contains(tag, ` src="/static/`) {
+					t.Errorf("%s: inline script %s", p, tag)
+				}
+			}
+			for _, bad := range []string{"style=", "<style", " on"} {
 				if bad == " on" {
 					if regexp.MustCompile(`\son[a-z]+=`).MatchString(r.body) {
 						t.Errorf("%s: inline event handler", p)

@@ -1,0 +1,95 @@
+package headcount_test
+
+import (
+	"context"
+	"encoding/json"
+	"fmt"
+	"testing"
+	"time"
+
+	"abri/internal/access"
+	"abri/internal/account"
+	"abri/internal/apperr"
+	"abri/internal/command"
+	"abri/internal/db"
+	"abri/internal/dbtest"
+	"abri/internal/headcount"
+	"abri/internal/ledger"
+	"abri/internal/place"
+)
+
+func TestQuickCount(t *testing.T) {
+	dbtest.Each(t, func(t *testing.T, d *db.DB) {
+		ctx := context.Background()
+		acc := account.New(d)
+		org, base, err := acc.CreateOrganisation(ctx, "org-a", "Org A", "A1")
+		if err != nil {
+			t.Fatal(err)
+		}
+		ob, bb, err := acc.CreateOrganisation(ctx, "org-b", "Org B", "B1")
+		if err != nil {
+			t.Fatal(err)
+		}
+		user := func(o, b int64, email string, role access.Role) access.Actor {
+			u, err := acc.AddUser(ctx, access.SystemActor(o, b), account.NewUser{Email: email, Name: email, BaseID: b, Role: role})
+			if err != nil {
+				t.Fatal(err)
+			}
+			return access.Actor{UserID: u.ID, OrgID: o, BaseID: b, Role: role}
+		}
+		dist := user(org.ID, base.ID, "dist@example.invalid", access.Distribution)
+		wh := user(org.ID, base.ID, "wh@example.invalid", access.Warehouse)
+		other := user(ob.ID, bb.ID, "other@example.invalid", access.Distribution)
+		site, err := place.New(d).CreateSite(ctx, access.SystemActor(org.ID, base.ID), place.SiteInput{Name: "Canal", Kind: place.SiteLiving})
+		if err != nil {
+			t.Fatal(err)
+		}
+		made := time.Date(2026, 12, 7, 9, 0, 0, 0, time.UTC)
+		i := 0
+		tap := func(target, age, gender string, n int) command.Command {
+			i++
+			return command.Command{ID: fmt.Sprintf("00000000-0000-4000-8000-%012d", i), Type: headcount.CommandType, Target: target,
+				Payload: json.RawMessage(fmt.Sprintf(`{"age":%q,"gender":%q,"n":%d}`, age, gender, n)), MadeAt: made.Add(time.Duration(i) * time.Minute)}
+		}
+		tg := command.Target("site", site.ID)
+		batch := []command.Command{
+			tap(tg, "adult", "woman", 1), tap(tg, "adult", "woman", 1), tap(tg, "child", "", 1), tap(tg, "", "unknown", 1),
+			tap(tg, "adult", "woman", -1), // an undo
+			tap(tg, "child", "man", -1),   // an undo of nothing: refused
+			tap(tg, "teen", "woman", 1),   // not a band
+			tap(tg, "adult", "woman", 0),  // not a count
+		}
+		outs, err := command.Apply(ctx, d, dist, batch)
+		if err != nil {
+			t.Fatal(err)
+		}
+		var got []command.Status
+		for _, o := range outs {
+			got = append(got, o.Status)
+		}
+		want := "[applied applied applied applied applied needs_review needs_review needs_review]"
+		if fmt.Sprint(got) != want {
+			t.Fatalf("statuses %v, want %s", got, want)
+		}
+		// Another organisation's site and a warehouse volunteer: review.
+		o2, _ := command.Apply(ctx, d, other, []command.Command{tap(tg, "adult", "man", 1)})
+		o3, _ := command.Apply(ctx, d, wh, []command.Command{tap(tg, "adult", "man", 1)})
+		if o2[0].Status != command.NeedsReview || o2[0].Err.Code != apperr.NotFound || o3[0].Status != command.NeedsReview || o3[0].Err.Code != apperr.Forbidden {
+			t.Errorf("other organisation %+v, warehouse %+v", o2[0], o3[0])
+		}
+		tot, err := headcount.SiteTotals(ctx, d, dist, site.ID, "2026-12-07")
+		if err != nil {
+			t.Fatal(err)
+		}
+		if tot.All != 3 || tot.ByBand[headcount.Band{Age: "adult", Gender: "woman"}] != 1 || tot.ByBand[headcount.Band{Age: "child"}] != 1 {
+			t.Errorf("totals %+v", tot)
+		}
+		if _, err := headcount.SiteTotals(ctx, d, other, site.ID, "2026-12-07"); !apperr.Is(err, apperr.NotFound) {
+			t.Errorf("another organisation reads the totals: %v", err)
+		}
+		rep, err := ledger.Verify(ctx, d)
+		if err != nil || !rep.OK() {
+			t.Errorf("verify: %+v %v", rep, err)
+		}
+	})
+}

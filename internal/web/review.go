@@ -1,0 +1,121 @@
+package web
+
+import (
+	"encoding/json"
+	"net/http"
+	"strings"
+	"time"
+
+	"abri/internal/apperr"
+	"abri/internal/command"
+	"abri/internal/i18n"
+)
+
+// The review screen: a coordinator's list of the commands that could not
+// apply, each with why, and what to do with it (apply again, to another
+// target, with an adjusted payload; or dismiss with a note).
+
+type reviewRow struct {
+	ID         int64
+	Kind       string
+	State      string
+	Type       string
+	Target     string
+	Payload    string
+	Reason     string
+	Note       string
+	SentBy     string
+	MadeAt     string // the device's clock
+	ReceivedAt string
+	Open       bool
+}
+
+type reviewPage struct {
+	Items   []reviewRow
+	All     bool
+	Error   string
+	ErrorID int64
+	Typed   struct{ Target, Payload, Note string }
+}
+
+func reviewRowOf(c *reqCtx, it command.ReviewItem) reviewRow {
+	row := reviewRow{ID: it.ID, Kind: it.Kind, State: it.State, Type: it.Type, Target: it.Target, Payload: string(it.Payload),
+		Note: it.Note, SentBy: it.SentByName, MadeAt: it.MadeAt.UTC().Format(time.DateTime) + " UTC",
+		ReceivedAt: it.CreatedAt.UTC().Format(time.DateTime) + " UTC", Open: it.State == command.StateOpen}
+	if it.Reason != nil {
+		row.Reason = i18n.Message(c.Lang, it.Reason)
+	}
+	return row
+}
+
+func (s *server) review(w http.ResponseWriter, r *http.Request, c *reqCtx) error {
+	return s.renderReview(w, r, c, http.StatusOK, reviewPage{All: r.URL.Query().Get("state") == "all"})
+}
+
+func (s *server) renderReview(w http.ResponseWriter, r *http.Request, c *reqCtx, status int, p reviewPage) error {
+	items, err := command.ListReviewItems(r.Context(), s.db, c.P.Actor, p.All)
+	if err != nil {
+		return err
+	}
+	for _, it := range items {
+		p.Items = append(p.Items, reviewRowOf(c, it))
+	}
+	s.render(w, r, c, status, "review", "web.review.title", p)
+	return nil
+}
+
+// applyReview answers POST /review/{id}/apply: the form's target and
+// payload (either left as they were) are applied as the coordinator.
+func (s *server) applyReview(w http.ResponseWriter, r *http.Request, c *reqCtx) error {
+	id, err := pathID(r, "id")
+	if err != nil {
+		return err
+	}
+	if err := parseForm(r); err != nil {
+		return err
+	}
+	target, payload := strings.TrimSpace(r.PostForm.Get("target")), strings.TrimSpace(r.PostForm.Get("payload"))
+	var raw json.RawMessage
+	if payload != "" {
+		raw = json.RawMessage(payload)
+	}
+	if _, err := command.ApplyReviewItem(r.Context(), s.db, c.P.Actor, id, target, raw); err != nil {
+		return s.reviewRefused(w, r, c, id, err, target, payload, "")
+	}
+	s.setFlash(w, r, "web.flash.review_applied")
+	redirect(w, r, "/review")
+	return nil
+}
+
+// dismissReview answers POST /review/{id}/dismiss.
+func (s *server) dismissReview(w http.ResponseWriter, r *http.Request, c *reqCtx) error {
+	id, err := pathID(r, "id")
+	if err != nil {
+		return err
+	}
+	if err := parseForm(r); err != nil {
+		return err
+	}
+	note := r.PostForm.Get("note")
+	if _, err := command.DismissReviewItem(r.Context(), s.db, c.P.Actor, id, note); err != nil {
+		return s.reviewRefused(w, r, c, id, err, "", "", note)
+	}
+	s.setFlash(w, r, "web.flash.review_dismissed")
+	redirect(w, r, "/review")
+	return nil
+}
+
+// reviewRefused shows the list again with the refusal at the item, and
+// what was typed kept.
+func (s *server) reviewRefused(w http.ResponseWriter, r *http.Request, c *reqCtx, id int64, err error, target, payload, note string) error {
+	msg, status := formError(c, err)
+	if msg == "" {
+		if !apperr.Is(err, apperr.Forbidden) {
+			return err
+		}
+		msg, status = errText(c, err), http.StatusForbidden
+	}
+	p := reviewPage{Error: msg, ErrorID: id}
+	p.Typed.Target, p.Typed.Payload, p.Typed.Note = target, payload, note
+	return s.renderReview(w, r, c, status, p)
+}
