@@ -98,8 +98,7 @@ var policy = map[Action][]Role{
 	RunRounds:   {Admin, Coordinator, Warehouse, Distribution},
 	ViewNeeds:   everyone,
 	ManageNeeds: {Admin, Coordinator, Distribution},
-	SendCommands:    {Admin, Coordinator, Warehouse, Distribution, Observer, Shop},
-	ReviewCommands:  {Admin, Coordinator},
+	// The quick count of people served at a site.
 	RecordHeadcount: {Admin, Coordinator, Distribution},
 }
 

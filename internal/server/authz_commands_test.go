@@ -51,10 +51,13 @@ func addCommandVars(t *testing.T, d *db.DB, sys access.Actor, vars map[string]st
 	if err != nil || outs[0].ReviewItemID == 0 {
 		t.Fatalf("review item: %+v %v", outs, err)
 	}
-	site, err := place.New(d).CreateSite(ctx, sys, place.SiteInput{Name: "Matrix canal", Kind: place.SiteLiving})
+	vars["{review}"] = strconv.FormatInt(outs[0].ReviewItemID, 10)
+	if _, ok := vars["{site}"]; ok {
+		return // the distribution rows' site serves the quick count's too
+	}
+	site, err := place.New(d).CreateSite(ctx, sys, place.SiteInput{Name: "Matrix count site", Kind: place.SiteLiving})
 	if err != nil {
 		t.Fatal(err)
 	}
-	vars["{review}"] = strconv.FormatInt(outs[0].ReviewItemID, 10)
 	vars["{site}"] = strconv.FormatInt(site.ID, 10)
 }

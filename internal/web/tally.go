@@ -110,7 +110,7 @@ func (s *server) renderTally(w http.ResponseWriter, r *http.Request, c *reqCtx, 
 			list[i].Round = id
 		}
 	}
-	s.render(w, r, c, status, "tally", "distribution.web.tally_title", p)
+	s.renderField(w, r, c, status, "tally", "distribution.web.tally_title", p)
 	return nil
 }
 
