@@ -4,7 +4,11 @@ import (
 	"bytes"
 	"fmt"
 	"io"
+	"slices"
 	"sync"
+
+	"golang.org/x/text/collate"
+	"golang.org/x/text/language"
 )
 
 // The standard catalogue's names in French and Arabic (seed/names.csv,
@@ -143,3 +147,33 @@ func SizeName(lang, label string) string { return localName(lang, nameSize, labe
 
 // UnitName is a unit's name in lang ("kilogramme"); its symbol stays as is.
 func UnitName(lang, name string) string { return localName(lang, nameUnit, name) }
+
+// InReadingOrder is ps by category and then name as a reader of lang sees
+// them (collated in lang), so that a French or Arabic product picker is in
+// alphabetical order too. English keeps the order ps came in, the
+// catalogue's own. The slice is sorted in place and returned.
+func InReadingOrder(lang string, ps []Product) []Product {
+	if lang == "en" {
+		return ps
+	}
+	col := collate.New(language.Make(lang))
+	type keyed struct {
+		cat, name []byte
+	}
+	var buf collate.Buffer
+	keys := make(map[int64]keyed, len(ps))
+	for _, p := range ps {
+		cat := col.KeyFromString(&buf, CategoryName(lang, p.CategoryName))
+		name := col.KeyFromString(&buf, ProductDisplayName(lang, p.Name, p.Gender, p.Standard()))
+		keys[p.ID] = keyed{bytes.Clone(cat), bytes.Clone(name)}
+		buf.Reset()
+	}
+	slices.SortStableFunc(ps, func(a, b Product) int {
+		ka, kb := keys[a.ID], keys[b.ID]
+		if c := bytes.Compare(ka.cat, kb.cat); c != 0 {
+			return c
+		}
+		return bytes.Compare(ka.name, kb.name)
+	})
+	return ps
+}

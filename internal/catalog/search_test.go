@@ -21,16 +21,21 @@ func names(lang string, ps []catalog.Product) []string {
 	return out
 }
 
+// seededProducts are the products of a base with the seeded catalogue.
+func seededProducts(t *testing.T, d *db.DB) []catalog.Product {
+	t.Helper()
+	ps, err := catalog.Products(context.Background(), d, setup(t, d).a1)
+	if err != nil {
+		t.Fatal(err)
+	}
+	return ps
+}
+
 // A volunteer types words into the product picker: each word matches on its
 // own, in any order, and a gender word only as a whole word.
 func TestSearchProducts(t *testing.T) {
 	dbtest.Each(t, func(t *testing.T, d *db.DB) {
-		ctx := context.Background()
-		w := setup(t, d)
-		ps, err := catalog.Products(ctx, d, w.a1)
-		if err != nil {
-			t.Fatal(err)
-		}
+		ps := seededProducts(t, d)
 		find := func(lang, q string) []string { return names(lang, catalog.SearchProducts(lang, q, ps)) }
 
 		for _, q := range []string{"trousers men", "men trousers", "TROUSERS  Men", "trou men", "men bottoms trousers"} {
@@ -141,3 +146,37 @@ func TestStandardNamesTranslated(t *testing.T) {
 // Volume, gallon) and a bra size: checked by eye, not by the test.
 var sameEverywhere = map[string]bool{"Abayas": true, "Hijabs": true, "Leggings": true, "Shorts": true, "Volume": true,
 	"gallon (US)": true, "90b": true}
+
+// A French or Arabic picker lists categories and products in that
+// language's alphabetical order; English keeps the catalogue's.
+func TestInReadingOrder(t *testing.T) {
+	dbtest.Each(t, func(t *testing.T, d *db.DB) {
+		ps := seededProducts(t, d)
+		if got := catalog.InReadingOrder("en", slices.Clone(ps)); !slices.EqualFunc(got, ps, func(a, b catalog.Product) bool { return a.ID == b.ID }) {
+			t.Error("English changed the catalogue's order")
+		}
+		for _, c := range []struct{ lang, first, before, after string }{
+			{"fr", "Abri", "Écharpes", "Gants"},
+			{"ar", "أحذية", "أكياس نوم", "خيام"},
+		} {
+			got := catalog.InReadingOrder(c.lang, slices.Clone(ps))
+			if len(got) != len(ps) {
+				t.Fatalf("%s: %d products, want %d", c.lang, len(got), len(ps))
+			}
+			if cat := catalog.CategoryName(c.lang, got[0].CategoryName); cat != c.first {
+				t.Errorf("%s: the first category is %q, want %q", c.lang, cat, c.first)
+			}
+			at := map[string]int{}
+			for i, p := range got {
+				if _, ok := at[catalog.ProductName(c.lang, p.Name, true)]; !ok {
+					at[catalog.ProductName(c.lang, p.Name, true)] = i
+				}
+			}
+			b, okb := at[c.before]
+			a, oka := at[c.after]
+			if !okb || !oka || b > a {
+				t.Errorf("%s: %q at %d, %q at %d", c.lang, c.before, b, c.after, a)
+			}
+		}
+	})
+}

@@ -4,6 +4,7 @@ import (
 	"context"
 	"errors"
 	"math"
+	"slices"
 	"strconv"
 	"strings"
 	"time"
@@ -116,11 +117,11 @@ type productOption struct {
 	Measured bool
 }
 
-// productGroups groups products by category, keeping the catalogue's order
-// (category, then name).
+// productGroups groups products by category, in the reader's alphabetical
+// order (category, then name: catalog.InReadingOrder).
 func (c *reqCtx) productGroups(ps []catalog.Product) []productGroup {
 	var gs []productGroup
-	for _, p := range ps {
+	for _, p := range catalog.InReadingOrder(c.Lang, slices.Clone(ps)) {
 		if cat := catalog.CategoryName(c.Lang, p.CategoryName); len(gs) == 0 || gs[len(gs)-1].Name != cat {
 			gs = append(gs, productGroup{Name: cat})
 		}
