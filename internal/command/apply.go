@@ -249,7 +249,7 @@ func newReviewItem(ctx context.Context, tx *db.Tx, actor access.Actor, c Command
 		return 0, fmt.Errorf("record review item: %w", err)
 	}
 	if _, err := ledger.Append(ctx, tx, actor, "review_item", id, ReviewItemCreated{
-		ClientID: c.ID, Kind: kind, Type: c.Type, Target: c.Target, Payload: c.Payload,
+		ClientID: c.ID, Kind: kind, Type: c.Type, TargetHash: textHash(c.Target), PayloadHash: payloadHash(c.Payload),
 		ContentHash: hex.EncodeToString(hash), MadeAt: db.Micros(c.MadeAt),
 		ReasonKey: reason.Key, ReasonArgs: json.RawMessage(args), CommandID: commandRow,
 	}); err != nil {

@@ -2,6 +2,7 @@ package command_test
 
 import (
 	"context"
+	"crypto/sha256"
 	"encoding/json"
 	"fmt"
 	"strings"
@@ -354,4 +355,27 @@ func TestReviewItems(t *testing.T) {
 			}
 		}
 	})
+}
+
+// TestReviewEventsOfVersion1 reads the first shape of the review events,
+// which held what a device sent and the dismissal note, as today's, which
+// hold hashes and no note.
+func TestReviewEventsOfVersion1(t *testing.T) {
+	created, err := ledger.Event{Kind: "review_item.created", Version: 1, Payload: json.RawMessage(
+		`{"client_id":"x","kind":"needs_review","type":"t","target":"round:1","payload":{"b":1, "a":2},"content_hash":"h","made_at":5,"reason_key":"k","reason_args":[]}`)}.Decode()
+	if err != nil {
+		t.Fatal(err)
+	}
+	c, ok := created.(command.ReviewItemCreated)
+	if !ok || c.TargetHash != fmt.Sprintf("%x", sha256.Sum256([]byte("round:1"))) || c.PayloadHash != fmt.Sprintf("%x", sha256.Sum256([]byte(`{"a":2,"b":1}`))) || c.MadeAt != 5 {
+		t.Errorf("review_item.created v1 reads as %#v", created)
+	}
+	dismissed, err := ledger.Event{Kind: "review_item.dismissed", Version: 1, Payload: json.RawMessage(`{"note":"typed"}`)}.Decode()
+	if err != nil || dismissed != (command.ReviewItemDismissed{}) {
+		t.Errorf("review_item.dismissed v1 reads as %#v, %v", dismissed, err)
+	}
+	applied, err := ledger.Event{Kind: "review_item.applied", Version: 1, Payload: json.RawMessage(`{"target":"round:2","payload":{}}`)}.Decode()
+	if a, ok := applied.(command.ReviewItemApplied); err != nil || !ok || a.Target != "round:2" || a.PayloadHash != fmt.Sprintf("%x", sha256.Sum256([]byte(`{}`))) {
+		t.Errorf("review_item.applied v1 reads as %#v, %v", applied, err)
+	}
 }

@@ -3,6 +3,7 @@ package command
 import (
 	"context"
 	"encoding/hex"
+	"encoding/json"
 	"fmt"
 
 	"abri/internal/db"
@@ -24,13 +25,16 @@ type replayedCommand struct {
 	base, actor, madeAt, receivedAt, review int64
 	clientID, typ, target, hash, outcome    string
 	result                                  string
+	targetHash                              string // for a command that needed review: the ledger has only this
 	last                                    ledger.Touch
 }
 
 type replayedItem struct {
 	base, createdBy, createdAt, madeAt, resolvedBy, resolvedAt int64
-	clientID, kind, typ, target, payload, hash                 string
-	reasonKey, reasonArgs, state, note, result                 string
+	clientID, kind, typ, targetHash, payloadHash, hash         string
+	target                                                     *string // once applied; before, only its hash is known
+	reasonKey, reasonArgs, state, result                       string
+	hasNote                                                    bool
 	last                                                       ledger.Touch
 }
 
@@ -54,20 +58,21 @@ func (r *commandReplay) Apply(e ledger.Event, p ledger.Payload) {
 			clientID: p.ClientID, typ: p.Type, target: p.Target, hash: p.ContentHash, outcome: string(Applied), result: canon(string(p.Result)), last: t}
 	case ReviewItemCreated:
 		r.items[e.EntityID] = &replayedItem{base: e.BaseID, createdBy: e.ActorID, createdAt: db.Micros(e.At), madeAt: p.MadeAt,
-			clientID: p.ClientID, kind: p.Kind, typ: p.Type, target: p.Target, payload: canon(string(p.Payload)), hash: p.ContentHash,
+			clientID: p.ClientID, kind: p.Kind, typ: p.Type, targetHash: p.TargetHash, payloadHash: p.PayloadHash, hash: p.ContentHash,
 			reasonKey: p.ReasonKey, reasonArgs: canon(string(p.ReasonArgs)), state: StateOpen, last: t}
 		if p.CommandID != 0 {
 			r.commands[p.CommandID] = &replayedCommand{base: e.BaseID, actor: e.ActorID, madeAt: p.MadeAt, receivedAt: db.Micros(e.At),
-				clientID: p.ClientID, typ: p.Type, target: p.Target, hash: p.ContentHash, outcome: string(NeedsReview), review: e.EntityID, last: t}
+				clientID: p.ClientID, typ: p.Type, targetHash: p.TargetHash, hash: p.ContentHash, outcome: string(NeedsReview), review: e.EntityID, last: t}
 		}
 	case ReviewItemApplied:
 		if it := r.items[e.EntityID]; it != nil {
-			it.state, it.target, it.payload, it.result = StateApplied, p.Target, canon(string(p.Payload)), canon(string(p.Result))
+			target := p.Target
+			it.state, it.target, it.targetHash, it.payloadHash, it.result = StateApplied, &target, textHash(p.Target), p.PayloadHash, canon(string(p.Result))
 			it.resolvedBy, it.resolvedAt, it.last = e.ActorID, db.Micros(e.At), t
 		}
 	case ReviewItemDismissed:
 		if it := r.items[e.EntityID]; it != nil {
-			it.state, it.note = StateDismissed, p.Note
+			it.state, it.hasNote = StateDismissed, true
 			it.resolvedBy, it.resolvedAt, it.last = e.ActorID, db.Micros(e.At), t
 		}
 	}
@@ -99,7 +104,11 @@ func (r *commandReplay) Compare(ctx context.Context, q ledger.Reader, org int64)
 		col("base_id", c.base, base)
 		col("client_id", c.clientID, clientID)
 		col("type", c.typ, typ)
-		col("target", c.target, target)
+		if c.targetHash != "" {
+			col("target (SHA-256)", c.targetHash, textHash(target))
+		} else {
+			col("target", c.target, target)
+		}
 		col("content_hash", c.hash, hex.EncodeToString(hash))
 		col("made_at", c.madeAt, made)
 		col("received_at", c.receivedAt, received)
@@ -139,14 +148,17 @@ func (r *commandReplay) Compare(ctx context.Context, q ledger.Reader, org int64)
 		col("client_id", it.clientID, clientID)
 		col("kind", it.kind, kind)
 		col("type", it.typ, typ)
-		col("target", it.target, target)
-		col("payload", it.payload, canon(payload))
+		if it.target != nil {
+			col("target", *it.target, target)
+		}
+		col("target (SHA-256)", it.targetHash, textHash(target))
+		col("payload (SHA-256)", it.payloadHash, payloadHash(json.RawMessage(payload)))
 		col("content_hash", it.hash, hex.EncodeToString(hash))
 		col("made_at", it.madeAt, made)
 		col("reason_key", it.reasonKey, key)
 		col("reason_args", it.reasonArgs, canon(args))
 		col("state", it.state, state)
-		col("note", it.note, note)
+		col("note (whether there is one)", it.hasNote, note != "")
 		col("result", it.result, canon(result))
 		col("created_by", it.createdBy, createdBy)
 		col("created_at", it.createdAt, createdAt)

@@ -201,7 +201,7 @@ func ApplyReviewItem(ctx context.Context, d *db.DB, actor access.Actor, id int64
 			WHERE id = ? AND org_id = ?`, StateApplied, c.Target, string(c.Payload), string(res), actor.UserID, db.Micros(tx.Now), id, actor.OrgID); err != nil {
 			return fmt.Errorf("apply review item: %w", err)
 		}
-		if _, err := ledger.Append(ctx, tx, actor, "review_item", id, ReviewItemApplied{Target: c.Target, Payload: c.Payload, Result: res}); err != nil {
+		if _, err := ledger.Append(ctx, tx, actor, "review_item", id, ReviewItemApplied{Target: c.Target, PayloadHash: payloadHash(c.Payload), Result: res}); err != nil {
 			return err
 		}
 		out, err = getReview(ctx, tx, actor, id, "")
@@ -211,8 +211,8 @@ func ApplyReviewItem(ctx context.Context, d *db.DB, actor access.Actor, id int64
 }
 
 // DismissReviewItem sets an open review item aside with a note saying why
-// (required, at most MaxNote characters; it goes into the ledger, so it
-// must say nothing about a person).
+// (required, at most MaxNote characters; like every note, it stays out of
+// the ledger, which records only that the item was dismissed).
 func DismissReviewItem(ctx context.Context, d *db.DB, actor access.Actor, id int64, note string) (ReviewItem, error) {
 	if err := actor.Require(access.ReviewCommands); err != nil {
 		return ReviewItem{}, err
@@ -234,7 +234,7 @@ func DismissReviewItem(ctx context.Context, d *db.DB, actor access.Actor, id int
 			WHERE id = ? AND org_id = ?`, StateDismissed, note, actor.UserID, db.Micros(tx.Now), id, actor.OrgID); err != nil {
 			return fmt.Errorf("dismiss review item: %w", err)
 		}
-		if _, err := ledger.Append(ctx, tx, actor, "review_item", id, ReviewItemDismissed{Note: note}); err != nil {
+		if _, err := ledger.Append(ctx, tx, actor, "review_item", id, ReviewItemDismissed{}); err != nil {
 			return err
 		}
 		var err error
