@@ -4,7 +4,6 @@ import (
 	"encoding/json"
 	"net/http"
 	"strings"
-	"time"
 
 	"abri/internal/apperr"
 	"abri/internal/command"
@@ -40,8 +39,8 @@ type reviewPage struct {
 
 func reviewRowOf(c *reqCtx, it command.ReviewItem) reviewRow {
 	row := reviewRow{ID: it.ID, Kind: it.Kind, State: it.State, Type: it.Type, Target: it.Target, Payload: string(it.Payload),
-		Note: it.Note, SentBy: it.SentByName, MadeAt: it.MadeAt.UTC().Format(time.DateTime) + " UTC",
-		ReceivedAt: it.CreatedAt.UTC().Format(time.DateTime) + " UTC", Open: it.State == command.StateOpen}
+		Note: it.Note, SentBy: it.SentByName, MadeAt: c.when(it.MadeAt),
+		ReceivedAt: c.when(it.CreatedAt), Open: it.State == command.StateOpen}
 	if it.Reason != nil {
 		row.Reason = i18n.Message(c.Lang, it.Reason)
 	}
