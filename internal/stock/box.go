@@ -588,28 +588,25 @@ func lockBoxes(ctx context.Context, tx *db.Tx, actor access.Actor, codes ...stri
 	return nil
 }
 
-func boxByCode(ctx context.Context, q db.Queryer, actor access.Actor, code string) (Box, error) {
-	return readBox(ctx, q, actor, code, "")
-}
-
-// boxForUpdate reads a box to change it: on PostgreSQL it locks the box's
-// row (and only the box's: not the product or location it joins) in the
-// same round trip.
+// boxForUpdate reads a box to change it, locking its row first on
+// PostgreSQL. The lock is taken by a query of the boxes table alone: a
+// locking read that joins the product and location would, after waiting
+// for a concurrent change that moved the box, recheck the join against the
+// old location and find no box at all.
 func boxForUpdate(ctx context.Context, tx *db.Tx, actor access.Actor, code string) (Box, error) {
-	lock := ""
-	if tx.Dialect() == db.Postgres {
-		lock = " FOR UPDATE OF b"
+	if err := lockBoxes(ctx, tx, actor, code); err != nil {
+		return Box{}, err
 	}
-	return readBox(ctx, tx, actor, code, lock)
+	return boxByCode(ctx, tx, actor, code)
 }
 
-// readBox reads a box and its tags in one query (the tags joined by a
+// boxByCode reads a box and its tags in one query (the tags joined by a
 // newline, which a tag cannot hold: normaliseTag folds every space).
-func readBox(ctx context.Context, q db.Queryer, actor access.Actor, code, lock string) (Box, error) {
+func boxByCode(ctx context.Context, q db.Queryer, actor access.Actor, code string) (Box, error) {
 	var tags sql.NullString
 	b, err := scanBox(withTags{q.QueryRow(ctx, "SELECT "+boxCols+
 		", (SELECT string_agg(t.name, ? ORDER BY t.name) FROM box_tags bt JOIN tags t ON t.id = bt.tag_id WHERE bt.box_id = b.id)"+
-		boxFrom+" WHERE b.code = ? AND b.org_id = ? AND b.base_id = ?"+lock,
+		boxFrom+" WHERE b.code = ? AND b.org_id = ? AND b.base_id = ?",
 		"\n", code, actor.OrgID, actor.BaseID), &tags})
 	if db.IsNoRows(err) {
 		return b, apperr.New(apperr.NotFound, "stock.error.box_unknown")

@@ -162,3 +162,55 @@ func TestSharedTransactionIsolation(t *testing.T) {
 		// rows and checks the totals.
 	})
 }
+
+// TestMovesFromTwoServers: two servers on one PostgreSQL database (each its
+// own handle, so their changes of one box run in separate transactions)
+// move the same box at once, again and again. The one that waits for the
+// other's lock must find the box where the other put it and be told it
+// changed, never that there is no such box.
+func TestMovesFromTwoServers(t *testing.T) {
+	dsn := dbtest.PostgresDSN(t)
+	open := func() *db.DB {
+		d, err := db.Open(ctx, dsn)
+		if err != nil {
+			t.Fatal(err)
+		}
+		t.Cleanup(func() { d.Close() })
+		return d
+	}
+	d1 := open()
+	if _, err := d1.Migrate(ctx); err != nil {
+		t.Fatal(err)
+	}
+	w := newWorld(t, d1)
+	other := stock.New(open())
+	b := w.jackets("M", 1)
+	version := b.Version
+	for round := range 15 {
+		to := []int64{w.shelf2.ID, w.shelf1.ID}[round%2]
+		start := make(chan struct{})
+		errs := make(chan error, 2)
+		for _, s := range []*stock.Service{w.s, other} {
+			go func() {
+				<-start
+				_, err := s.UpdateBox(ctx, w.wh, b.Code, stock.Change{Version: version, LocationID: &to})
+				errs <- err
+			}()
+		}
+		close(start)
+		ok := 0
+		for range 2 {
+			err := <-errs
+			switch {
+			case err == nil:
+				ok++
+			case !apperr.Is(err, apperr.Conflict):
+				t.Fatalf("round %d: %v", round, err)
+			}
+		}
+		if ok != 1 {
+			t.Fatalf("round %d: %d moves saved, want 1", round, ok)
+		}
+		version++
+	}
+}
