@@ -22,21 +22,25 @@ import (
 // read and write JSON.
 
 type siteBody struct {
-	ID       int64  `json:"id"`
-	Name     string `json:"name"`
-	Kind     string `json:"kind"`
-	Note     string `json:"note"`
-	Archived bool   `json:"archived"`
+	ID         int64      `json:"id"`
+	Name       string     `json:"name"`
+	Kind       string     `json:"kind"`
+	Note       string     `json:"note"`
+	PublicNote string     `json:"public_note"`
+	Pin        *place.Pin `json:"pin"`
+	Archived   bool       `json:"archived"`
 }
 
 type siteCreate struct {
-	Name string `json:"name"`
-	Kind string `json:"kind"`
-	Note string `json:"note"`
+	Name       string     `json:"name"`
+	Kind       string     `json:"kind"`
+	Note       string     `json:"note"`
+	PublicNote string     `json:"public_note"`
+	Pin        *place.Pin `json:"pin"`
 }
 
 func siteOf(s place.Site) siteBody {
-	return siteBody{ID: s.ID, Name: s.Name, Kind: s.Kind, Note: s.Note, Archived: s.Archived}
+	return siteBody{ID: s.ID, Name: s.Name, Kind: s.Kind, Note: s.Note, PublicNote: s.PublicNote, Pin: s.Pin, Archived: s.Archived}
 }
 
 // listSites answers GET /api/v1/sites: the base's sites in use, by name.
@@ -64,7 +68,7 @@ func (a *api) createSite(w http.ResponseWriter, r *http.Request, p account.Princ
 	if err := decodeJSON(w, r, &in); err != nil {
 		return err
 	}
-	s, err := a.places.CreateSite(r.Context(), p.Actor, place.SiteInput{Name: in.Name, Kind: in.Kind, Note: in.Note})
+	s, err := a.places.CreateSite(r.Context(), p.Actor, place.SiteInput{Name: in.Name, Kind: in.Kind, Note: in.Note, PublicNote: in.PublicNote, Pin: in.Pin})
 	if err != nil {
 		return err
 	}

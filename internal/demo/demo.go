@@ -58,8 +58,16 @@ type orgSpec struct {
 
 func living(name string) place.SiteInput { return place.SiteInput{Name: name, Kind: place.SiteLiving} }
 
+// distribution is a distribution point; its note is also what the public
+// schedule says about it. Only distribution points get a pin in the demo
+// (invented, near the coast): where people live is better left off a map.
 func distribution(name, note string) place.SiteInput {
-	return place.SiteInput{Name: name, Kind: place.SiteDistribution, Note: note}
+	h := 0
+	for _, r := range name {
+		h = (h*31 + int(r)) % 1000003
+	}
+	pin := &place.Pin{Lat: 50.93 + float64(h%300)/10000, Lon: 1.82 + float64(h/300%600)/10000}
+	return place.SiteInput{Name: name, Kind: place.SiteDistribution, Note: note, PublicNote: note, Pin: pin}
 }
 
 func shelves(rows string, n int) []place.LocationInput {

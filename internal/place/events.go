@@ -5,20 +5,27 @@ import "abri/internal/ledger"
 // The ledger events of sites and locations (docs/ledger.md). A site's note
 // stays out of the ledger, which outlives erasure: only whether there is one.
 
-// SiteCreated adds a site to the event's base.
+// SiteCreated adds a site to the event's base. Version 2 adds whether it
+// has a public description and its pin (none before).
 type SiteCreated struct {
-	Name    string `json:"name"`
-	Kind    string `json:"kind"`
-	HasNote bool   `json:"has_note"`
+	Name          string `json:"name"`
+	Kind          string `json:"kind"`
+	HasNote       bool   `json:"has_note"`
+	HasPublicNote bool   `json:"has_public_note,omitempty"`
+	Pin           *Pin   `json:"pin,omitempty"`
 }
 
 // SiteUpdated sets a site's name and kind; NoteChanged says the note
-// changed, and (version 2 on; nil before) HasNote whether there is one now.
+// changed, and (version 2 on; nil before) HasNote whether there is one now;
+// version 3 adds whether there is a public description (nil before) and the
+// pin as it is now.
 type SiteUpdated struct {
-	Name        string `json:"name"`
-	Kind        string `json:"kind"`
-	NoteChanged bool   `json:"note_changed"`
-	HasNote     *bool  `json:"has_note,omitempty"`
+	Name          string `json:"name"`
+	Kind          string `json:"kind"`
+	NoteChanged   bool   `json:"note_changed"`
+	HasNote       *bool  `json:"has_note,omitempty"`
+	HasPublicNote *bool  `json:"has_public_note,omitempty"`
+	Pin           *Pin   `json:"pin,omitempty"`
 }
 
 // SiteArchived and SiteRestored take a site out of use and back.
@@ -56,8 +63,8 @@ func (LocationUpdated) EventKind() string  { return "location.updated" }
 func (LocationArchived) EventKind() string { return "location.archived" }
 func (LocationRestored) EventKind() string { return "location.restored" }
 
-func (SiteCreated) EventVersion() int      { return 1 }
-func (SiteUpdated) EventVersion() int      { return 2 }
+func (SiteCreated) EventVersion() int      { return 2 }
+func (SiteUpdated) EventVersion() int      { return 3 }
 func (SiteArchived) EventVersion() int     { return 1 }
 func (SiteRestored) EventVersion() int     { return 1 }
 func (LocationCreated) EventVersion() int  { return 1 }
@@ -66,8 +73,8 @@ func (LocationArchived) EventVersion() int { return 1 }
 func (LocationRestored) EventVersion() int { return 1 }
 
 func init() {
-	ledger.Register[SiteCreated]()
-	ledger.Register[SiteUpdated](1)
+	ledger.Register[SiteCreated](1)
+	ledger.Register[SiteUpdated](1, 2)
 	ledger.Register[SiteArchived]()
 	ledger.Register[SiteRestored]()
 	ledger.Register[LocationCreated]()

@@ -2,6 +2,7 @@ package place
 
 import (
 	"context"
+	"database/sql"
 	"fmt"
 
 	"abri/internal/db"
@@ -30,6 +31,8 @@ type replayedSite struct {
 	base       int64
 	name, kind string
 	note       int8 // 0 unknown, 1 none, 2 a note
+	public     bool // has a public description
+	pin        *Pin
 	archived   bool
 	createdAt  int64
 	last       ledger.Touch
@@ -65,7 +68,7 @@ func (r *placeReplay) Apply(e ledger.Event, p ledger.Payload) {
 		l.last = t
 	case "site":
 		if c, ok := p.(SiteCreated); ok {
-			s := &replayedSite{base: e.BaseID, name: c.Name, kind: c.Kind, note: 1, createdAt: db.Micros(e.At), last: t}
+			s := &replayedSite{base: e.BaseID, name: c.Name, kind: c.Kind, note: 1, public: c.HasPublicNote, pin: c.Pin, createdAt: db.Micros(e.At), last: t}
 			if c.HasNote {
 				s.note = 2
 			}
@@ -79,6 +82,8 @@ func (r *placeReplay) Apply(e ledger.Event, p ledger.Payload) {
 		switch p := p.(type) {
 		case SiteUpdated:
 			s.name, s.kind = p.Name, p.Kind
+			// Before version 3 a site had no public description or pin.
+			s.public, s.pin = p.HasPublicNote != nil && *p.HasPublicNote, p.Pin
 			switch {
 			case p.HasNote != nil && *p.HasNote:
 				s.note = 2
@@ -137,8 +142,9 @@ func (r *placeReplay) Compare(ctx context.Context, q ledger.Reader, org int64) (
 	err = ledger.ScanRows(ctx, q, func(scan func(...any) error) error {
 		var id, base, at int64
 		var name, kind string
-		var hasNote, archived bool
-		if err := scan(&id, &base, &name, &kind, &hasNote, &archived, &at); err != nil {
+		var hasNote, hasPublic, archived bool
+		var lat, lon sql.NullInt64
+		if err := scan(&id, &base, &name, &kind, &hasNote, &hasPublic, &lat, &lon, &archived, &at); err != nil {
 			return err
 		}
 		seen[id] = true
@@ -155,10 +161,14 @@ func (r *placeReplay) Compare(ctx context.Context, q ledger.Reader, org int64) (
 		if s.note != 0 {
 			col("note", s.note == 2, hasNote)
 		}
+		col("public_note", s.public, hasPublic)
+		wlat, wlon := s.pin.e6()
+		col("lat_e6", wlat, nullable(lat))
+		col("lon_e6", wlon, nullable(lon))
 		col("archived", s.archived, archived)
 		col("created_at", s.createdAt, at)
 		return nil
-	}, "SELECT id, base_id, name, kind, note <> '', archived, created_at FROM sites WHERE org_id = ?", org)
+	}, "SELECT id, base_id, name, kind, note <> '', public_note <> '', lat_e6, lon_e6, archived, created_at FROM sites WHERE org_id = ?", org)
 	if err != nil {
 		return nil, fmt.Errorf("verify sites: %w", err)
 	}
@@ -168,4 +178,12 @@ func (r *placeReplay) Compare(ctx context.Context, q ledger.Reader, org int64) (
 		}
 	}
 	return ds, nil
+}
+
+// nullable is a stored number as the pin's e6 gives it: nil for NULL.
+func nullable(n sql.NullInt64) any {
+	if !n.Valid {
+		return nil
+	}
+	return n.Int64
 }

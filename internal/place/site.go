@@ -2,7 +2,10 @@ package place
 
 import (
 	"context"
+	"database/sql"
+	"math"
 	"time"
+	"unicode/utf8"
 
 	"abri/internal/access"
 	"abri/internal/apperr"
@@ -26,21 +29,70 @@ const SiteNoteHintKey = "place.site.note_hint"
 
 // Site is a named zone of a base.
 type Site struct {
-	ID        int64
-	OrgID     int64
-	BaseID    int64
-	Name      string
-	Kind      string
-	Note      string
+	ID     int64
+	OrgID  int64
+	BaseID int64
+	Name   string
+	Kind   string
+	Note   string
+	// PublicNote is the short description the public schedule shows
+	// ("the car park behind the sports hall"): about the place only.
+	PublicNote string
+	// Pin is where the site itself is on a map, if a coordinator set one;
+	// never the position of a person.
+	Pin       *Pin
 	Archived  bool
 	CreatedAt time.Time
 }
 
+// Pin is a point on a map, in degrees, kept to 4 decimal places (about
+// 10 m): enough to find a site, no finer.
+type Pin struct {
+	Lat float64 `json:"lat"`
+	Lon float64 `json:"lon"`
+}
+
+// MaxPublicNoteLen bounds a site's public description, in characters.
+const MaxPublicNoteLen = 300
+
+// SitePublicNoteHintKey is the translation key of the hint every public
+// description field shows.
+const SitePublicNoteHintKey = "place.site.public_note_hint"
+
+// pinE6 stores a pin as millionths of a degree, rounded to the pin's
+// precision; nil stays NULL.
+func (p *Pin) e6() (lat, lon any) {
+	if p == nil {
+		return nil, nil
+	}
+	return int64(math.Round(p.Lat*1e4)) * 100, int64(math.Round(p.Lon*1e4)) * 100
+}
+
+func pinOf(lat, lon sql.NullInt64) *Pin {
+	if !lat.Valid || !lon.Valid {
+		return nil
+	}
+	return &Pin{Lat: float64(lat.Int64) / 1e6, Lon: float64(lon.Int64) / 1e6}
+}
+
+// checkPin keeps a pin in range and rounds it.
+func checkPin(p *Pin) (*Pin, error) {
+	if p == nil {
+		return nil, nil
+	}
+	if math.IsNaN(p.Lat) || math.IsNaN(p.Lon) || p.Lat < -90 || p.Lat > 90 || p.Lon < -180 || p.Lon > 180 {
+		return nil, apperr.New(apperr.Invalid, "place.error.pin_range").At("pin")
+	}
+	return &Pin{Lat: math.Round(p.Lat*1e4) / 1e4, Lon: math.Round(p.Lon*1e4) / 1e4}, nil
+}
+
 // SiteInput is what a person fills in to create or change a site.
 type SiteInput struct {
-	Name string
-	Kind string
-	Note string
+	Name       string
+	Kind       string
+	Note       string
+	PublicNote string
+	Pin        *Pin // nil: no pin
 }
 
 func (in SiteInput) clean() (SiteInput, error) {
@@ -54,6 +106,15 @@ func (in SiteInput) clean() (SiteInput, error) {
 	if in.Note, err = cleanNote(in.Note); err != nil {
 		return in, err
 	}
+	if in.PublicNote, err = cleanNote(in.PublicNote); err != nil {
+		return in, apperr.As(err).At("public_note")
+	}
+	if utf8.RuneCountInString(in.PublicNote) > MaxPublicNoteLen {
+		return in, apperr.New(apperr.Invalid, "place.error.note_long", MaxPublicNoteLen).At("public_note")
+	}
+	if in.Pin, err = checkPin(in.Pin); err != nil {
+		return in, err
+	}
 	return in, nil
 }
 
@@ -65,7 +126,7 @@ func (in SiteInput) name() string { return in.Name }
 var sites = &named[Site, SiteInput]{
 	table:    "sites",
 	entity:   "site",
-	cols:     "id, org_id, base_id, name, kind, note, archived, created_at",
+	cols:     "id, org_id, base_id, name, kind, note, public_note, lat_e6, lon_e6, archived, created_at",
 	order:    "name, id",
 	scan:     scanSite,
 	view:     access.ViewSites,
@@ -78,8 +139,9 @@ var sites = &named[Site, SiteInput]{
 func scanSite(sc scanner) (Site, error) {
 	var s Site
 	var at int64
-	err := sc.Scan(&s.ID, &s.OrgID, &s.BaseID, &s.Name, &s.Kind, &s.Note, &s.Archived, &at)
-	s.CreatedAt = db.FromMicros(at)
+	var lat, lon sql.NullInt64
+	err := sc.Scan(&s.ID, &s.OrgID, &s.BaseID, &s.Name, &s.Kind, &s.Note, &s.PublicNote, &lat, &lon, &s.Archived, &at)
+	s.CreatedAt, s.Pin = db.FromMicros(at), pinOf(lat, lon)
 	return s, err
 }
 
@@ -105,14 +167,17 @@ func (s *Service) Sites(ctx context.Context, actor access.Actor, f SiteFilter) (
 func (s *Service) CreateSite(ctx context.Context, actor access.Actor, in SiteInput) (Site, error) {
 	var site Site
 	err := sites.create(ctx, s.DB, actor, in, func(tx *db.Tx, in SiteInput) (int64, ledger.Payload, error) {
-		id, err := tx.InsertID(ctx, "INSERT INTO sites (org_id, base_id, name, kind, note, created_at) VALUES (?, ?, ?, ?, ?, ?)",
-			actor.OrgID, actor.BaseID, in.Name, in.Kind, in.Note, db.Micros(tx.Now))
+		lat, lon := in.Pin.e6()
+		id, err := tx.InsertID(ctx, "INSERT INTO sites (org_id, base_id, name, kind, note, public_note, lat_e6, lon_e6, created_at) VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?)",
+			actor.OrgID, actor.BaseID, in.Name, in.Kind, in.Note, in.PublicNote, lat, lon, db.Micros(tx.Now))
 		if err != nil {
 			return 0, nil, err
 		}
-		site = Site{ID: id, OrgID: actor.OrgID, BaseID: actor.BaseID, Name: in.Name, Kind: in.Kind, Note: in.Note, CreatedAt: tx.Now}
-		// The note stays out of the ledger, which outlives erasure.
-		return id, SiteCreated{Name: in.Name, Kind: in.Kind, HasNote: in.Note != ""}, nil
+		site = Site{ID: id, OrgID: actor.OrgID, BaseID: actor.BaseID, Name: in.Name, Kind: in.Kind, Note: in.Note, PublicNote: in.PublicNote,
+			Pin: in.Pin, CreatedAt: tx.Now}
+		// The notes stay out of the ledger, which outlives erasure; the
+		// site's own pin is in it.
+		return id, SiteCreated{Name: in.Name, Kind: in.Kind, HasNote: in.Note != "", HasPublicNote: in.PublicNote != "", Pin: in.Pin}, nil
 	})
 	if err != nil {
 		return Site{}, err
@@ -124,13 +189,15 @@ func (s *Service) CreateSite(ctx context.Context, actor access.Actor, in SiteInp
 func (s *Service) UpdateSite(ctx context.Context, actor access.Actor, id int64, in SiteInput) (Site, error) {
 	var site Site
 	err := sites.update(ctx, s.DB, actor, id, in, func(tx *db.Tx, old Site, in SiteInput) (ledger.Payload, error) {
-		if _, err := tx.Exec(ctx, "UPDATE sites SET name = ?, kind = ?, note = ? WHERE id = ?", in.Name, in.Kind, in.Note, id); err != nil {
+		lat, lon := in.Pin.e6()
+		if _, err := tx.Exec(ctx, "UPDATE sites SET name = ?, kind = ?, note = ?, public_note = ?, lat_e6 = ?, lon_e6 = ? WHERE id = ?",
+			in.Name, in.Kind, in.Note, in.PublicNote, lat, lon, id); err != nil {
 			return nil, err
 		}
 		site = old
-		site.Name, site.Kind, site.Note = in.Name, in.Kind, in.Note
-		hasNote := in.Note != ""
-		return SiteUpdated{Name: in.Name, Kind: in.Kind, NoteChanged: in.Note != old.Note, HasNote: &hasNote}, nil
+		site.Name, site.Kind, site.Note, site.PublicNote, site.Pin = in.Name, in.Kind, in.Note, in.PublicNote, in.Pin
+		hasNote, hasPublic := in.Note != "", in.PublicNote != ""
+		return SiteUpdated{Name: in.Name, Kind: in.Kind, NoteChanged: in.Note != old.Note, HasNote: &hasNote, HasPublicNote: &hasPublic, Pin: in.Pin}, nil
 	})
 	if err != nil {
 		return Site{}, err

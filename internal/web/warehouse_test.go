@@ -777,6 +777,7 @@ func TestPageWeight(t *testing.T) {
 			"/review":               "/review",
 			"/count":                "/count",
 			"/count/{site}":         "/count/" + id(site.ID),
+			"/sites":                "/sites",
 			"/{$}":                  "/",
 			"/login":                "/login",
 			"/lang":                 "",
