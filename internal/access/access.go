@@ -64,6 +64,11 @@ const (
 	ManageNeeds    Action = "needs.manage"
 	// RecordHeadcount: the quick count of people served at a site.
 	RecordHeadcount Action = "headcount.record"
+	// Incidents (evictions, seizures) and their evidence: observers record
+	// them, coordinators and admins read them; to anyone else they do not
+	// exist (404).
+	ViewIncidents   Action = "incidents.view"
+	ReportIncidents Action = "incidents.report"
 )
 
 var everyone = []Role{Admin, Coordinator, Warehouse, Distribution, Observer, Shop, Viewer}
@@ -100,6 +105,10 @@ var policy = map[Action][]Role{
 	ManageNeeds: {Admin, Coordinator, Distribution},
 	// The quick count of people served at a site.
 	RecordHeadcount: {Admin, Coordinator, Distribution},
+	// An incident's losses open replacement needs in the same transaction,
+	// so reporting one needs no ManageNeeds.
+	ViewIncidents:   {Admin, Coordinator, Observer},
+	ReportIncidents: {Admin, Coordinator, Observer},
 }
 
 // Actions lists every action the policy knows, sorted.

@@ -19,6 +19,7 @@ var expected = map[string]string{
 	"tokens.manage":    "X   X   X   X   X   X   X",
 	"users.manage":     "X   .   .   .   .   .   .",
 	"ledger.verify":    "X   .   .   .   .   .   .",
+	"base.manage":      "X   .   .   .   .   .   .",
 	"sites.view":       "X   X   X   X   X   X   X",
 	"sites.manage":     "X   X   .   .   .   .   .",
 	"locations.view":   "X   X   X   X   X   X   X",
@@ -36,6 +37,8 @@ var expected = map[string]string{
 	"needs.view":       "X   X   X   X   X   X   X",
 	"needs.manage":     "X   X   .   X   .   .   .",
 	"headcount.record": "X   X   .   X   .   .   .",
+	"incidents.view":   "X   X   .   .   X   .   .",
+	"incidents.report": "X   X   .   .   X   .   .",
 }
 
 var roleColumns = []string{"admin", "coordinator", "warehouse", "distribution", "observer", "shop", "viewer"}

@@ -7,5 +7,6 @@ package cli
 import (
 	_ "abri/internal/command"
 	_ "abri/internal/distribution"
+	_ "abri/internal/incident"
 	_ "abri/internal/needs"
 )

@@ -170,6 +170,20 @@ func CreateTx(ctx context.Context, tx *db.Tx, actor access.Actor, in Input) (int
 	if err := actor.Require(access.ManageNeeds); err != nil {
 		return 0, err
 	}
+	return createTx(ctx, tx, actor, in)
+}
+
+// OpenForIncidentTx opens the need to replace what an incident took, inside
+// the incident's transaction: whoever may report an incident may open it.
+func OpenForIncidentTx(ctx context.Context, tx *db.Tx, actor access.Actor, in Input) (int64, error) {
+	if err := actor.Require(access.ReportIncidents); err != nil {
+		return 0, err
+	}
+	in.Source = FromIncident
+	return createTx(ctx, tx, actor, in)
+}
+
+func createTx(ctx context.Context, tx *db.Tx, actor access.Actor, in Input) (int64, error) {
 	if err := in.check(); err != nil {
 		return 0, err
 	}

@@ -1,0 +1,163 @@
+package incident
+
+import (
+	"context"
+	"fmt"
+	"strings"
+
+	"abri/internal/db"
+	"abri/internal/ledger"
+)
+
+// The projection of incidents for `abri verify`: every incident row, its
+// forces and its items as the events say. The notes are not in the ledger,
+// so only their presence is checked.
+
+func init() {
+	ledger.RegisterProjection("incidents", func() ledger.Projection { return &incidentReplay{is: map[int64]*replayed{}} })
+}
+
+type replayed struct {
+	r       IncidentReported
+	base    int64
+	created int64
+	last    ledger.Touch
+}
+
+type incidentReplay struct{ is map[int64]*replayed }
+
+func (r *incidentReplay) Apply(e ledger.Event, p ledger.Payload) {
+	if rep, ok := p.(IncidentReported); ok && e.Entity == "incident" {
+		r.is[e.EntityID] = &replayed{r: rep, base: e.BaseID, created: db.Micros(e.At), last: ledger.TouchOf(e)}
+	}
+}
+
+func (r *incidentReplay) Compare(ctx context.Context, q ledger.Reader, org int64) ([]ledger.Difference, error) {
+	var ds ledger.Diffs
+	seen := map[int64]bool{}
+	err := ledger.ScanRows(ctx, q, func(scan func(...any) error) error {
+		var id, base, site, starts, ends, present, arrested, shelter, detention, checked, fined, obstructed, created int64
+		var kind, legal, bailiff, interpreter, notice, recovery, used, notes, command string
+		if err := scan(&id, &base, &site, &kind, &starts, &ends, &legal, &bailiff, &interpreter, &notice, &recovery, &present,
+			&arrested, &shelter, &detention, &used, &checked, &fined, &obstructed, &notes, &command, &created); err != nil {
+			return err
+		}
+		seen[id] = true
+		row := fmt.Sprintf("incident %d", id)
+		x := r.is[id]
+		if x == nil {
+			ds.Unexpected("incidents", row)
+			return nil
+		}
+		col := func(c string, want, got any) { ds.Col("incidents", row, x.last, c, want, got) }
+		e := x.r
+		col("base_id", x.base, base)
+		col("site_id", e.SiteID, site)
+		col("kind", e.Kind, kind)
+		col("starts_at", e.StartsAt, starts)
+		col("ends_at", e.EndsAt, ends)
+		col("legal_basis", e.LegalBasis, legal)
+		col("bailiff", e.Bailiff, bailiff)
+		col("interpreter", e.Interpreter, interpreter)
+		col("notice", e.Notice, notice)
+		col("recovery_offered", e.RecoveryOffered, recovery)
+		col("people_present", e.PeoplePresent, present)
+		col("people_arrested", e.PeopleArrested, arrested)
+		col("bus_shelter", e.BusShelter, shelter)
+		col("bus_detention", e.BusDetention, detention)
+		col("force_used", strings.Join(e.ForceUsed, ","), used)
+		col("observers_checked", e.ObserversChecked, checked)
+		col("observers_fined", e.ObserversFined, fined)
+		col("observers_obstructed", e.ObserversObstructed, obstructed)
+		col("notes (present)", e.HasNotes, notes != "")
+		col("command_id", e.CommandID, command)
+		col("created_at", x.created, created)
+		return nil
+	}, `SELECT id, base_id, site_id, kind, starts_at, ends_at, legal_basis, bailiff, interpreter, notice, recovery_offered,
+		people_present, people_arrested, bus_shelter, bus_detention, force_used, observers_checked, observers_fined,
+		observers_obstructed, notes, command_id, created_at FROM incidents WHERE org_id = ?`, org)
+	if err != nil {
+		return nil, fmt.Errorf("verify incidents: %w", err)
+	}
+	for id, x := range r.is {
+		if !seen[id] {
+			ds.Missing("incidents", fmt.Sprintf("incident %d", id), x.last)
+		}
+	}
+	type key struct {
+		id   int64
+		line string
+	}
+	lines := map[key]bool{}
+	err = ledger.ScanRows(ctx, q, func(scan func(...any) error) error {
+		var id, vehicles, officers int64
+		var force string
+		if err := scan(&id, &force, &vehicles, &officers); err != nil {
+			return err
+		}
+		lines[key{id, "force " + force}] = true
+		row := fmt.Sprintf("incident %d force %s", id, force)
+		x := r.is[id]
+		var want *ForceLine
+		if x != nil {
+			for i := range x.r.Forces {
+				if x.r.Forces[i].Force == force {
+					want = &x.r.Forces[i]
+				}
+			}
+		}
+		if want == nil {
+			ds.Unexpected("incident_forces", row)
+			return nil
+		}
+		ds.Col("incident_forces", row, x.last, "vehicles", want.Vehicles, vehicles)
+		ds.Col("incident_forces", row, x.last, "officers", want.Officers, officers)
+		return nil
+	}, "SELECT incident_id, force, vehicles, officers FROM incident_forces WHERE org_id = ?", org)
+	if err != nil {
+		return nil, fmt.Errorf("verify incident forces: %w", err)
+	}
+	err = ledger.ScanRows(ctx, q, func(scan func(...any) error) error {
+		var id, product, seized, destroyed, recovered, need int64
+		if err := scan(&id, &product, &seized, &destroyed, &recovered, &need); err != nil {
+			return err
+		}
+		lines[key{id, fmt.Sprintf("product %d", product)}] = true
+		row := fmt.Sprintf("incident %d product %d", id, product)
+		x := r.is[id]
+		var want *ItemLine
+		if x != nil {
+			for i := range x.r.Items {
+				if x.r.Items[i].ProductID == product {
+					want = &x.r.Items[i]
+				}
+			}
+		}
+		if want == nil {
+			ds.Unexpected("incident_items", row)
+			return nil
+		}
+		col := func(c string, w, g any) { ds.Col("incident_items", row, x.last, c, w, g) }
+		col("seized", want.Seized, seized)
+		col("destroyed", want.Destroyed, destroyed)
+		col("recovered", want.Recovered, recovered)
+		col("need_id", want.NeedID, need)
+		return nil
+	}, "SELECT incident_id, product_id, seized, destroyed, recovered, need_id FROM incident_items WHERE org_id = ?", org)
+	if err != nil {
+		return nil, fmt.Errorf("verify incident items: %w", err)
+	}
+	for id, x := range r.is {
+		for _, f := range x.r.Forces {
+			if !lines[key{id, "force " + f.Force}] {
+				ds.Missing("incident_forces", fmt.Sprintf("incident %d force %s", id, f.Force), x.last)
+			}
+		}
+		for _, it := range x.r.Items {
+			if !lines[key{id, fmt.Sprintf("product %d", it.ProductID)}] {
+				ds.Missing("incident_items", fmt.Sprintf("incident %d product %d", id, it.ProductID), x.last)
+			}
+		}
+	}
+	return ds, nil
+}
