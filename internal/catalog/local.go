@@ -149,31 +149,42 @@ func SizeName(lang, label string) string { return localName(lang, nameSize, labe
 func UnitName(lang, name string) string { return localName(lang, nameUnit, name) }
 
 // InReadingOrder is ps by category and then name as a reader of lang sees
-// them (collated in lang), so that a French or Arabic product picker is in
-// alphabetical order too. English keeps the order ps came in, the
-// catalogue's own. The slice is sorted in place and returned.
+// them (SortForReader), so that a French or Arabic product picker is in
+// alphabetical order too. The slice is sorted in place and returned.
 func InReadingOrder(lang string, ps []Product) []Product {
+	return SortForReader(lang, ps, func(p Product) (int64, string, string) {
+		return p.ID, CategoryName(lang, p.CategoryName), ProductDisplayName(lang, p.Name, p.Gender, p.Standard())
+	})
+}
+
+// SortForReader sorts xs stably by category and then product name, collated
+// in lang, as of gives them for each x (with the product's id, so that each
+// product's keys are made once). English keeps the order xs came in, the
+// catalogue's own, which the standard catalogue's English names give.
+func SortForReader[T any](lang string, xs []T, of func(T) (productID int64, category, product string)) []T {
 	if lang == "en" {
-		return ps
+		return xs
 	}
 	col := collate.New(language.Make(lang))
-	type keyed struct {
-		cat, name []byte
-	}
+	type keyed struct{ cat, name []byte }
 	var buf collate.Buffer
-	keys := make(map[int64]keyed, len(ps))
-	for _, p := range ps {
-		cat := col.KeyFromString(&buf, CategoryName(lang, p.CategoryName))
-		name := col.KeyFromString(&buf, ProductDisplayName(lang, p.Name, p.Gender, p.Standard()))
-		keys[p.ID] = keyed{bytes.Clone(cat), bytes.Clone(name)}
-		buf.Reset()
+	keys := map[int64]keyed{}
+	key := func(x T) keyed {
+		id, cat, name := of(x)
+		k, ok := keys[id]
+		if !ok {
+			k = keyed{bytes.Clone(col.KeyFromString(&buf, cat)), bytes.Clone(col.KeyFromString(&buf, name))}
+			buf.Reset()
+			keys[id] = k
+		}
+		return k
 	}
-	slices.SortStableFunc(ps, func(a, b Product) int {
-		ka, kb := keys[a.ID], keys[b.ID]
+	slices.SortStableFunc(xs, func(a, b T) int {
+		ka, kb := key(a), key(b)
 		if c := bytes.Compare(ka.cat, kb.cat); c != 0 {
 			return c
 		}
 		return bytes.Compare(ka.name, kb.name)
 	})
-	return ps
+	return xs
 }

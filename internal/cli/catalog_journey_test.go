@@ -99,6 +99,11 @@ func TestJourneyProductNames(t *testing.T) {
 	if got := eval("overview", `document.querySelector(".tree").textContent`); !strings.Contains(got, "أكياس نوم") || !strings.Contains(got, "مأوى") {
 		t.Errorf("the Arabic stock overview does not name the sleeping bags and their category in Arabic: %q", got[:min(len(got), 400)])
 	}
+	// …in Arabic alphabetical order (أحذية, shoes, first), not in the order
+	// of the English names (Bottoms first).
+	if first := eval("first category", `document.querySelector(".tree details.cat .name").textContent.trim()`); first != "أحذية" {
+		t.Errorf("the Arabic overview begins with %q, want أحذية", first)
+	}
 	shot("stock-ar")
 }
 

@@ -76,6 +76,11 @@ func (s *server) stockOverview(w http.ResponseWriter, r *http.Request, c *reqCtx
 	if err != nil {
 		return err
 	}
+	// In the reader's alphabetical order; the tree keeps each product's
+	// sizes and places in the order the overview gave them.
+	rows = catalog.SortForReader(c.Lang, rows, func(r stock.OverviewRow) (int64, string, string) {
+		return r.ProductID, catalog.CategoryName(c.Lang, r.CategoryName), c.productName(r.ProductName, r.Gender, r.Standard)
+	})
 	p.Categories = c.overviewTree(rows, states)
 	for _, r := range rows {
 		p.Boxes += r.Boxes
