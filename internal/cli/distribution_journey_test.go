@@ -7,6 +7,7 @@ import (
 	"strconv"
 	"strings"
 	"testing"
+	"time"
 
 	"github.com/chromedp/chromedp"
 )
@@ -118,11 +119,12 @@ func TestJourneyDistributionRound(t *testing.T) {
 		b.view("packed-" + lang)
 		b.submit("out", `#step-out`)
 		b.submit("tally", `#open-tally`)
+		// Each tap goes into the phone's queue, which sends it.
 		for i := 0; i < 3; i++ {
-			b.submit("a tent", fmt.Sprintf(`#t-handout-%d`, tents))
+			b.step("a tent", chromedp.Click(chromedp.CSS(fmt.Sprintf(`#t-handout-%d`, tents))))
 		}
 		for i := 0; i < 5; i++ {
-			b.submit("a person", `#t-people-any-any`)
+			b.step("a person", chromedp.Click(chromedp.CSS(`#t-people-any-any`)))
 		}
 		if got := b.text(fmt.Sprintf(`#t-handout-%d .count`, tents)); got != "3" {
 			t.Errorf("%s: the tally shows %s tents, want 3", lang, got)
@@ -131,6 +133,21 @@ func TestJourneyDistributionRound(t *testing.T) {
 			t.Errorf("%s: the tally shows %s people, want 5", lang, got)
 		}
 		b.view("tally-" + lang)
+		var counted struct {
+			Lines []struct {
+				HandedOut int64 `json:"handed_out"`
+			}
+			People []struct{ Count int64 }
+		}
+		for deadline := time.Now().Add(60 * time.Second); ; time.Sleep(200 * time.Millisecond) {
+			apiGet(t, base, token, "/api/v1"+path, &counted)
+			if len(counted.Lines) == 1 && counted.Lines[0].HandedOut == 3 && len(counted.People) == 1 && counted.People[0].Count == 5 {
+				break
+			}
+			if time.Now().After(deadline) {
+				t.Fatalf("%s: the queue did not deliver the counts: %+v", lang, counted)
+			}
+		}
 		b.open(path, "#step-back")
 		b.submit("back", `#step-back`)
 		b.step("return "+back.Code, chromedp.SetValue(chromedp.CSS(`#return-form input[name="code"]`), back.Code))

@@ -27,16 +27,6 @@
     c.textContent = String((parseInt(c.textContent, 10) || 0) + n);
   }
 
-  function newID() {
-    if (window.crypto && crypto.randomUUID) return crypto.randomUUID();
-    var b = new Uint8Array(16);
-    crypto.getRandomValues(b);
-    b[6] = (b[6] & 0x0f) | 0x40;
-    b[8] = (b[8] & 0x3f) | 0x80;
-    var h = Array.prototype.map.call(b, function (x) { return (x + 0x100).toString(16).slice(1); }).join("");
-    return h.slice(0, 8) + "-" + h.slice(8, 12) + "-" + h.slice(12, 16) + "-" + h.slice(16, 20) + "-" + h.slice(20);
-  }
-
   function send(btn, n) {
     var d = btn.dataset;
     var payload = { quantity: n };
@@ -44,15 +34,15 @@
     if (d.age) payload.age = d.age;
     if (d.gender) payload.gender = d.gender;
     if (d.variant) payload.variant = d.variant;
-    var entry = { btn: btn, n: n, id: newID() };
+    // The queue makes the command's id; an undo waits for it.
+    var entry = { btn: btn, n: n };
+    entry.id = Promise.resolve(q.enqueue({ type: "round." + d.kind, target: target, payload: payload })).then(function (r) {
+      return r && (r.id || (typeof r === "string" ? r : ""));
+    });
     made.push(entry);
     bump(btn, n);
     qty.value = "1";
     if (navigator.vibrate) navigator.vibrate(30);
-    Promise.resolve(q.enqueue({ id: entry.id, type: "round." + d.kind, target: target, payload: payload })).then(function (r) {
-      var id = r && (r.id || (typeof r === "string" ? r : ""));
-      if (id) entry.id = id;
-    });
   }
 
   Array.prototype.forEach.call(root.querySelectorAll("button[data-kind]"), function (btn) {
@@ -78,10 +68,12 @@
 
   undo.addEventListener("click", function (e) {
     var last = made.pop();
-    var id = last ? last.id : undo.dataset.command;
-    if (!id) return; // a count made without a command: the form takes it back
+    if (!last && !undo.dataset.command) return; // a count made without a command: the form takes it back
     e.preventDefault();
-    q.enqueue({ id: newID(), type: "round.undo", target: target, payload: { command: id } });
+    var id = last ? last.id : Promise.resolve(undo.dataset.command);
+    id.then(function (cmd) {
+      if (cmd) q.enqueue({ type: "round.undo", target: target, payload: { command: cmd } });
+    });
     if (last) bump(last.btn, -last.n);
     else undo.dataset.command = "";
   });
