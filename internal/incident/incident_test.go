@@ -2,6 +2,7 @@ package incident_test
 
 import (
 	"context"
+	"encoding/json"
 	"fmt"
 	"strings"
 	"testing"
@@ -12,6 +13,7 @@ import (
 	"abri/internal/apperr"
 	"abri/internal/catalog"
 	"abri/internal/clock"
+	"abri/internal/command"
 	"abri/internal/db"
 	"abri/internal/dbtest"
 	"abri/internal/incident"
@@ -203,6 +205,34 @@ func TestBadInputSavesNothing(t *testing.T) {
 		w.must(d.QueryRow(ctx, "SELECT (SELECT COUNT(*) FROM incidents) + (SELECT COUNT(*) FROM needs) + (SELECT COUNT(*) FROM incident_items)").Scan(&n))
 		if n != 0 {
 			t.Errorf("bad input left %d rows", n)
+		}
+	})
+}
+
+func TestOfflineReportAppliesOnce(t *testing.T) {
+	dbtest.Each(t, func(t *testing.T, d *db.DB) {
+		w := newWorld(t, d)
+		body := fmt.Sprintf(`{"kind":"eviction","starts_at":"2026-12-01T07:30:00Z","items":[{"product_id":%d,"seized":4},{"product_id":%d,"seized":2}]}`, w.tent.ID, w.bag.ID)
+		c := command.Command{ID: "6f1c2a8e-5b1d-4c1e-9a3b-2d7e8f9a0b1c", Type: incident.CmdReport, Target: command.Target("site", w.canal.ID),
+			Payload: json.RawMessage(body), MadeAt: t0}
+		for i, want := range []command.Status{command.Applied, command.AlreadyApplied} {
+			out, err := command.Apply(ctx, d, w.obs, []command.Command{c})
+			w.must(err)
+			if out[0].Status != want {
+				t.Fatalf("send %d: %+v", i, out[0])
+			}
+		}
+		ns, err := w.nd.List(ctx, w.coord, needs.Filter{SiteID: w.canal.ID})
+		w.must(err)
+		if len(ns) != 2 {
+			t.Errorf("needs after an offline report sent twice: %+v", ns)
+		}
+		bad := c
+		bad.ID, bad.Target = "7f1c2a8e-5b1d-4c1e-9a3b-2d7e8f9a0b1c", command.Target("site", w.foreignSite.ID)
+		out, err := command.Apply(ctx, d, w.obs, []command.Command{bad})
+		w.must(err)
+		if out[0].Status != command.NeedsReview {
+			t.Errorf("a report at another organisation's site: %+v", out[0])
 		}
 	})
 }
