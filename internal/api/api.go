@@ -16,6 +16,7 @@ import (
 	"abri/internal/apperr"
 	"abri/internal/db"
 	"abri/internal/distribution"
+	"abri/internal/incident"
 	"abri/internal/ledger"
 	"abri/internal/needs"
 	"abri/internal/place"
@@ -41,6 +42,8 @@ type api struct {
 	places *place.Service
 	rounds *distribution.Service
 	needs  *needs.Service
+
+	incidents *incident.Service
 }
 
 // handlerFunc answers one route. p is the caller's principal (zero on public
@@ -89,6 +92,10 @@ var routes = []route{
 	{"POST", "/api/v1/rounds/{id}/commands", false, (*api).roundCommands},
 	{"GET", "/api/v1/needs", false, (*api).listNeeds},
 	{"POST", "/api/v1/needs", false, (*api).createNeed},
+	// Incidents at living sites.
+	{"GET", "/api/v1/incidents", false, (*api).listIncidents},
+	{"POST", "/api/v1/incidents", false, (*api).createIncident},
+	{"GET", "/api/v1/incidents/{id}", false, (*api).getIncident},
 	// Offline commands and their review items.
 	{"POST", "/api/v1/commands", false, (*api).postCommands},
 	{"GET", "/api/v1/review-items", false, (*api).listReviewItems},
@@ -127,7 +134,7 @@ func New(cfg Config) (http.Handler, error) {
 	}
 	cfg.BaseURL = strings.TrimRight(cfg.BaseURL, "/")
 	a := &api{cfg: cfg, log: cfg.Logger, stock: stock.New(cfg.DB), places: place.New(cfg.DB),
-		rounds: distribution.New(cfg.DB), needs: needs.New(cfg.DB)}
+		rounds: distribution.New(cfg.DB), needs: needs.New(cfg.DB), incidents: incident.New(cfg.DB)}
 	if a.log == nil {
 		a.log = slog.Default()
 	}

@@ -238,6 +238,7 @@ func newMatrixFixture(t *testing.T, d *db.DB) *matrixFixture {
 	addAPIWarehouseVars(t, d, sys, f.vars)
 	addDistributionVars(t, d, sys, f.vars)
 	addCommandVars(t, d, sys, f.vars)
+	addIncidentVars(t, d, sys, f.vars)
 	s, err := server.New(server.Config{DB: d, Accounts: acc, BaseURL: "http://abri.test", Version: "test",
 		Logger: slog.New(slog.NewTextHandler(io.Discard, nil)), Checkpoints: matrixSigner(t, d)})
 	if err != nil {

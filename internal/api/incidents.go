@@ -1,0 +1,140 @@
+package api
+
+import (
+	"net/http"
+	"strconv"
+	"time"
+
+	"abri/internal/account"
+	"abri/internal/apperr"
+	"abri/internal/incident"
+)
+
+// incidentBody is an incident as the API answers it. Notes are free text
+// and come back only to those who may see the incident.
+type incidentBody struct {
+	ID                  int64                `json:"id"`
+	Site                idName               `json:"site"`
+	Kind                string               `json:"kind"`
+	StartsAt            time.Time            `json:"starts_at"`
+	EndsAt              *time.Time           `json:"ends_at"`
+	LegalBasis          string               `json:"legal_basis"`
+	Bailiff             string               `json:"bailiff"`
+	Interpreter         string               `json:"interpreter"`
+	Notice              string               `json:"notice"`
+	RecoveryOffered     string               `json:"recovery_offered"`
+	PeoplePresent       int64                `json:"people_present"`
+	PeopleArrested      int64                `json:"people_arrested"`
+	BusShelter          int64                `json:"bus_shelter"`
+	BusDetention        int64                `json:"bus_detention"`
+	ForceUsed           []string             `json:"force_used"`
+	ObserversChecked    int64                `json:"observers_checked"`
+	ObserversFined      int64                `json:"observers_fined"`
+	ObserversObstructed int64                `json:"observers_obstructed"`
+	Forces              []incident.ForceLine `json:"forces,omitempty"`
+	Items               []incidentItemBody   `json:"items,omitempty"`
+	Notes               string               `json:"notes"`
+	CreatedAt           time.Time            `json:"created_at"`
+}
+
+type incidentItemBody struct {
+	Product   idName `json:"product"`
+	Seized    int64  `json:"seized"`
+	Destroyed int64  `json:"destroyed"`
+	Recovered int64  `json:"recovered"`
+	NeedID    int64  `json:"need_id"`
+	Replaced  int64  `json:"replaced"`
+	Owed      int64  `json:"owed"`
+}
+
+func incidentOf(in incident.Incident, lang string) incidentBody {
+	b := incidentBody{ID: in.ID, Site: idName{ID: in.SiteID, Name: in.SiteName}, Kind: in.Kind, StartsAt: in.StartsAt.UTC(),
+		LegalBasis: in.LegalBasis, Bailiff: in.Bailiff, Interpreter: in.Interpreter, Notice: in.Notice, RecoveryOffered: in.RecoveryOffered,
+		PeoplePresent: in.PeoplePresent, PeopleArrested: in.PeopleArrested, BusShelter: in.BusShelter, BusDetention: in.BusDetention,
+		ForceUsed: append([]string{}, in.ForceUsed...), ObserversChecked: in.ObserversChecked, ObserversFined: in.ObserversFined,
+		ObserversObstructed: in.ObserversObstructed, Forces: in.Forces, Notes: in.Notes, CreatedAt: in.CreatedAt.UTC()}
+	if !in.EndsAt.IsZero() {
+		e := in.EndsAt.UTC()
+		b.EndsAt = &e
+	}
+	for _, it := range in.Items {
+		b.Items = append(b.Items, incidentItemBody{Product: idName{ID: it.ProductID, Name: it.Name(lang)}, Seized: it.Seized,
+			Destroyed: it.Destroyed, Recovered: it.Recovered, NeedID: it.NeedID, Replaced: it.Replaced, Owed: it.Owed})
+	}
+	return b
+}
+
+// listIncidents answers GET /api/v1/incidents: newest first, filtered by
+// site_id, kind, and from/to (RFC 3339 times the start falls within).
+func (a *api) listIncidents(w http.ResponseWriter, r *http.Request, p account.Principal) error {
+	q, err := readParams(r, "site_id", "kind", "from", "to")
+	if err != nil {
+		return err
+	}
+	var f incident.Filter
+	if s, _ := q.str("site_id"); s != "" {
+		if f.SiteID, err = strconv.ParseInt(s, 10, 64); err != nil || f.SiteID <= 0 {
+			return apperr.New(apperr.Invalid, keyQueryInteger, "site_id").At("site_id")
+		}
+	}
+	f.Kind, _ = q.str("kind")
+	for _, t := range []struct {
+		name string
+		at   *time.Time
+	}{{"from", &f.From}, {"to", &f.To}} {
+		if s, _ := q.str(t.name); s != "" {
+			if *t.at, err = time.Parse(time.RFC3339, s); err != nil {
+				return apperr.New(apperr.Invalid, "incident.error.param_time").At(t.name)
+			}
+		}
+	}
+	is, err := a.incidents.List(r.Context(), p.Actor, f)
+	if err != nil {
+		return err
+	}
+	lang := langOf(r, p)
+	out := struct {
+		Incidents []incidentBody `json:"incidents"`
+	}{Incidents: []incidentBody{}}
+	for _, in := range is {
+		out.Incidents = append(out.Incidents, incidentOf(in, lang))
+	}
+	a.writeJSON(w, r, http.StatusOK, out)
+	return nil
+}
+
+// createIncident answers POST /api/v1/incidents with the incident as saved,
+// its replacement needs opened.
+func (a *api) createIncident(w http.ResponseWriter, r *http.Request, p account.Principal) error {
+	var f incident.Form
+	if err := decodeJSON(w, r, &f); err != nil {
+		return err
+	}
+	id, err := a.incidents.Report(r.Context(), p.Actor, f.Input())
+	if err != nil {
+		return err
+	}
+	in, err := a.incidents.Get(r.Context(), p.Actor, id)
+	if err != nil {
+		return err
+	}
+	a.writeJSON(w, r, http.StatusCreated, incidentOf(in, langOf(r, p)))
+	return nil
+}
+
+// getIncident answers GET /api/v1/incidents/{id}.
+func (a *api) getIncident(w http.ResponseWriter, r *http.Request, p account.Principal) error {
+	if _, err := readParams(r); err != nil {
+		return err
+	}
+	id, err := strconv.ParseInt(r.PathValue("id"), 10, 64)
+	if err != nil || id <= 0 {
+		return apperr.ErrNotFound()
+	}
+	in, err := a.incidents.Get(r.Context(), p.Actor, id)
+	if err != nil {
+		return err
+	}
+	a.writeJSON(w, r, http.StatusOK, incidentOf(in, langOf(r, p)))
+	return nil
+}
