@@ -15,7 +15,9 @@
 //   - the mixed workload: N clients spread over the groups, each drawing
 //     its next call by the weights of -mix: scan (GET a box), move (GET, then
 //     PATCH with the version seen), list (a filtered page of boxes and its
-//     cursor walk), overview (the stock overview), create (POST a box).
+//     cursor walk), overview (the stock overview), create (POST a box),
+//     batch (500 offline quick-count commands from one phone in one POST;
+//     not in the default mix).
 //
 // It prints, per operation, the calls that succeeded, their rate and
 // p50/p95/p99 latency, the 409s (a box changed between a client's read and
@@ -216,6 +218,9 @@ func run(ctx context.Context, args []string, out io.Writer) (*report, error) {
 	if mv := result(rep.Ops, "move"); mv.Count > 0 {
 		fmt.Fprintf(out, "  moves: %.0f /s = %.1f %% of the ceiling (goal ≥ 50 %%), p95 %.1f ms (goal < 50 ms)\n",
 			mv.Rate, 100*mv.Rate/rep.CeilingN.rate, ms(mv.P95))
+	}
+	if b := result(rep.Ops, "batch"); b.Count > 0 {
+		fmt.Fprintf(out, "  command batches of %d: %.1f /s, p50 %.0f ms, p95 %.0f ms (goal < 1 s)\n", batchSize, b.Rate, ms(b.P50), ms(b.P95))
 	}
 	printGroup(out, rep.Group)
 	if o.probe {

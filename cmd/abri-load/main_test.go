@@ -19,7 +19,7 @@ func TestLoad(t *testing.T) {
 	}
 	check := func(t *testing.T, dsn string) {
 		var out bytes.Buffer
-		args := []string{"-clients", "6", "-duration", "2s", "-groups", "3"}
+		args := []string{"-clients", "6", "-duration", "2s", "-groups", "3", "-mix", defaultMix + ",batch=2"}
 		if dsn != "" {
 			args = append(args, "-db", dsn)
 		}
@@ -71,7 +71,7 @@ func TestParseMix(t *testing.T) {
 	if err != nil {
 		t.Fatal(err)
 	}
-	if got := w; len(got) != 5 || got[0] != 40 || got[1] != 30 || got[2] != 15 || got[3] != 5 || got[4] != 10 {
+	if got := w; len(got) != len(operations) || got[0] != 40 || got[1] != 30 || got[2] != 15 || got[3] != 5 || got[4] != 10 || got[5] != 0 {
 		t.Errorf("weights %v", got)
 	}
 	if w, err := parseMix("move=1"); err != nil || w[1] != 1 || w[0] != 0 {

@@ -57,20 +57,11 @@ var operations = []operation{
 	{"list", "GET /api/v1/boxes, filtered, cursor walk of up to 3 pages (one sample a page)", listOp},
 	{"overview", "GET /api/v1/stock", overviewOp},
 	{"create", "POST /api/v1/boxes", createOp},
+	{"batch", "POST /api/v1/commands: 500 quick-count taps queued on one phone, sent at once", batchOp},
 }
 
-// planned are the operations still to come. The command batch is the
-// offline sync of the distributions work: a phone back in signal sends its
-// queue in one POST (internal/command applies it, each command in its own
-// savepoint). When that endpoint and its first command type exist, its
-// entry here is
-//
-//	{"batch", "POST /api/v1/commands, 500 commands from one device", batchOp}
-//
-// with batchOp sending 500 commands made with fresh ids against the
-// client's group and recording one sample per batch (the goal: under 1 s).
-var planned = []string{"tally (distributions)", "incident save (shelter-loss log)", "report",
-	"batch (500 offline commands from one device, once the command endpoint exists)"}
+// planned are the operations still to come.
+var planned = []string{"tally (distributions)", "incident save (shelter-loss log)", "report"}
 
 // defaultMix is a Saturday in the warehouse: volunteers sort the week's
 // donations into new boxes and scan them onto shelves, others scan boxes to
@@ -214,11 +205,16 @@ func verdict(status, want int, err error) (outcome, error) {
 // call sends one request with the client's token and decodes a success
 // answer into into (when not nil).
 func (c *client) call(ctx context.Context, method, path string, body []byte, into any) (int, error) {
+	return c.callAs(ctx, c.g.token, method, path, body, into)
+}
+
+// callAs is call with another token of the client's group.
+func (c *client) callAs(ctx context.Context, token, method, path string, body []byte, into any) (int, error) {
 	req, err := http.NewRequestWithContext(ctx, method, c.base+path, bytes.NewReader(body))
 	if err != nil {
 		return 0, err
 	}
-	req.Header.Set("Authorization", "Bearer "+c.g.token)
+	req.Header.Set("Authorization", "Bearer "+token)
 	if body != nil {
 		req.Header.Set("Content-Type", "application/json")
 	}
@@ -358,4 +354,65 @@ func quantile(sorted []time.Duration, p float64) time.Duration {
 		return 0
 	}
 	return sorted[min(len(sorted)-1, int(p*float64(len(sorted))))]
+}
+
+// batchSize is how many commands a phone back in signal sends at once.
+const batchSize = 500
+
+// batchOp is the offline sync of a field screen: a distribution volunteer's
+// phone sends batchSize quick-count taps it queued at a site, each with an
+// id made on the phone, in one POST; every command must come back applied.
+// One sample per batch (issue 8: under 1 s).
+func batchOp(ctx context.Context, c *client) {
+	if c.g.fieldToken == "" {
+		c.rec("batch", 0, failed, fmt.Errorf("group %s has no field volunteer's token or no site", c.g.slug))
+		return
+	}
+	type cmd struct {
+		ID      string         `json:"id"`
+		Type    string         `json:"type"`
+		Target  string         `json:"target"`
+		Payload map[string]any `json:"payload"`
+		MadeAt  string         `json:"made_at"`
+	}
+	cmds := make([]cmd, batchSize)
+	made := time.Now().UTC()
+	ages, genders := []string{"child", "adult", ""}, []string{"woman", "man", "other", "unknown", ""}
+	for i := range cmds {
+		cmds[i] = cmd{ID: uuid(c.rng), Type: "headcount.add", Target: "site:" + strconv.FormatInt(c.g.site, 10),
+			Payload: map[string]any{"age": ages[c.rng.IntN(len(ages))], "gender": genders[c.rng.IntN(len(genders))], "n": 1},
+			MadeAt:  made.Add(time.Duration(i-batchSize) * time.Second).Format(time.RFC3339Nano)}
+	}
+	body, _ := json.Marshal(map[string]any{"commands": cmds})
+	var out struct {
+		Outcomes []struct {
+			Status string `json:"status"`
+		} `json:"outcomes"`
+	}
+	t := time.Now()
+	status, err := c.callAs(ctx, c.g.fieldToken, "POST", "/api/v1/commands", body, &out)
+	o, err := verdict(status, http.StatusOK, err)
+	if o == done {
+		for _, x := range out.Outcomes {
+			if x.Status != "applied" {
+				o, err = failed, fmt.Errorf("a command came back %q", x.Status)
+				break
+			}
+		}
+		if o == done && len(out.Outcomes) != batchSize {
+			o, err = failed, fmt.Errorf("%d outcomes for %d commands", len(out.Outcomes), batchSize)
+		}
+	}
+	c.rec("batch", time.Since(t), o, err)
+}
+
+// uuid is a random (version 4) UUID in the lower-case text form.
+func uuid(rng *rand.Rand) string {
+	var b [16]byte
+	for i := range b {
+		b[i] = byte(rng.Uint32())
+	}
+	b[6] = b[6]&0x0f | 0x40
+	b[8] = b[8]&0x3f | 0x80
+	return fmt.Sprintf("%x-%x-%x-%x-%x", b[0:4], b[4:6], b[6:8], b[8:10], b[10:16])
 }

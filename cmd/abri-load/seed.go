@@ -21,11 +21,15 @@ import (
 // API token, the shelves of its base, and what its boxes are made of. codes
 // grows as clients create boxes.
 type group struct {
-	slug    string
-	token   string
-	shelves []int64
-	kinds   []boxKind // counted goods seen in its boxes, for creating more
-	prods   []int64   // the products of its boxes, for list filters
+	slug  string
+	token string
+	// A field volunteer's token and a site of the base, for the offline
+	// command batches (a quick count's taps at the site).
+	fieldToken string
+	site       int64
+	shelves    []int64
+	kinds      []boxKind // counted goods seen in its boxes, for creating more
+	prods      []int64   // the products of its boxes, for list filters
 
 	mu    sync.Mutex
 	codes []string // boxes in stock on its shelves
@@ -55,6 +59,12 @@ func seedDemo(ctx context.Context, d *db.DB, accounts *account.Service) ([]*grou
 	if err != nil {
 		return nil, fmt.Errorf("seed: %w", err)
 	}
+	field := ""
+	for _, u := range users {
+		if u.Role == string(access.Distribution) && field == "" {
+			field = u.Token
+		}
+	}
 	for _, u := range users {
 		if u.Role != string(access.Warehouse) {
 			continue
@@ -68,6 +78,9 @@ func seedDemo(ctx context.Context, d *db.DB, accounts *account.Service) ([]*grou
 			return nil, err
 		}
 		g.slug = "demo"
+		if err := g.fieldSite(ctx, d, accounts, field, p.Actor); err != nil {
+			return nil, err
+		}
 		return []*group{g}, nil
 	}
 	return nil, errors.New("the demo has no warehouse volunteer")
@@ -129,8 +142,8 @@ func seedGroup(ctx context.Context, d *db.DB, accounts *account.Service, i int) 
 			return nil, fmt.Errorf("%s: location: %w", slug, err)
 		}
 	}
-	var token string
-	for _, role := range []access.Role{access.Admin, access.Warehouse} {
+	var token, field string
+	for _, role := range []access.Role{access.Admin, access.Warehouse, access.Distribution} {
 		u, err := accounts.AddUser(ctx, sys, account.NewUser{
 			Email: fmt.Sprintf("%s@%s.load.abri.invalid", role, slug), Name: string(role), BaseID: base.ID, Role: role,
 		})
@@ -141,9 +154,15 @@ func seedGroup(ctx context.Context, d *db.DB, accounts *account.Service, i int) 
 		if err != nil {
 			return nil, fmt.Errorf("%s: token: %w", slug, err)
 		}
-		if role == access.Warehouse {
+		switch role {
+		case access.Warehouse:
 			token = secret
+		case access.Distribution:
+			field = secret
 		}
+	}
+	if _, err := places.CreateSite(ctx, sys, place.SiteInput{Name: "Quai", Kind: place.SiteDistribution}); err != nil {
+		return nil, fmt.Errorf("%s: site: %w", slug, err)
 	}
 	p, err := accounts.TokenPrincipal(ctx, token)
 	if err != nil {
@@ -158,7 +177,28 @@ func seedGroup(ctx context.Context, d *db.DB, accounts *account.Service, i int) 
 		return nil, fmt.Errorf("%s: %w", slug, err)
 	}
 	g.slug = slug
+	if err := g.fieldSite(ctx, d, accounts, field, a); err != nil {
+		return nil, fmt.Errorf("%s: %w", slug, err)
+	}
 	return g, nil
+}
+
+// fieldSite keeps the field volunteer's token and the first live site of
+// the base, for command batches; a group without them sends none.
+func (g *group) fieldSite(ctx context.Context, d *db.DB, accounts *account.Service, token string, a access.Actor) error {
+	if token == "" {
+		return nil
+	}
+	err := d.QueryRow(ctx, "SELECT id FROM sites WHERE org_id = ? AND base_id = ? AND archived = ? ORDER BY id LIMIT 1",
+		a.OrgID, a.BaseID, false).Scan(&g.site)
+	if db.IsNoRows(err) {
+		return nil
+	}
+	if err != nil {
+		return fmt.Errorf("site: %w", err)
+	}
+	g.fieldToken = token
+	return nil
 }
 
 // seedBoxes fills a hosted group's shelves with counted goods, 500 boxes a
