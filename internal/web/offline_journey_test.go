@@ -23,8 +23,11 @@ import (
 	"abri/internal/access"
 	"abri/internal/account"
 	"abri/internal/browsertest"
+	"abri/internal/catalog"
+	"abri/internal/command"
 	"abri/internal/db"
 	"abri/internal/dbtest"
+	"abri/internal/distribution"
 	"abri/internal/place"
 	"abri/internal/server"
 )
@@ -232,15 +235,21 @@ func (b *tab) signIn(email string) {
 // worker keeps the page, so that it opens again with no network.
 func (b *tab) openCounter() {
 	b.t.Helper()
-	path := "/count/" + strconv.FormatInt(b.w.site, 10)
-	b.open(path, `button.tap:not([disabled])`)
+	b.openField("/count/"+strconv.FormatInt(b.w.site, 10), `button.tap:not([disabled])`, "/count.js")
+}
+
+// openField opens a field screen and waits until the service worker keeps
+// it and its script.
+func (b *tab) openField(path, ready, script string) {
+	b.t.Helper()
+	b.open(path, ready)
 	// The first visit was drawn before the worker ran; once it is active,
 	// a reload is always under its care.
 	b.until("worker active", `navigator.serviceWorker.ready.then(r => String(!!r.active))`, "true", 20*time.Second)
-	b.do("reload under the worker", chromedp.Reload(), chromedp.WaitVisible(chromedp.CSS(`button.tap:not([disabled])`)))
+	b.do("reload under the worker", chromedp.Reload(), chromedp.WaitVisible(chromedp.CSS(ready)))
 	b.until("worker controls the page", `String(!!navigator.serviceWorker.controller)`, "true", 20*time.Second)
 	b.until("page kept", `caches.open("abri-pages-v1").then(c => c.match(location.href)).then(r => String(!!r))`, "true", 20*time.Second)
-	b.until("script kept", `caches.open("abri-static-v1").then(c => c.keys()).then(ks => String(ks.some(k => k.url.endsWith("/queue.js")) && ks.some(k => k.url.endsWith("/count.js"))))`, "true", 20*time.Second)
+	b.until("script kept", `caches.open("abri-static-v1").then(c => c.keys()).then(ks => String(ks.some(k => k.url.endsWith("/queue.js")) && ks.some(k => k.url.endsWith(`+strconv.Quote(script)+`))))`, "true", 20*time.Second)
 }
 
 func (b *tab) tap(age, gender string) {
@@ -445,4 +454,118 @@ func TestJourneyQueueSlowServer(t *testing.T) {
 		t.Errorf("%d sync requests for 3 taps and one lost answer", n)
 	}
 	browsertest.Screenshot(t, ctx, "offline-count-arabic")
+}
+
+// TestJourneyOfflineRoundTally is the issue's "done when" on a real round:
+// with the network cut, a volunteer records three hand-outs and five people
+// served on the round's tally screen; the screen shows them waiting; a
+// refresh keeps them; the network comes back and they are sent from two
+// tabs, one answer lost on the way, and twice more by hand; the round holds
+// exactly those counts. A tally sent after the round closed becomes a
+// review item for the coordinator.
+func TestJourneyOfflineRoundTally(t *testing.T) {
+	w := newFieldWorld(t)
+	ctx0 := context.Background()
+	var org, base int64
+	if err := w.d.QueryRow(ctx0, "SELECT org_id, base_id FROM sites WHERE id = ?", w.site).Scan(&org, &base); err != nil {
+		t.Fatal(err)
+	}
+	sys := access.SystemActor(org, base)
+	if err := w.d.InTx(ctx0, func(tx *db.Tx) error { return catalog.Seed(ctx0, tx) }); err != nil {
+		t.Fatal(err)
+	}
+	ps, err := catalog.Products(ctx0, w.d, sys)
+	if err != nil || len(ps) == 0 {
+		t.Fatalf("products: %v", err)
+	}
+	tent := ps[0].ID
+	rounds := distribution.New(w.d)
+	start := time.Now().Add(-time.Hour)
+	r, err := rounds.Plan(ctx0, sys, distribution.PlanInput{SiteID: w.site, Kind: distribution.KindMixed, StartsAt: start, EndsAt: start.Add(2 * time.Hour),
+		Lines: []distribution.LineInput{{ProductID: tent, Planned: 10}}})
+	if err != nil {
+		t.Fatal(err)
+	}
+	if _, err := rounds.SendOut(ctx0, sys, r.ID); err != nil {
+		t.Fatal(err)
+	}
+	tally := fmt.Sprintf("/rounds/%d/tally", r.ID)
+	handout := fmt.Sprintf("#t-handout-%d", tent)
+
+	ctx := browsertest.New(t, 4*time.Minute)
+	b := &tab{t: t, ctx: ctx, w: w}
+	b.signIn("sam@example.org")
+	b.openField(tally, handout, "/tally.js")
+
+	w.proxy.cut.Store(true)
+	for i := 0; i < 3; i++ {
+		b.do("a hand-out", chromedp.Click(chromedp.CSS(handout)))
+	}
+	for i := 0; i < 5; i++ {
+		b.do("a person", chromedp.Click(chromedp.CSS(`#t-people-any-any`)))
+	}
+	b.until("eight wait", waitingJS, "8", 10*time.Second)
+	browsertest.Screenshot(t, ctx, "offline-tally-waiting")
+	b.do("refresh offline", chromedp.Reload(), chromedp.WaitVisible(chromedp.CSS(handout)))
+	b.until("eight still wait", waitingJS, "8", 10*time.Second)
+
+	ctx2, cancel2 := chromedp.NewContext(ctx)
+	defer cancel2()
+	if err := chromedp.Do(ctx2, chromedp.EmulateViewport(390, 844, chromedp.EmulatePortrait, chromedp.EmulateMobile)); err != nil {
+		t.Fatal(err)
+	}
+	b2 := &tab{t: t, ctx: ctx2, w: w}
+	b2.open(tally, handout)
+	b2.until("second tab sees eight", waitingJS, "8", 10*time.Second)
+	batch := b.eval("batch", `abri.queue.pending().then(l => JSON.stringify({commands: l.map(c => ({id: c.id, type: c.type, target: c.target, payload: c.payload, made_at: c.made_at}))}))`)
+
+	w.proxy.dropSync.Store(1)
+	w.proxy.cut.Store(false)
+	var wg sync.WaitGroup
+	for _, tb := range []*tab{b, b2} {
+		wg.Add(1)
+		go func(tb *tab) {
+			defer wg.Done()
+			chromedp.Run(tb.ctx, chromedp.Evaluate[string](`abri.queue.send().then(() => "ok")`, chromedp.EvalAwaitPromise))
+		}(tb)
+	}
+	wg.Wait()
+	b.until("all sent", waitingJS, "0", 30*time.Second)
+	b2.until("all sent in the second tab", waitingJS, "0", 30*time.Second)
+	for i := 0; i < 2; i++ {
+		got := b.eval("resend", `fetch("/sync/commands", {method: "POST", headers: {"Content-Type": "application/json"}, body: `+strconv.Quote(batch)+`}).then(r => r.json()).then(b => b.outcomes.map(o => o.status).join(","))`)
+		if got != strings.TrimSuffix(strings.Repeat("already_applied,", 8), ",") {
+			t.Errorf("resend %d answered %s", i+1, got)
+		}
+	}
+	sum := func(kind string) int {
+		return w.count(t, "SELECT COALESCE(SUM(quantity), 0) FROM round_tallies WHERE kind = '"+kind+"'")
+	}
+	if h, p := sum("handout"), sum("people"); h != 3 || p != 5 {
+		t.Errorf("the round holds %d hand-outs and %d people served, want exactly 3 and 5", h, p)
+	}
+
+	// The round comes back and closes while a tally waits on the phone.
+	w.proxy.cut.Store(true)
+	b.do("one more", chromedp.Click(chromedp.CSS(`#t-people-any-any`)))
+	b.until("one waits", waitingJS, "1", 10*time.Second)
+	if _, err := rounds.ComeBack(ctx0, sys, r.ID); err != nil {
+		t.Fatal(err)
+	}
+	if _, err := rounds.Close(ctx0, sys, r.ID); err != nil {
+		t.Fatal(err)
+	}
+	w.proxy.cut.Store(false)
+	b.eval("send", `abri.queue.send().then(() => "ok")`)
+	b.until("sent", waitingJS, "0", 30*time.Second)
+	if p := sum("people"); p != 5 {
+		t.Errorf("after the round closed it holds %d people served, want 5", p)
+	}
+	if got := b.eval("status", `document.querySelector("[data-abri-queue-text]").textContent`); !strings.Contains(got, "1 went to a coordinator for review") {
+		t.Errorf("status line after a refused tally: %q", got)
+	}
+	items, err := command.ListReviewItems(ctx0, w.d, sys, false)
+	if err != nil || len(items) != 1 || items[0].Type != distribution.CmdPeople || items[0].Target != distribution.RoundTarget(r.ID) {
+		t.Fatalf("review items after a tally on a closed round: %+v %v", items, err)
+	}
 }
