@@ -99,3 +99,16 @@ func migrate(tb testing.TB, d *db.DB) {
 		tb.Fatalf("migrate %s: %v", d.Dialect, err)
 	}
 }
+
+// Open opens another handle on the database a DSN names (as a second server
+// on the same database would), closed when the test ends; it does not
+// migrate.
+func Open(tb testing.TB, dsn string) *db.DB {
+	tb.Helper()
+	d, err := db.Open(context.Background(), dsn)
+	if err != nil {
+		tb.Fatalf("open %s: %v", dsn, err)
+	}
+	tb.Cleanup(func() { d.Close() })
+	return d
+}

@@ -18,15 +18,7 @@ import (
 func TestAppendWhenTheHeadMovedElsewhere(t *testing.T) {
 	ctx := context.Background()
 	dsn := dbtest.PostgresDSN(t)
-	open := func() *db.DB {
-		d, err := db.Open(ctx, dsn)
-		if err != nil {
-			t.Fatal(err)
-		}
-		t.Cleanup(func() { d.Close() })
-		return d
-	}
-	one, two := open(), open()
+	one, two := dbtest.Open(t, dsn), dbtest.Open(t, dsn)
 	if _, err := one.Migrate(ctx); err != nil {
 		t.Fatal(err)
 	}

@@ -170,20 +170,12 @@ func TestSharedTransactionIsolation(t *testing.T) {
 // changed, never that there is no such box.
 func TestMovesFromTwoServers(t *testing.T) {
 	dsn := dbtest.PostgresDSN(t)
-	open := func() *db.DB {
-		d, err := db.Open(ctx, dsn)
-		if err != nil {
-			t.Fatal(err)
-		}
-		t.Cleanup(func() { d.Close() })
-		return d
-	}
-	d1 := open()
+	d1 := dbtest.Open(t, dsn)
 	if _, err := d1.Migrate(ctx); err != nil {
 		t.Fatal(err)
 	}
 	w := newWorld(t, d1)
-	other := stock.New(open())
+	other := stock.New(dbtest.Open(t, dsn))
 	b := w.jackets("M", 1)
 	version := b.Version
 	for round := range 15 {
