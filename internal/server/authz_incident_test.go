@@ -18,6 +18,10 @@ import (
 // asked with a bad kind, so nothing is saved for the next rows.
 var incidentRows = []check{
 	// none admin coord wareh distr obser shop viewer other
+	{"GET", "/incidents", "", "", "303>/login 200 200 404 404 200 404 404 200"},
+	{"GET", "/incidents/new", "", "", "303>/login 200 200 404 404 200 404 404 200"},
+	{"POST", "/incidents", "", "site={incident_site}&kind=party&start=2026-12-01T07:30", "303>/login 400 400 404 404 400 404 404 400"},
+	{"GET", "/incidents/{id}", "/incidents/{incident}", "", "303>/login 200 200 404 404 200 404 404 404"},
 	{"GET", "/api/v1/incidents", "", "", "401 200 200 404 404 200 404 404 200"},
 	{"POST", "/api/v1/incidents", "", `{"site_id":{incident_site},"kind":"party","starts_at":"2026-12-01T07:30:00Z"}`, "401 400 400 404 404 400 404 404 400"},
 	{"GET", "/api/v1/incidents/{id}", "/api/v1/incidents/{incident}", "", "401 200 200 404 404 200 404 404 404"},

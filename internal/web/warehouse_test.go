@@ -17,6 +17,7 @@ import (
 	"abri/internal/catalog"
 	"abri/internal/db"
 	"abri/internal/dbtest"
+	"abri/internal/incident"
 	"abri/internal/place"
 	"abri/internal/stock"
 	"abri/internal/web"
@@ -763,10 +764,17 @@ func TestPageWeight(t *testing.T) {
 		if err != nil {
 			t.Fatal(err)
 		}
+		incidentID, err := incident.New(d).Report(ctx, admin, incident.Input{SiteID: site.ID, Kind: "eviction", StartsAt: f.d.Clock.Now()})
+		if err != nil {
+			t.Fatal(err)
+		}
 		anon := f.client(t)
 		c := f.client(t)
 		c.mustLogin("ada@example.org")
 		pages := map[string]string{ // route pattern → an address of it
+			"/incidents":            "/incidents",
+			"/incidents/new":        "/incidents/new",
+			"/incidents/{id}":       "/incidents/" + id(incidentID),
 			"/rounds":               "/rounds",
 			"/rounds/weekly":        "/rounds/weekly",
 			"/rounds/weekly.csv":    "",

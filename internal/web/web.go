@@ -17,6 +17,7 @@ import (
 	"abri/internal/catalog"
 	"abri/internal/db"
 	"abri/internal/distribution"
+	"abri/internal/incident"
 	"abri/internal/needs"
 	"abri/internal/place"
 	"abri/internal/stock"
@@ -47,6 +48,7 @@ type server struct {
 	places       *place.Service
 	distribution *distribution.Service
 	needs        *needs.Service
+	incidentSvc  *incident.Service
 	baseURL      string
 	secure       bool // cookies carry Secure whatever the request says
 	log          *slog.Logger
@@ -86,6 +88,7 @@ func New(cfg Config) (http.Handler, error) {
 	if cfg.DB != nil {
 		s.stock, s.catalog, s.places = stock.New(cfg.DB), catalog.New(cfg.DB), place.New(cfg.DB)
 		s.distribution, s.needs = distribution.New(cfg.DB), needs.New(cfg.DB)
+		s.incidentSvc = incident.New(cfg.DB)
 	}
 
 	st.notFound = http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
@@ -226,6 +229,12 @@ func (s *server) routes() []route {
 		r("GET", "/needs", session, access.ViewNeeds, s.needsBoard),
 		r("POST", "/needs", session, access.ManageNeeds, s.addNeed),
 		r("POST", "/needs/{id}/cancel", session, access.ManageNeeds, s.cancelNeed),
+		// Incidents: the incident package answers 404 to anyone who may
+		// not see them, so the routes check no action of their own.
+		r("GET", "/incidents", session, "", s.incidents),
+		r("GET", "/incidents/new", session, "", s.newIncident),
+		r("POST", "/incidents", session, "", s.reportIncident),
+		r("GET", "/incidents/{id}", session, "", s.incidentShow),
 		// The offline field mode: the queue's endpoint (it answers JSON,
 		// a missing session too), the service worker, the review of
 		// what could not apply, and the quick count.

@@ -1,0 +1,221 @@
+package web
+
+import (
+	"net/http"
+	"strconv"
+	"time"
+
+	"abri/internal/apperr"
+	"abri/internal/catalog"
+	"abri/internal/incident"
+)
+
+// The shelter-loss log: the incident list with its filters, the form a
+// monitor fills in on site (it also goes through the offline queue,
+// static/incident.js, as one "incident.report" command) and the incident
+// page with what has been replaced and what is still owed. The incident
+// package answers 404 to every role but observers, coordinators and admins.
+
+// incidentItemRows is how many product lines the form offers.
+const incidentItemRows = 4
+
+type incidentListPage struct {
+	Incidents []incident.Incident
+	Sites     []option
+	Kinds     []option
+	Site      string
+	Kind      string
+	From, To  string
+	Zone      *time.Location
+}
+
+func (c *reqCtx) incidentKinds() []option {
+	var os []option
+	for _, k := range incident.Kinds {
+		os = append(os, option{Value: k, Label: c.T("incident.kind." + k)})
+	}
+	return os
+}
+
+func (s *server) incidents(w http.ResponseWriter, r *http.Request, c *reqCtx) error {
+	q := r.URL.Query()
+	p := incidentListPage{Kinds: c.incidentKinds(), Site: q.Get("site"), Kind: q.Get("kind"), From: q.Get("from"), To: q.Get("to"), Zone: c.zone()}
+	var f incident.Filter
+	if p.Site != "" {
+		f.SiteID, _ = strconv.ParseInt(p.Site, 10, 64)
+	}
+	f.Kind = p.Kind
+	if t, err := time.ParseInLocation("2006-01-02", p.From, c.zone()); err == nil {
+		f.From = t
+	}
+	if t, err := time.ParseInLocation("2006-01-02", p.To, c.zone()); err == nil {
+		f.To = t.AddDate(0, 0, 1)
+	}
+	var err error
+	if p.Incidents, err = s.incidentSvc.List(r.Context(), c.P.Actor, f); err != nil {
+		return err
+	}
+	if p.Sites, err = s.siteOptions(r, c); err != nil {
+		return err
+	}
+	s.render(w, r, c, http.StatusOK, "incidents", "incident.web.title", p)
+	return nil
+}
+
+type incidentFormPage struct {
+	Sites, Kinds, Legal, Answers, Products []option
+	Forces, ForcesUsed                     []option
+	Form                                   map[string]string
+	Checked                                map[string]bool
+	ItemRows                               []struct{ I, N int }
+	AnswerFields, CountFields              []string
+	Err                                    fieldError
+}
+
+func (s *server) newIncident(w http.ResponseWriter, r *http.Request, c *reqCtx) error {
+	if _, err := s.incidentSvc.List(r.Context(), c.P.Actor, incident.Filter{From: time.Now()}); err != nil {
+		return err // 404 to those who may not see incidents
+	}
+	return s.renderIncidentForm(w, r, c, http.StatusOK, map[string]string{"start": time.Now().In(c.zone()).Format("2006-01-02T15:04")}, nil, fieldError{})
+}
+
+func (s *server) renderIncidentForm(w http.ResponseWriter, r *http.Request, c *reqCtx, status int, form map[string]string, checked map[string]bool, e fieldError) error {
+	p := incidentFormPage{Kinds: c.incidentKinds(), Form: form, Checked: checked, Err: e}
+	var err error
+	if p.Sites, err = s.siteOptions(r, c); err != nil {
+		return err
+	}
+	for _, l := range incident.LegalBases {
+		p.Legal = append(p.Legal, option{Value: l, Label: c.T("incident.legal." + l)})
+	}
+	for _, a := range incident.Answers {
+		p.Answers = append(p.Answers, option{Value: a, Label: c.T("incident.answer." + a)})
+	}
+	for _, f := range incident.Forces {
+		p.Forces = append(p.Forces, option{Value: f, Label: c.T("incident.force." + f)})
+	}
+	for _, f := range incident.ForcesUsed {
+		p.ForcesUsed = append(p.ForcesUsed, option{Value: f, Label: c.T("incident.force_used." + f)})
+	}
+	ps, err := catalog.Products(r.Context(), s.db, c.P.Actor)
+	if err != nil {
+		return err
+	}
+	for _, pr := range ps {
+		p.Products = append(p.Products, option{Value: strconv.FormatInt(pr.ID, 10), Label: catalog.CategoryName(c.Lang, pr.CategoryName) + " · " + c.productName(pr.Name, pr.Gender, pr.Standard())})
+	}
+	for i := range incidentItemRows {
+		p.ItemRows = append(p.ItemRows, struct{ I, N int }{i, i + 1})
+	}
+	p.AnswerFields = []string{"bailiff", "interpreter", "notice", "recovery_offered"}
+	p.CountFields = []string{"people_present", "people_arrested", "bus_shelter", "bus_detention", "observers_checked", "observers_fined", "observers_obstructed"}
+	s.renderField(w, r, c, status, "incident_form", "incident.web.new", p)
+	return nil
+}
+
+// incidentFormInput reads the posted form; a count left empty is 0, one
+// that is not a number is -1 so the domain names its field.
+func incidentFormInput(r *http.Request, c *reqCtx) (incident.Input, map[string]string, map[string]bool) {
+	pf := r.PostForm
+	form, checked := map[string]string{}, map[string]bool{}
+	for k := range pf {
+		form[k] = pf.Get(k)
+	}
+	num := func(name string) int64 {
+		v := pf.Get(name)
+		if v == "" {
+			return 0
+		}
+		n, err := strconv.ParseInt(v, 10, 64)
+		if err != nil {
+			return -1
+		}
+		return n
+	}
+	at := func(name string) time.Time {
+		t, _ := time.ParseInLocation("2006-01-02T15:04", pf.Get(name), c.zone())
+		return t
+	}
+	in := incident.Input{SiteID: num("site"), Kind: pf.Get("kind"), StartsAt: at("start"), EndsAt: at("end"),
+		LegalBasis: pf.Get("legal_basis"), Bailiff: pf.Get("bailiff"), Interpreter: pf.Get("interpreter"), Notice: pf.Get("notice"),
+		RecoveryOffered: pf.Get("recovery_offered"), PeoplePresent: num("people_present"), PeopleArrested: num("people_arrested"),
+		BusShelter: num("bus_shelter"), BusDetention: num("bus_detention"), ObserversChecked: num("observers_checked"),
+		ObserversFined: num("observers_fined"), ObserversObstructed: num("observers_obstructed"), Notes: pf.Get("notes")}
+	for _, f := range pf["force_used"] {
+		in.ForceUsed = append(in.ForceUsed, f)
+		checked["used_"+f] = true
+	}
+	for _, f := range incident.Forces {
+		v, o := num("vehicles_"+f), num("officers_"+f)
+		if pf.Get("force_"+f) != "" || v != 0 || o != 0 {
+			checked["force_"+f] = true
+			in.Forces = append(in.Forces, incident.ForceLine{Force: f, Vehicles: v, Officers: o})
+		}
+	}
+	for i := range incidentItemRows {
+		k := strconv.Itoa(i)
+		if pf.Get("product_"+k) == "" {
+			continue
+		}
+		in.Items = append(in.Items, incident.ItemLine{ProductID: num("product_" + k), Seized: num("seized_" + k),
+			Destroyed: num("destroyed_" + k), Recovered: num("recovered_" + k)})
+	}
+	return in, form, checked
+}
+
+// incidentField is the form control a domain error names.
+func incidentField(err error) string {
+	switch f := apperr.FieldOf(err); f {
+	case "starts_at":
+		return "start"
+	case "ends_at":
+		return "end"
+	case "items":
+		return "product_0"
+	case "forces":
+		return "forces"
+	case "":
+		return "site"
+	default:
+		return f
+	}
+}
+
+func (s *server) reportIncident(w http.ResponseWriter, r *http.Request, c *reqCtx) error {
+	if err := parseForm(r); err != nil {
+		return err
+	}
+	in, form, checked := incidentFormInput(r, c)
+	id, err := s.incidentSvc.Report(r.Context(), c.P.Actor, in)
+	if err != nil {
+		if msg, status := formError(c, err); msg != "" {
+			return s.renderIncidentForm(w, r, c, status, form, checked, fieldError{ID: "incident-" + incidentField(err), Msg: msg})
+		}
+		return err
+	}
+	s.setFlash(w, r, "web.flash.incident_saved")
+	redirect(w, r, "/incidents/"+strconv.FormatInt(id, 10))
+	return nil
+}
+
+type incidentPage struct {
+	incident.Incident
+	Lost, Replaced, Owed int64
+	Zone                 *time.Location
+	Lang                 string
+}
+
+func (s *server) incidentShow(w http.ResponseWriter, r *http.Request, c *reqCtx) error {
+	id, err := pathID(r, "id")
+	if err != nil {
+		return err
+	}
+	in, err := s.incidentSvc.Get(r.Context(), c.P.Actor, id)
+	if err != nil {
+		return err
+	}
+	p := incidentPage{Incident: in, Zone: c.zone(), Lang: c.Lang}
+	p.Lost, p.Replaced, p.Owed = in.Lost()
+	s.render(w, r, c, http.StatusOK, "incident", "incident.web.title", p)
+	return nil
+}
