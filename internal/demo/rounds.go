@@ -81,6 +81,9 @@ func seedRounds(ctx context.Context, d *db.DB, places *place.Service, c crew) er
 	}
 	rng := rand.New(rand.NewPCG(2026, uint64(a.BaseID)+7))
 	today := time.Date(now.In(loc).Year(), now.In(loc).Month(), now.In(loc).Day(), 0, 0, 0, 0, loc)
+	if err := seedIncidents(ctx, d, c, loc, today, product); err != nil {
+		return err
+	}
 	for day := -7 * demoWeeks; day < 0; day++ {
 		date := today.AddDate(0, 0, day)
 		for _, w := range mealWindows {
