@@ -11,6 +11,7 @@ import (
 	"time"
 
 	"abri/internal/access"
+	"abri/internal/account"
 	"abri/internal/apperr"
 	"abri/internal/command"
 	"abri/internal/db"
@@ -78,8 +79,25 @@ func oneOf(s string, set []string) bool {
 	return false
 }
 
-// Day is the day a tap counts for: the UTC date of the device's clock.
-func Day(t time.Time) string { return t.UTC().Format("2006-01-02") }
+// Day is the day a tap counts for: the date of the device's clock in the
+// base's time zone, so a count made at 00:30 in Paris is that night's, as the
+// volunteers at the site and the coordinator's screen both see it.
+func Day(loc *time.Location, t time.Time) string {
+	if loc == nil {
+		loc = time.UTC
+	}
+	return t.In(loc).Format("2006-01-02")
+}
+
+// baseLocation is the time zone of the actor's base.
+func baseLocation(ctx context.Context, tx *db.Tx, actor access.Actor) (*time.Location, error) {
+	var zone string
+	if err := tx.QueryRow(ctx, `SELECT time_zone FROM bases WHERE id = ? AND org_id = ?`,
+		actor.BaseID, actor.OrgID).Scan(&zone); err != nil {
+		return nil, fmt.Errorf("headcount: base time zone: %w", err)
+	}
+	return account.Location(zone), nil
+}
 
 // apply is the command handler: one tap at a live site of the actor's base.
 // An undo that would take a band below zero for the day is refused (it
@@ -106,7 +124,11 @@ func apply(ctx context.Context, tx *db.Tx, actor access.Actor, c command.Command
 	if site.Archived {
 		return nil, apperr.New(apperr.Invalid, "headcount.site_archived", site.Name)
 	}
-	day := Day(c.MadeAt)
+	loc, err := baseLocation(ctx, tx, actor)
+	if err != nil {
+		return nil, err
+	}
+	day := Day(loc, c.MadeAt)
 	if t.N < 0 {
 		var have int64
 		if err := tx.QueryRow(ctx, `SELECT COALESCE(SUM(n), 0) FROM headcounts

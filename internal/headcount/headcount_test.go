@@ -93,3 +93,48 @@ func TestQuickCount(t *testing.T) {
 		}
 	})
 }
+
+// A tap made at 00:30 in Paris counts for that Paris day, not for the UTC
+// day before, so the night's count at a site is one figure.
+func TestQuickCountDayIsTheBasesDay(t *testing.T) {
+	dbtest.Each(t, func(t *testing.T, d *db.DB) {
+		ctx := context.Background()
+		acc := account.New(d)
+		org, base, err := acc.CreateOrganisation(ctx, "org-a", "Org A", "A1")
+		if err != nil {
+			t.Fatal(err)
+		}
+		admin := access.SystemActor(org.ID, base.ID)
+		if err := acc.SetTimeZone(ctx, admin, "Europe/Paris"); err != nil {
+			t.Fatal(err)
+		}
+		site, err := place.New(d).CreateSite(ctx, admin, place.SiteInput{Name: "Canal", Kind: place.SiteLiving})
+		if err != nil {
+			t.Fatal(err)
+		}
+		u, err := acc.AddUser(ctx, admin, account.NewUser{Email: "dist@example.invalid", Name: "Dist", BaseID: base.ID, Role: access.Distribution})
+		if err != nil {
+			t.Fatal(err)
+		}
+		dist := access.Actor{UserID: u.ID, OrgID: org.ID, BaseID: base.ID, Role: access.Distribution}
+		night := time.Date(2026, 12, 6, 23, 30, 0, 0, time.UTC) // 00:30 on 7 December in Paris
+		outs, err := command.Apply(ctx, d, dist, []command.Command{{ID: "00000000-0000-4000-8000-000000000001",
+			Type: headcount.CommandType, Target: command.Target("site", site.ID),
+			Payload: json.RawMessage(`{"age":"adult","gender":"","n":1}`), MadeAt: night}})
+		if err != nil || outs[0].Status != command.Applied {
+			t.Fatalf("tap: %+v %v", outs, err)
+		}
+		for day, want := range map[string]int64{"2026-12-07": 1, "2026-12-06": 0} {
+			tot, err := headcount.SiteTotals(ctx, d, dist, site.ID, day)
+			if err != nil {
+				t.Fatal(err)
+			}
+			if tot.All != want {
+				t.Errorf("%s: %d people counted, want %d", day, tot.All, want)
+			}
+		}
+		if got := headcount.Day(account.Location("Europe/Paris"), night); got != "2026-12-07" {
+			t.Errorf("Day = %s", got)
+		}
+	})
+}

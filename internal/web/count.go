@@ -69,7 +69,7 @@ func (s *server) countSite(w http.ResponseWriter, r *http.Request, c *reqCtx) er
 	if site.Archived {
 		return apperr.ErrNotFound()
 	}
-	day := headcount.Day(s.db.Clock.Now())
+	day := headcount.Day(c.P.Location(), s.db.Clock.Now())
 	tot, err := headcount.SiteTotals(r.Context(), s.db, c.P.Actor, id, day)
 	if err != nil {
 		return err
