@@ -29,7 +29,7 @@ var cardsByRole = map[access.Role][]card{
 		{Title: "web.card.stock", Desc: "web.card.stock_desc", Href: "/stock", Action: access.ViewStock},
 		{Title: "web.card.plan", Desc: "web.card.plan_desc", Href: "/rounds", Action: access.ViewRounds},
 		{Title: "web.card.needs", Desc: "web.card.needs_desc", Href: "/needs", Action: access.ViewNeeds},
-		{Title: "web.card.losses", Desc: "web.card.losses_desc", Soon: true},
+		{Title: "web.card.losses", Desc: "web.card.losses_desc", Href: "/incidents", Action: access.ViewIncidents},
 		{Title: "web.card.figures", Desc: "web.card.figures_desc", Href: "/rounds/weekly", Action: access.ViewRounds},
 		{Title: "web.card.review", Desc: "web.card.review_desc", Href: "/review", Action: access.ReviewCommands},
 	},
@@ -46,8 +46,8 @@ var cardsByRole = map[access.Role][]card{
 		{Title: "web.card.count", Desc: "web.card.count_desc", Href: "/count", Action: access.RecordHeadcount},
 	},
 	access.Observer: {
-		{Title: "web.card.log_eviction", Desc: "web.card.log_eviction_desc", Soon: true},
-		{Title: "web.card.incidents", Desc: "web.card.incidents_desc", Soon: true},
+		{Title: "web.card.log_eviction", Desc: "web.card.log_eviction_desc", Href: "/incidents/new", Action: access.ReportIncidents},
+		{Title: "web.card.incidents", Desc: "web.card.incidents_desc", Href: "/incidents", Action: access.ViewIncidents},
 	},
 	access.Shop: {
 		{Title: "web.card.scan_card", Desc: "web.card.scan_card_desc", Soon: true},
