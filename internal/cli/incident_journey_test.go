@@ -84,6 +84,13 @@ func TestJourneyIncident(t *testing.T) {
 			chromedp.SetValue(chromedp.CSS(`#incident-legal_basis`), "none_given"),
 			chromedp.SetValue(chromedp.CSS(`#incident-people_present`), "60"))
 		b.view("form-" + lang)
+		small := b.eval("targets", `(() => Array.from(document.querySelectorAll('#incident-form input, #incident-form select, #incident-form textarea, #incident-form button')).filter(e => {
+			const r = (e.type === 'checkbox' ? e.closest('label') : e).getBoundingClientRect();
+			return r.height < 44 || r.width < 44 || r.right > 390.5 || r.left < -0.5;
+		}).map(e => e.name + ' ' + Math.round(e.getBoundingClientRect().height)).join(', '))()`)
+		if small != "" {
+			t.Errorf("%s: controls of the incident form smaller than 44 × 44 px or off the screen: %s", lang, small)
+		}
 		b.step("save", chromedp.Click(chromedp.CSS(`#incident-form button[type="submit"]`)))
 		// The queue sends the command; wait for the needs it opens.
 		var added []need
