@@ -9,6 +9,7 @@ import (
 	"abri/internal/dbtest"
 	"abri/internal/demo"
 	"abri/internal/incident"
+	"abri/internal/ledger"
 )
 
 // The demo's incidents follow the published figures: about 3 a day, 4.7
@@ -64,6 +65,9 @@ func TestDemoIncidents(t *testing.T) {
 		}
 		if replaced == 0 || owed == 0 {
 			t.Errorf("replaced %d, owed %d: want part of the losses met by past rounds", replaced, owed)
+		}
+		if rep, err := ledger.Verify(ctx, d); err != nil || !rep.OK() {
+			t.Errorf("abri verify after the demo: %v, %v", err, rep.Differences)
 		}
 		t.Logf("%d incidents, %d evictions, %.2f tents and tarps and %.2f sleeping bags each; %d replaced, %d owed", len(list), evictions, ts, bs, replaced, owed)
 	})
