@@ -40,3 +40,32 @@ func (IncidentReported) EventVersion() int { return 1 }
 func init() {
 	ledger.Register[IncidentReported]()
 }
+
+// EvidenceUploaded attaches a file to an incident: the SHA-256 of its
+// original bytes, its size and type, the SHA-256 of its shareable copy
+// (images only) and whether the hash the device computed at capture
+// differed. The file's name is never kept.
+type EvidenceUploaded struct {
+	IncidentID     int64  `json:"incident_id"`
+	SHA256         string `json:"sha256"`
+	Size           int64  `json:"size"`
+	MediaType      string `json:"media_type"`
+	SharedSHA256   string `json:"shared_sha256,omitempty"`
+	DeviceMismatch bool   `json:"device_mismatch,omitempty"`
+}
+
+// EvidenceOpened is the custody log: someone viewed or downloaded a file,
+// the original or the shareable copy.
+type EvidenceOpened struct {
+	Original bool `json:"original"`
+}
+
+func (EvidenceUploaded) EventKind() string { return "evidence.uploaded" }
+func (EvidenceUploaded) EventVersion() int { return 1 }
+func (EvidenceOpened) EventKind() string   { return "evidence.opened" }
+func (EvidenceOpened) EventVersion() int   { return 1 }
+
+func init() {
+	ledger.Register[EvidenceUploaded]()
+	ledger.Register[EvidenceOpened]()
+}

@@ -24,9 +24,25 @@ type replayed struct {
 	last    ledger.Touch
 }
 
-type incidentReplay struct{ is map[int64]*replayed }
+type replayedEvidence struct {
+	u        EvidenceUploaded
+	base, at int64
+	last     ledger.Touch
+}
+
+type incidentReplay struct {
+	is map[int64]*replayed
+	ev map[int64]*replayedEvidence
+}
 
 func (r *incidentReplay) Apply(e ledger.Event, p ledger.Payload) {
+	if u, ok := p.(EvidenceUploaded); ok && e.Entity == "evidence" {
+		if r.ev == nil {
+			r.ev = map[int64]*replayedEvidence{}
+		}
+		r.ev[e.EntityID] = &replayedEvidence{u: u, base: e.BaseID, at: db.Micros(e.At), last: ledger.TouchOf(e)}
+		return
+	}
 	if rep, ok := p.(IncidentReported); ok && e.Entity == "incident" {
 		r.is[e.EntityID] = &replayed{r: rep, base: e.BaseID, created: db.Micros(e.At), last: ledger.TouchOf(e)}
 	}
@@ -147,6 +163,9 @@ func (r *incidentReplay) Compare(ctx context.Context, q ledger.Reader, org int64
 	if err != nil {
 		return nil, fmt.Errorf("verify incident items: %w", err)
 	}
+	if err := r.compareEvidence(ctx, q, org, &ds); err != nil {
+		return nil, err
+	}
 	for id, x := range r.is {
 		for _, f := range x.r.Forces {
 			if !lines[key{id, "force " + f.Force}] {
@@ -160,4 +179,40 @@ func (r *incidentReplay) Compare(ctx context.Context, q ledger.Reader, org int64
 		}
 	}
 	return ds, nil
+}
+
+func (r *incidentReplay) compareEvidence(ctx context.Context, q ledger.Reader, org int64, ds *ledger.Diffs) error {
+	seen := map[int64]bool{}
+	err := ledger.ScanRows(ctx, q, func(scan func(...any) error) error {
+		var id, base, incident, size, created int64
+		var sum, media, shared string
+		if err := scan(&id, &base, &incident, &sum, &size, &media, &shared, &created); err != nil {
+			return err
+		}
+		seen[id] = true
+		row := fmt.Sprintf("evidence %d", id)
+		x := r.ev[id]
+		if x == nil {
+			ds.Unexpected("incident_evidence", row)
+			return nil
+		}
+		col := func(c string, want, got any) { ds.Col("incident_evidence", row, x.last, c, want, got) }
+		col("base_id", x.base, base)
+		col("incident_id", x.u.IncidentID, incident)
+		col("sha256", x.u.SHA256, sum)
+		col("size", x.u.Size, size)
+		col("media_type", x.u.MediaType, media)
+		col("shared_sha256", x.u.SharedSHA256, shared)
+		col("created_at", x.at, created)
+		return nil
+	}, "SELECT id, base_id, incident_id, sha256, size, media_type, shared_sha256, created_at FROM incident_evidence WHERE org_id = ?", org)
+	if err != nil {
+		return fmt.Errorf("verify incident evidence: %w", err)
+	}
+	for id, x := range r.ev {
+		if !seen[id] {
+			ds.Missing("incident_evidence", fmt.Sprintf("evidence %d", id), x.last)
+		}
+	}
+	return nil
 }
