@@ -32,6 +32,8 @@ type Config struct {
 	// CheckpointKey is the key the server signs ledger checkpoints with,
 	// shown with them; nil when the server signs none.
 	CheckpointKey *ledger.PublicKey
+	// Evidence keeps incidents' evidence files; nil refuses uploads (503).
+	Evidence *incident.EvidenceStore
 }
 
 // api holds what every handler needs.
@@ -96,6 +98,7 @@ var routes = []route{
 	{"GET", "/api/v1/incidents", false, (*api).listIncidents},
 	{"POST", "/api/v1/incidents", false, (*api).createIncident},
 	{"GET", "/api/v1/incidents/{id}", false, (*api).getIncident},
+	{"POST", "/api/v1/incidents/{id}/evidence", false, (*api).uploadEvidence},
 	// Offline commands and their review items.
 	{"POST", "/api/v1/commands", false, (*api).postCommands},
 	{"GET", "/api/v1/review-items", false, (*api).listReviewItems},

@@ -1,8 +1,11 @@
 package api
 
 import (
+	"errors"
+	"io"
 	"net/http"
 	"strconv"
+	"strings"
 	"time"
 
 	"abri/internal/account"
@@ -137,4 +140,63 @@ func (a *api) getIncident(w http.ResponseWriter, r *http.Request, p account.Prin
 	}
 	a.writeJSON(w, r, http.StatusOK, incidentOf(in, langOf(r, p)))
 	return nil
+}
+
+// uploadEvidence answers POST /api/v1/incidents/{id}/evidence: a multipart
+// body with the file in "file" and, optionally, the SHA-256 the device
+// computed at capture in "sha256". It answers the hash of what arrived.
+// The file's name is never used: files are stored by their hash.
+func (a *api) uploadEvidence(w http.ResponseWriter, r *http.Request, p account.Principal) error {
+	id, err := strconv.ParseInt(r.PathValue("id"), 10, 64)
+	if err != nil || id <= 0 {
+		return apperr.ErrNotFound()
+	}
+	if _, err := a.incidents.Get(r.Context(), p.Actor, id); err != nil {
+		return err
+	}
+	st := a.cfg.Evidence
+	if st == nil {
+		return apperr.New(apperr.Unavailable, "incident.error.evidence_off")
+	}
+	if b, ok := r.Body.(interface{ SetLimit(int64) }); ok {
+		b.SetLimit(st.Limit + 1<<20) // room for the multipart framing
+	}
+	mr, err := r.MultipartReader()
+	if err != nil {
+		return apperr.New(apperr.Invalid, "incident.error.evidence_form").At("file")
+	}
+	var device string
+	for {
+		part, err := mr.NextPart()
+		if err != nil {
+			var tooLarge *http.MaxBytesError
+			if errors.As(err, &tooLarge) {
+				return apperr.New(apperr.TooLarge, "incident.error.evidence_too_large", st.Limit>>20).At("file")
+			}
+			return apperr.New(apperr.Invalid, "incident.error.evidence_form").At("file")
+		}
+		switch part.FormName() {
+		case "sha256":
+			b, _ := io.ReadAll(io.LimitReader(part, 100))
+			device = strings.ToLower(strings.TrimSpace(string(b)))
+		case "file":
+			ev, err := a.incidents.Upload(r.Context(), p.Actor, st, id, part, device)
+			var tooLarge *http.MaxBytesError
+			if errors.As(err, &tooLarge) {
+				return apperr.New(apperr.TooLarge, "incident.error.evidence_too_large", st.Limit>>20).At("file")
+			}
+			if err != nil {
+				return err
+			}
+			a.writeJSON(w, r, http.StatusCreated, struct {
+				ID             int64  `json:"id"`
+				SHA256         string `json:"sha256"`
+				Size           int64  `json:"size"`
+				MediaType      string `json:"media_type"`
+				SharedSHA256   string `json:"shared_sha256"`
+				DeviceMismatch bool   `json:"device_mismatch"`
+			}{ev.ID, ev.SHA256, ev.Size, ev.MediaType, ev.SharedSHA256, ev.DeviceMismatch})
+			return nil
+		}
+	}
 }

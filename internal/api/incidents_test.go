@@ -1,11 +1,25 @@
 package api_test
 
 import (
+	"bytes"
 	"context"
+	"crypto/sha256"
+	"encoding/hex"
 	"encoding/json"
 	"fmt"
+	"image"
+	"image/png"
+	"io"
+	"log/slog"
+	"mime/multipart"
+	"net/http/httptest"
 	"strings"
 	"testing"
+	"time"
+
+	"abri/internal/api"
+	"abri/internal/incident"
+	"abri/internal/place"
 
 	"abri/internal/catalog"
 	"abri/internal/db"
@@ -79,5 +93,69 @@ func TestIncidentsAPI(t *testing.T) {
 		}
 		w = call(f.h, "GET", "/api/v1/incidents/999999", f.token, nil)
 		wantError(t, w, 404, "not_found")
+	})
+}
+
+// Evidence through the API: a PNG sent as multipart with the phone's hash
+// comes back with the same SHA-256 and a shareable copy; a file over the
+// limit is 413 and keeps nothing; a body that is not multipart is 400.
+func TestEvidenceAPI(t *testing.T) {
+	dbtest.Each(t, func(t *testing.T, d *db.DB) {
+		ctx := context.Background()
+		f := setup(t, d)
+		st, err := incident.OpenEvidenceStore(t.TempDir(), 4<<10)
+		if err != nil {
+			t.Fatal(err)
+		}
+		h, err := api.New(api.Config{DB: d, Accounts: f.acc, Logger: slog.New(slog.NewTextHandler(io.Discard, nil)), Evidence: st})
+		if err != nil {
+			t.Fatal(err)
+		}
+		site, err := place.New(d).CreateSite(ctx, f.actor, place.SiteInput{Name: "Canal", Kind: place.SiteLiving})
+		if err != nil {
+			t.Fatal(err)
+		}
+		id, err := incident.New(d).Report(ctx, f.actor, incident.Input{SiteID: site.ID, Kind: "eviction", StartsAt: time.Date(2026, 12, 1, 7, 30, 0, 0, time.UTC)})
+		if err != nil {
+			t.Fatal(err)
+		}
+		var img bytes.Buffer
+		png.Encode(&img, image.NewGray(image.Rect(0, 0, 8, 8)))
+		sum := sha256.Sum256(img.Bytes())
+		send := func(file []byte, hash string) *httptest.ResponseRecorder {
+			var body bytes.Buffer
+			mw := multipart.NewWriter(&body)
+			mw.WriteField("sha256", hash)
+			fw, _ := mw.CreateFormFile("file", "../../etc/passwd")
+			fw.Write(file)
+			mw.Close()
+			r := httptest.NewRequest("POST", fmt.Sprintf("/api/v1/incidents/%d/evidence", id), &body)
+			r.Header.Set("Authorization", "Bearer "+f.token)
+			r.Header.Set("Content-Type", mw.FormDataContentType())
+			w := httptest.NewRecorder()
+			h.ServeHTTP(w, r)
+			return w
+		}
+		w := send(img.Bytes(), hex.EncodeToString(sum[:]))
+		if w.Code != 201 {
+			t.Fatalf("upload: %d %s", w.Code, w.Body)
+		}
+		var ev struct {
+			SHA256         string `json:"sha256"`
+			SharedSHA256   string `json:"shared_sha256"`
+			DeviceMismatch bool   `json:"device_mismatch"`
+		}
+		json.Unmarshal(w.Body.Bytes(), &ev)
+		if ev.SHA256 != hex.EncodeToString(sum[:]) || ev.SharedSHA256 == "" || ev.DeviceMismatch {
+			t.Errorf("upload answered %s", w.Body)
+		}
+		w = send(bytes.Repeat([]byte("x"), 5<<10), "")
+		wantError(t, w, 413, "too_large")
+		var n int
+		if err := d.QueryRow(ctx, "SELECT COUNT(*) FROM incident_evidence").Scan(&n); err != nil || n != 1 {
+			t.Errorf("after an oversized upload %d rows, %v", n, err)
+		}
+		w = call(h, "POST", fmt.Sprintf("/api/v1/incidents/%d/evidence", id), f.token, strings.NewReader(`{}`))
+		wantError(t, w, 400, "invalid")
 	})
 }

@@ -1,6 +1,7 @@
 package cli
 
 import (
+	"abri/internal/incident"
 	"flag"
 	"fmt"
 	"log/slog"
@@ -8,6 +9,7 @@ import (
 	"net/netip"
 	"net/url"
 	"os"
+	"strconv"
 	"strings"
 	"time"
 
@@ -29,6 +31,7 @@ type serveFlags struct {
 	metricsFile    string
 	metricsToken   string
 	stmtTimeout    time.Duration
+	evidenceMB     int
 }
 
 func (e *env) serveFlags(name, synopsis string, dataDefault string) (*serveFlags, func([]string) error) {
@@ -39,6 +42,7 @@ func (e *env) serveFlags(name, synopsis string, dataDefault string) (*serveFlags
 		fs.Lookup("data").DefValue = dataDefault
 		f.data = envOr("ABRI_DATA", dataDefault)
 	}
+	fs.IntVar(&f.evidenceMB, "evidence-limit-mb", envInt("ABRI_EVIDENCE_LIMIT_MB", 50), "largest evidence file an incident takes, in MB (env ABRI_EVIDENCE_LIMIT_MB)")
 	fs.StringVar(&f.addr, "addr", envOr("ABRI_ADDR", "127.0.0.1:8080"), "address to listen on (env ABRI_ADDR)")
 	fs.StringVar(&f.baseURL, "base-url", envOr("ABRI_BASE_URL", ""), "public URL of this server, used in QR codes and links (env ABRI_BASE_URL; default http://ADDR)")
 	fs.StringVar(&f.trustedProxies, "trusted-proxy", envOr("ABRI_TRUSTED_PROXIES", ""), "reverse proxies whose X-Forwarded-For is believed, as addresses or CIDRs, comma-separated (env ABRI_TRUSTED_PROXIES)")
@@ -177,8 +181,14 @@ func (e *env) run(ln net.Listener, d *db.DB, accounts *account.Service, f *serve
 	if err != nil {
 		return err
 	}
+	// Evidence files live in the data directory, encrypted with its
+	// evidence.key (docs/admin.md).
+	evidence, err := incident.OpenEvidenceStore(f.data, int64(f.evidenceMB)<<20)
+	if err != nil {
+		return err
+	}
 	srv, err := server.New(server.Config{DB: d, Accounts: accounts, BaseURL: baseURL, Logger: logger, Version: version(),
-		TrustedProxies: f.proxies, MetricsAllow: f.metricsNets, MetricsToken: f.metricsToken, Checkpoints: signer})
+		TrustedProxies: f.proxies, MetricsAllow: f.metricsNets, MetricsToken: f.metricsToken, Checkpoints: signer, Evidence: evidence})
 	if err != nil {
 		return err
 	}
@@ -246,4 +256,12 @@ func (e *env) demo(args []string) error {
 			}
 		}, nil
 	})
+}
+
+// envInt reads a whole number from the environment, or gives def.
+func envInt(name string, def int) int {
+	if n, err := strconv.Atoi(os.Getenv(name)); err == nil && n > 0 {
+		return n
+	}
+	return def
 }

@@ -25,6 +25,8 @@ var incidentRows = []check{
 	{"GET", "/api/v1/incidents", "", "", "401 200 200 404 404 200 404 404 200"},
 	{"POST", "/api/v1/incidents", "", `{"site_id":{incident_site},"kind":"party","starts_at":"2026-12-01T07:30:00Z"}`, "401 400 400 404 404 400 404 404 400"},
 	{"GET", "/api/v1/incidents/{id}", "/api/v1/incidents/{incident}", "", "401 200 200 404 404 200 404 404 404"},
+	// A body that is not multipart: refused at the file, nothing kept.
+	{"POST", "/api/v1/incidents/{id}/evidence", "/api/v1/incidents/{incident}/evidence", `{}`, "401 400 400 404 404 400 404 404 404"},
 }
 
 func init() { matrix = append(matrix, incidentRows...) }
@@ -43,4 +45,14 @@ func addIncidentVars(t *testing.T, d *db.DB, sys access.Actor, vars map[string]s
 	}
 	vars["{incident_site}"] = strconv.FormatInt(site.ID, 10)
 	vars["{incident}"] = strconv.FormatInt(id, 10)
+}
+
+// matrixEvidence is an evidence store in a temporary data directory.
+func matrixEvidence(t *testing.T) *incident.EvidenceStore {
+	t.Helper()
+	st, err := incident.OpenEvidenceStore(t.TempDir(), 0)
+	if err != nil {
+		t.Fatal(err)
+	}
+	return st
 }

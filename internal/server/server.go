@@ -4,6 +4,7 @@
 package server
 
 import (
+	"abri/internal/incident"
 	"context"
 	"errors"
 	"fmt"
@@ -44,6 +45,8 @@ type Config struct {
 	// server runs (at start, every hour, and once more on shutdown), and
 	// its key's public half is shown with the API's checkpoints.
 	Checkpoints *ledger.Signer
+	// Evidence keeps incidents' evidence files; nil refuses uploads.
+	Evidence *incident.EvidenceStore
 }
 
 // Limits and timeouts of the HTTP server.
@@ -103,7 +106,7 @@ func New(cfg Config) (*Server, error) {
 	metrics.RegisterProcess(s.metrics, processStart)
 	metrics.RegisterBuild(s.metrics, cfg.Version)
 
-	apiCfg := api.Config{DB: cfg.DB, Accounts: cfg.Accounts, BaseURL: cfg.BaseURL, Logger: s.log}
+	apiCfg := api.Config{DB: cfg.DB, Accounts: cfg.Accounts, BaseURL: cfg.BaseURL, Logger: s.log, Evidence: cfg.Evidence}
 	if cfg.Checkpoints != nil {
 		pub := cfg.Checkpoints.Key.Public()
 		apiCfg.CheckpointKey = &pub
