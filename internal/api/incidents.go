@@ -37,7 +37,17 @@ type incidentBody struct {
 	Forces              []incident.ForceLine `json:"forces,omitempty"`
 	Items               []incidentItemBody   `json:"items,omitempty"`
 	Notes               string               `json:"notes"`
+	Evidence            []evidenceBody       `json:"evidence,omitempty"`
 	CreatedAt           time.Time            `json:"created_at"`
+}
+
+type evidenceBody struct {
+	ID             int64  `json:"id"`
+	SHA256         string `json:"sha256"`
+	Size           int64  `json:"size"`
+	MediaType      string `json:"media_type"`
+	SharedSHA256   string `json:"shared_sha256"`
+	DeviceMismatch bool   `json:"device_mismatch"`
 }
 
 type incidentItemBody struct {
@@ -59,6 +69,9 @@ func incidentOf(in incident.Incident, lang string) incidentBody {
 	if !in.EndsAt.IsZero() {
 		e := in.EndsAt.UTC()
 		b.EndsAt = &e
+	}
+	for _, e := range in.Evidence {
+		b.Evidence = append(b.Evidence, evidenceBody{e.ID, e.SHA256, e.Size, e.MediaType, e.SharedSHA256, e.DeviceMismatch})
 	}
 	for _, it := range in.Items {
 		b.Items = append(b.Items, incidentItemBody{Product: idName{ID: it.ProductID, Name: it.Name(lang)}, Seized: it.Seized,
@@ -188,14 +201,7 @@ func (a *api) uploadEvidence(w http.ResponseWriter, r *http.Request, p account.P
 			if err != nil {
 				return err
 			}
-			a.writeJSON(w, r, http.StatusCreated, struct {
-				ID             int64  `json:"id"`
-				SHA256         string `json:"sha256"`
-				Size           int64  `json:"size"`
-				MediaType      string `json:"media_type"`
-				SharedSHA256   string `json:"shared_sha256"`
-				DeviceMismatch bool   `json:"device_mismatch"`
-			}{ev.ID, ev.SHA256, ev.Size, ev.MediaType, ev.SharedSHA256, ev.DeviceMismatch})
+			a.writeJSON(w, r, http.StatusCreated, evidenceBody{ev.ID, ev.SHA256, ev.Size, ev.MediaType, ev.SharedSHA256, ev.DeviceMismatch})
 			return nil
 		}
 	}

@@ -37,6 +37,7 @@ type Incident struct {
 	CreatedAt           time.Time
 	Forces              []ForceLine
 	Items               []Item
+	Evidence            []Evidence
 }
 
 // Item is a line of items taken with its product and how far its need has
@@ -120,6 +121,9 @@ func (s *Service) Get(ctx context.Context, actor access.Actor, id int64) (Incide
 			in.Forces = append(in.Forces, l)
 		}
 	}
+	if in.Evidence, err = s.evidenceOf(ctx, actor, id); err != nil {
+		return in, err
+	}
 	rows, err = s.DB.Query(ctx, `SELECT it.product_id, it.seized, it.destroyed, it.recovered, it.need_id, p.name, COALESCE(p.gender, ''),
 		p.base_id IS NULL, COALESCE(n.met, 0), COALESCE(n.quantity, 0), COALESCE(n.state, '')
 		FROM incident_items it JOIN products p ON p.id = it.product_id LEFT JOIN needs n ON n.id = it.need_id
@@ -192,4 +196,26 @@ func (s *Service) List(ctx context.Context, actor access.Actor, f Filter) ([]Inc
 		is = append(is, in)
 	}
 	return is, rows.Err()
+}
+
+// evidenceOf lists an incident's files, oldest first (their hashes only:
+// reading a file is Open, which the custody log records).
+func (s *Service) evidenceOf(ctx context.Context, actor access.Actor, id int64) ([]Evidence, error) {
+	rows, err := s.DB.Query(ctx, `SELECT id, sha256, size, media_type, shared_sha256, created_at FROM incident_evidence
+		WHERE incident_id = ? AND org_id = ? ORDER BY id`, id, actor.OrgID)
+	if err != nil {
+		return nil, fmt.Errorf("read incident evidence: %w", err)
+	}
+	defer rows.Close()
+	var es []Evidence
+	for rows.Next() {
+		e := Evidence{IncidentID: id}
+		var at int64
+		if err := rows.Scan(&e.ID, &e.SHA256, &e.Size, &e.MediaType, &e.SharedSHA256, &at); err != nil {
+			return nil, fmt.Errorf("read incident evidence: %w", err)
+		}
+		e.CreatedAt = db.FromMicros(at)
+		es = append(es, e)
+	}
+	return es, rows.Err()
 }
