@@ -204,13 +204,13 @@ func (s *seen) answer(id string) Outcome {
 func conflict(ctx context.Context, tx *db.Tx, actor access.Actor, c Command, hash []byte) (Outcome, error) {
 	reason := apperr.New(apperr.Conflict, "command.conflict")
 	var id int64
-	err := tx.QueryRow(ctx, "SELECT id FROM review_items WHERE org_id = ? AND client_id = ? AND kind = 'conflict' AND content_hash = ?",
-		actor.OrgID, c.ID, hash).Scan(&id)
+	err := tx.QueryRow(ctx, "SELECT id FROM review_items WHERE org_id = ? AND client_id = ? AND kind = ? AND content_hash = ?",
+		actor.OrgID, c.ID, KindConflict, hash).Scan(&id)
 	if err != nil && !db.IsNoRows(err) {
 		return Outcome{}, fmt.Errorf("look up conflict: %w", err)
 	}
 	if id == 0 {
-		if id, err = newReviewItem(ctx, tx, actor, c, hash, "conflict", reason, 0); err != nil {
+		if id, err = newReviewItem(ctx, tx, actor, c, hash, KindConflict, reason, 0); err != nil {
 			return Outcome{}, err
 		}
 	}
@@ -230,7 +230,7 @@ func needsReview(ctx context.Context, tx *db.Tx, actor access.Actor, c Command, 
 	if err != nil {
 		return Outcome{}, fmt.Errorf("record command: %w", err)
 	}
-	id, err := newReviewItem(ctx, tx, actor, c, hash, "needs_review", reason, rowID)
+	id, err := newReviewItem(ctx, tx, actor, c, hash, KindNeedsReview, reason, rowID)
 	if err != nil {
 		return Outcome{}, err
 	}
