@@ -10,6 +10,7 @@ package incident
 import (
 	"context"
 	"fmt"
+	"slices"
 	"sort"
 	"strings"
 	"time"
@@ -101,15 +102,6 @@ type Input struct {
 	CommandID           string // the offline command that carried it, if any
 }
 
-func oneOf(s string, list []string) bool {
-	for _, x := range list {
-		if x == s {
-			return true
-		}
-	}
-	return false
-}
-
 func count(field string, n int64) error {
 	if n < 0 || n > MaxCount {
 		return apperr.New(apperr.Invalid, "incident.error.count", MaxCount).At(field)
@@ -122,7 +114,7 @@ func (in Input) clean() (Input, error) {
 	if in.SiteID <= 0 {
 		return in, apperr.New(apperr.Invalid, "incident.error.site_required").At("site")
 	}
-	if !oneOf(in.Kind, Kinds) {
+	if !slices.Contains(Kinds, in.Kind) {
 		return in, apperr.New(apperr.Invalid, "incident.error.kind").At("kind")
 	}
 	if in.StartsAt.IsZero() {
@@ -134,7 +126,7 @@ func (in Input) clean() (Input, error) {
 	if in.LegalBasis == "" {
 		in.LegalBasis = "unknown"
 	}
-	if !oneOf(in.LegalBasis, LegalBases) {
+	if !slices.Contains(LegalBases, in.LegalBasis) {
 		return in, apperr.New(apperr.Invalid, "incident.error.choice").At("legal_basis")
 	}
 	for _, f := range []struct {
@@ -144,7 +136,7 @@ func (in Input) clean() (Input, error) {
 		if *f.v == "" {
 			*f.v = "unknown"
 		}
-		if !oneOf(*f.v, Answers) {
+		if !slices.Contains(Answers, *f.v) {
 			return in, apperr.New(apperr.Invalid, "incident.error.choice").At(f.name)
 		}
 	}
@@ -160,7 +152,7 @@ func (in Input) clean() (Input, error) {
 	}
 	used := map[string]bool{}
 	for _, f := range in.ForceUsed {
-		if !oneOf(f, ForcesUsed) {
+		if !slices.Contains(ForcesUsed, f) {
 			return in, apperr.New(apperr.Invalid, "incident.error.choice").At("force_used")
 		}
 		used[f] = true
@@ -176,7 +168,7 @@ func (in Input) clean() (Input, error) {
 	}
 	forces := map[string]ForceLine{}
 	for _, f := range in.Forces {
-		if !oneOf(f.Force, Forces) {
+		if !slices.Contains(Forces, f.Force) {
 			return in, apperr.New(apperr.Invalid, "incident.error.choice").At("forces")
 		}
 		if err := count("forces", f.Vehicles); err != nil {

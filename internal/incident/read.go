@@ -3,6 +3,7 @@ package incident
 import (
 	"context"
 	"fmt"
+	"slices"
 	"strings"
 	"time"
 
@@ -170,7 +171,7 @@ func (s *Service) List(ctx context.Context, actor access.Actor, f Filter) ([]Inc
 		conds, args = append(conds, "i.site_id = ?"), append(args, f.SiteID)
 	}
 	if f.Kind != "" {
-		if !oneOf(f.Kind, Kinds) {
+		if !slices.Contains(Kinds, f.Kind) {
 			return nil, apperr.New(apperr.Invalid, "incident.error.kind").At("kind")
 		}
 		conds, args = append(conds, "i.kind = ?"), append(args, f.Kind)
