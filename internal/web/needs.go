@@ -120,7 +120,7 @@ func weeksParam(r *http.Request) int {
 }
 
 func (s *server) weeklyRows(r *http.Request, c *reqCtx, weeks int) ([]distribution.WeekRow, error) {
-	loc := roundZone(c)
+	loc := c.zone()
 	to := startOfDay(time.Now(), loc).AddDate(0, 0, 1)
 	return s.distribution.Weekly(r.Context(), c.P.Actor, to.AddDate(0, 0, -7*weeks), to, loc)
 }
@@ -153,7 +153,7 @@ func (s *server) weeklyCSV(w http.ResponseWriter, r *http.Request, c *reqCtx) er
 		return err
 	}
 	for _, row := range rows {
-		if err := ew.Row(export.Text(i18n.Day(roundZone(c), row.Week)), export.Text(row.SiteName), export.Text(catalog.CategoryName(c.Lang, row.CategoryName)),
+		if err := ew.Row(export.Text(i18n.Day(c.zone(), row.Week)), export.Text(row.SiteName), export.Text(catalog.CategoryName(c.Lang, row.CategoryName)),
 			export.Int(row.HandedOut), export.Int(row.People), export.Int(row.Meals), export.Int(row.Rounds)); err != nil {
 			return fmt.Errorf("weekly csv: %w", err)
 		}

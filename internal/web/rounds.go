@@ -19,9 +19,6 @@ import (
 // counts on the tally screen, brings back leftovers and closes them. Every
 // rule is the distribution package's; these handlers parse and render.
 
-// roundZone is the time zone a base's rounds are planned and shown in.
-func roundZone(c *reqCtx) *time.Location { return c.zone() }
-
 type roundsPage struct {
 	Upcoming, Recent []roundRow
 	CanPlan          bool
@@ -38,14 +35,14 @@ type roundForm struct {
 }
 
 func (s *server) rounds(w http.ResponseWriter, r *http.Request, c *reqCtx) error {
-	now := time.Now().In(roundZone(c))
+	now := time.Now().In(c.zone())
 	return s.renderRounds(w, r, c, http.StatusOK, roundsPage{Form: roundForm{Kind: distribution.KindGoods, Day: now.Format("2006-01-02"),
 		Start: "18:00", End: "19:00", Public: true}})
 }
 
 func (s *server) renderRounds(w http.ResponseWriter, r *http.Request, c *reqCtx, status int, p roundsPage) error {
 	ctx, a := r.Context(), c.P.Actor
-	today := startOfDay(time.Now(), roundZone(c))
+	today := startOfDay(time.Now(), c.zone())
 	up, err := s.distribution.Rounds(ctx, a, distribution.Filter{From: today, Limit: 100})
 	if err != nil {
 		return err
@@ -110,7 +107,7 @@ func planInput(r *http.Request, c *reqCtx) (distribution.PlanInput, roundForm, e
 	f := roundForm{Site: pf.Get("site"), Kind: pf.Get("kind"), Day: pf.Get("day"), Start: pf.Get("start"), End: pf.Get("end"), Public: pf.Get("public") == "1"}
 	in := distribution.PlanInput{Kind: f.Kind, Public: f.Public}
 	in.SiteID, _ = strconv.ParseInt(f.Site, 10, 64)
-	loc := roundZone(c)
+	loc := c.zone()
 	if _, err := time.ParseInLocation("2006-01-02", f.Day, loc); err != nil {
 		return in, f, apperr.New(apperr.Invalid, "distribution.error.start_required").At("day")
 	}
