@@ -293,44 +293,7 @@ func TestJourneyOfflineQuickCount(t *testing.T) {
 		t.Fatalf("%d counts reached abri with the network cut", n)
 	}
 
-	// A second tab on the same screen, opened with no network.
-	ctx2, cancel2 := chromedp.NewContext(ctx)
-	defer cancel2()
-	// The first action on a tab's own context opens it (and binds the tab
-	// to that context, not to a shorter one of a step).
-	if err := chromedp.Do(ctx2, chromedp.EmulateViewport(390, 844, chromedp.EmulatePortrait, chromedp.EmulateMobile)); err != nil {
-		t.Fatal(err)
-	}
-	b2 := &tab{t: t, ctx: ctx2, w: w}
-	b2.open("/count/"+strconv.FormatInt(w.site, 10), `button.tap:not([disabled])`)
-	b2.until("second tab sees five", waitingJS, "5", 5*time.Second)
-
-	// Keep the batch as the phone holds it, to send it again by hand.
-	batch := b.eval("batch", `abri.queue.pending().then(l => JSON.stringify({commands: l.map(c => ({id: c.id, type: c.type, target: c.target, payload: c.payload, made_at: c.made_at}))}))`)
-
-	// The network comes back. Both tabs send at once; the first answer is
-	// lost on the way back after abri applied it, as a crashed upload's.
-	w.proxy.dropSync.Store(1)
-	w.proxy.cut.Store(false)
-	var wg sync.WaitGroup
-	for _, tb := range []*tab{b, b2} {
-		wg.Add(1)
-		go func(tb *tab) {
-			defer wg.Done()
-			chromedp.Run(tb.ctx, chromedp.Evaluate[string](`abri.queue.send().then(() => "ok")`, chromedp.EvalAwaitPromise))
-		}(tb)
-	}
-	wg.Wait()
-	b.until("all sent", waitingJS, "0", 30*time.Second)
-	b2.until("all sent in the second tab", waitingJS, "0", 30*time.Second)
-
-	// The same batch sent twice more by hand: nothing changes.
-	for i := 0; i < 2; i++ {
-		got := b.eval("resend", `fetch("/sync/commands", {method: "POST", headers: {"Content-Type": "application/json"}, body: `+strconv.Quote(batch)+`}).then(r => r.json()).then(b => b.outcomes.map(o => o.status).join(","))`)
-		if got != strings.TrimSuffix(strings.Repeat("already_applied,", 5), ",") {
-			t.Errorf("resend %d answered %s", i+1, got)
-		}
-	}
+	sendFromTwoTabs(ctx, b, "/count/"+strconv.FormatInt(w.site, 10), `button.tap:not([disabled])`, 5)
 	if n := w.count(t, "SELECT COALESCE(SUM(n), 0) FROM headcounts"); n != 5 {
 		t.Errorf("abri holds %d people served, want exactly 5", n)
 	}
@@ -509,35 +472,7 @@ func TestJourneyOfflineRoundTally(t *testing.T) {
 	b.do("refresh offline", chromedp.Reload(), chromedp.WaitVisible(chromedp.CSS(handout)))
 	b.until("eight still wait", waitingJS, "8", 10*time.Second)
 
-	ctx2, cancel2 := chromedp.NewContext(ctx)
-	defer cancel2()
-	if err := chromedp.Do(ctx2, chromedp.EmulateViewport(390, 844, chromedp.EmulatePortrait, chromedp.EmulateMobile)); err != nil {
-		t.Fatal(err)
-	}
-	b2 := &tab{t: t, ctx: ctx2, w: w}
-	b2.open(tally, handout)
-	b2.until("second tab sees eight", waitingJS, "8", 10*time.Second)
-	batch := b.eval("batch", `abri.queue.pending().then(l => JSON.stringify({commands: l.map(c => ({id: c.id, type: c.type, target: c.target, payload: c.payload, made_at: c.made_at}))}))`)
-
-	w.proxy.dropSync.Store(1)
-	w.proxy.cut.Store(false)
-	var wg sync.WaitGroup
-	for _, tb := range []*tab{b, b2} {
-		wg.Add(1)
-		go func(tb *tab) {
-			defer wg.Done()
-			chromedp.Run(tb.ctx, chromedp.Evaluate[string](`abri.queue.send().then(() => "ok")`, chromedp.EvalAwaitPromise))
-		}(tb)
-	}
-	wg.Wait()
-	b.until("all sent", waitingJS, "0", 30*time.Second)
-	b2.until("all sent in the second tab", waitingJS, "0", 30*time.Second)
-	for i := 0; i < 2; i++ {
-		got := b.eval("resend", `fetch("/sync/commands", {method: "POST", headers: {"Content-Type": "application/json"}, body: `+strconv.Quote(batch)+`}).then(r => r.json()).then(b => b.outcomes.map(o => o.status).join(","))`)
-		if got != strings.TrimSuffix(strings.Repeat("already_applied,", 8), ",") {
-			t.Errorf("resend %d answered %s", i+1, got)
-		}
-	}
+	sendFromTwoTabs(ctx, b, tally, handout, 8)
 	sum := func(kind string) int {
 		return w.count(t, "SELECT COALESCE(SUM(quantity), 0) FROM round_tallies WHERE kind = '"+kind+"'")
 	}
@@ -567,5 +502,46 @@ func TestJourneyOfflineRoundTally(t *testing.T) {
 	items, err := command.ListReviewItems(ctx0, w.d, sys, false)
 	if err != nil || len(items) != 1 || items[0].Type != distribution.CmdPeople || items[0].Target != distribution.RoundTarget(r.ID) {
 		t.Fatalf("review items after a tally on a closed round: %+v %v", items, err)
+	}
+}
+
+// sendFromTwoTabs opens a second tab on path (with no network, showing the
+// same n commands waiting), keeps the batch as the phone holds it, brings
+// the network back with the first answer to /sync/commands lost after abri
+// applied it, has both tabs send at once, and then sends the same batch
+// twice more by hand: each resend must answer every command already applied.
+func sendFromTwoTabs(ctx context.Context, b *tab, path, ready string, n int) {
+	t, w := b.t, b.w
+	t.Helper()
+	// The first action on a tab's own context opens it (and binds the tab
+	// to that context, not to a shorter one of a step).
+	ctx2, cancel2 := chromedp.NewContext(ctx)
+	defer cancel2()
+	if err := chromedp.Do(ctx2, chromedp.EmulateViewport(390, 844, chromedp.EmulatePortrait, chromedp.EmulateMobile)); err != nil {
+		t.Fatal(err)
+	}
+	b2 := &tab{t: t, ctx: ctx2, w: w}
+	b2.open(path, ready)
+	b2.until(fmt.Sprintf("second tab sees %d", n), waitingJS, strconv.Itoa(n), 10*time.Second)
+	batch := b.eval("batch", `abri.queue.pending().then(l => JSON.stringify({commands: l.map(c => ({id: c.id, type: c.type, target: c.target, payload: c.payload, made_at: c.made_at}))}))`)
+
+	w.proxy.dropSync.Store(1)
+	w.proxy.cut.Store(false)
+	var wg sync.WaitGroup
+	for _, tb := range []*tab{b, b2} {
+		wg.Add(1)
+		go func(tb *tab) {
+			defer wg.Done()
+			chromedp.Run(tb.ctx, chromedp.Evaluate[string](`abri.queue.send().then(() => "ok")`, chromedp.EvalAwaitPromise))
+		}(tb)
+	}
+	wg.Wait()
+	b.until("all sent", waitingJS, "0", 30*time.Second)
+	b2.until("all sent in the second tab", waitingJS, "0", 30*time.Second)
+	for i := 0; i < 2; i++ {
+		got := b.eval("resend", `fetch("/sync/commands", {method: "POST", headers: {"Content-Type": "application/json"}, body: `+strconv.Quote(batch)+`}).then(r => r.json()).then(b => b.outcomes.map(o => o.status).join(","))`)
+		if got != strings.TrimSuffix(strings.Repeat("already_applied,", n), ",") {
+			t.Errorf("resend %d answered %s", i+1, got)
+		}
 	}
 }
