@@ -94,19 +94,29 @@ func refuseTally(r Round) error {
 	return apperr.New(apperr.Conflict, "distribution.error.not_out").At("round")
 }
 
+// tallyingRound reads and locks a round that takes tallies (out or back),
+// for a team member who runs rounds.
+func tallyingRound(ctx context.Context, tx *db.Tx, actor access.Actor, roundID int64) (Round, error) {
+	if err := actor.Require(access.RunRounds); err != nil {
+		return Round{}, err
+	}
+	r, err := getRound(ctx, tx, actor, roundID, tx.ForUpdate())
+	if err != nil {
+		return Round{}, err
+	}
+	if !r.Tallying() {
+		return Round{}, refuseTally(r)
+	}
+	return r, nil
+}
+
 // RecordTx records a tally on a round that is out or back, inside the
 // caller's transaction (an offline command's). A hand-out must be of a
 // product on the round, and meets the site's needs of it.
 func RecordTx(ctx context.Context, tx *db.Tx, actor access.Actor, roundID int64, in TallyInput) (Tally, error) {
-	if err := actor.Require(access.RunRounds); err != nil {
-		return Tally{}, err
-	}
-	r, err := getRound(ctx, tx, actor, roundID, tx.ForUpdate())
+	r, err := tallyingRound(ctx, tx, actor, roundID)
 	if err != nil {
 		return Tally{}, err
-	}
-	if !r.Tallying() {
-		return Tally{}, refuseTally(r)
 	}
 	if err := in.check(r); err != nil {
 		return Tally{}, err
@@ -155,15 +165,9 @@ func (s *Service) Record(ctx context.Context, actor access.Actor, roundID int64,
 // by the tally's id, or, when tallyID is 0, by the id of the command that
 // recorded it. Undoing what is already undone changes nothing.
 func UndoTx(ctx context.Context, tx *db.Tx, actor access.Actor, roundID, tallyID int64, commandID string) (Tally, error) {
-	if err := actor.Require(access.RunRounds); err != nil {
-		return Tally{}, err
-	}
-	r, err := getRound(ctx, tx, actor, roundID, tx.ForUpdate())
+	r, err := tallyingRound(ctx, tx, actor, roundID)
 	if err != nil {
 		return Tally{}, err
-	}
-	if !r.Tallying() {
-		return Tally{}, refuseTally(r)
 	}
 	q := "SELECT " + tallyCols + " FROM round_tallies WHERE round_id = ? AND "
 	arg := any(tallyID)
