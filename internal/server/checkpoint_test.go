@@ -115,3 +115,36 @@ func TestServeSignsCheckpoints(t *testing.T) {
 		}
 	})
 }
+
+// When the listener fails while the server runs (not a shutdown), Serve
+// still stops the checkpoint signer and returns the error instead of
+// waiting for a signer that nothing tells to stop.
+func TestServeReturnsWhenTheListenerFailsWithSigner(t *testing.T) {
+	dbtest.Each(t, func(t *testing.T, d *db.DB) {
+		k, err := ledger.NewKey()
+		if err != nil {
+			t.Fatal(err)
+		}
+		signer := &ledger.Signer{DB: d, Key: k, Dir: t.TempDir(), Ticks: make(chan time.Time)}
+		s, err := server.New(server.Config{DB: d, Accounts: account.New(d), BaseURL: "http://abri.test",
+			Logger: slog.New(slog.NewTextHandler(io.Discard, nil)), Checkpoints: signer})
+		if err != nil {
+			t.Fatal(err)
+		}
+		ln, err := server.Listen("127.0.0.1:0")
+		if err != nil {
+			t.Fatal(err)
+		}
+		ln.Close() // Serve's Accept fails at once
+		served := make(chan error, 1)
+		go func() { served <- s.Serve(context.Background(), ln) }()
+		select {
+		case err := <-served:
+			if err == nil {
+				t.Fatal("Serve returned nil for a closed listener")
+			}
+		case <-time.After(10 * time.Second):
+			t.Fatal("Serve did not return after its listener failed")
+		}
+	})
+}

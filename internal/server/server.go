@@ -4,7 +4,6 @@
 package server
 
 import (
-	"abri/internal/incident"
 	"context"
 	"errors"
 	"fmt"
@@ -18,6 +17,7 @@ import (
 	"abri/internal/account"
 	"abri/internal/api"
 	"abri/internal/db"
+	"abri/internal/incident"
 	"abri/internal/ledger"
 	"abri/internal/metrics"
 	"abri/internal/web"
@@ -177,8 +177,13 @@ func (s *Server) Serve(ctx context.Context, ln net.Listener) error {
 	} else {
 		close(signerDone)
 	}
-	// Whatever the way out, the signer is over before the database closes.
-	defer func() { <-signerDone }()
+	// Whatever the way out, the signer is over before the database closes:
+	// it stops with purgeCtx, which must therefore be cancelled first (the
+	// deferred stopPurge above would run only after this wait).
+	defer func() {
+		stopPurge()
+		<-signerDone
+	}()
 
 	served := make(chan error, 1)
 	go func() { served <- srv.Serve(ln) }()
