@@ -188,9 +188,10 @@
       wanted = false;
       return sendOnce(user).then(function (r) {
         if (r === 'sent' || (r === 'empty' && wanted)) return loop();
+        return r;
       });
     };
-    return loop().catch(function () { retryLater(); });
+    return loop().catch(function () { retryLater(); return 'wait'; });
   }
 
   var BUSY = {};
@@ -210,8 +211,9 @@
       if (held && held.until > now && held.owner !== me) return Promise.resolve(BUSY);
       localStorage.setItem(key, JSON.stringify({ owner: me, until: now + SEND_TIMEOUT + 5000 }));
     } catch (e) { /* no storage: send anyway; the server applies each id once */ }
-    return Promise.resolve(fn()).then(function () {
+    return Promise.resolve(fn()).then(function (r) {
       try { localStorage.removeItem(key); } catch (e) {}
+      return r;
     });
   }
 
@@ -225,7 +227,11 @@
     return withLock(drain).then(function (r) {
       running = false;
       if (r === BUSY) kick(1500);
-    }, function () { running = false; });
+      // A command queued after the sender's last look, while the lock was
+      // being let go, found it still running: send it now. (A failed send
+      // has its retry already set.)
+      else if (wanted && r !== 'wait') kick(0);
+    }, function () { running = false; kick(2000); });
   }
 
   function retryLater() {
