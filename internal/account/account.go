@@ -69,7 +69,8 @@ type Service struct {
 	// password (sign-in, password change, token minting): what the throttle
 	// bounds.
 	PasswordChecks atomic.Int64
-	beforeCheck    func() // tests: runs before each check
+	tokens         tokenCache // API token sign-ins, see TokenPrincipal
+	beforeCheck    func()     // tests: runs before each check
 }
 
 // New returns a Service with the default limits: five sign-in attempts per
@@ -451,7 +452,7 @@ func (s *Service) SetRole(ctx context.Context, actor access.Actor, userID, baseI
 			return err
 		}
 	}
-	return s.DB.InTx(ctx, func(tx *db.Tx) error {
+	return s.changePrincipals(ctx, func(tx *db.Tx) error {
 		if err := userInOrg(ctx, tx, actor.OrgID, userID); err != nil {
 			return err
 		}
@@ -499,7 +500,7 @@ func (s *Service) SetDisabled(ctx context.Context, actor access.Actor, userID in
 	if userID == actor.UserID && disabled {
 		return apperr.New(apperr.Invalid, "error.disable_self")
 	}
-	return s.DB.InTx(ctx, func(tx *db.Tx) error {
+	return s.changePrincipals(ctx, func(tx *db.Tx) error {
 		if err := userInOrg(ctx, tx, actor.OrgID, userID); err != nil {
 			return err
 		}
@@ -591,7 +592,7 @@ func (s *Service) SetPassword(ctx context.Context, actor access.Actor, userID in
 	if err != nil {
 		return err
 	}
-	return s.DB.InTx(ctx, func(tx *db.Tx) error {
+	return s.changePrincipals(ctx, func(tx *db.Tx) error {
 		if err := userInOrg(ctx, tx, actor.OrgID, userID); err != nil {
 			return err
 		}
@@ -634,7 +635,7 @@ func (s *Service) ChangePassword(ctx context.Context, actor access.Actor, sessio
 	if err != nil {
 		return err
 	}
-	return s.DB.InTx(ctx, func(tx *db.Tx) error {
+	return s.changePrincipals(ctx, func(tx *db.Tx) error {
 		if err := s.Throttle.release(ctx, tx, res); err != nil {
 			return err
 		}
@@ -685,7 +686,7 @@ func (s *Service) SetLanguage(ctx context.Context, actor access.Actor, lang stri
 	if lang != "" && !validLang(lang) {
 		return apperr.New(apperr.Invalid, "error.lang_unknown")
 	}
-	return s.DB.InTx(ctx, func(tx *db.Tx) error {
+	return s.changePrincipals(ctx, func(tx *db.Tx) error {
 		if _, err := tx.Exec(ctx, "UPDATE users SET lang = ? WHERE id = ? AND org_id = ?", lang, actor.UserID, actor.OrgID); err != nil {
 			return fmt.Errorf("set language: %w", err)
 		}

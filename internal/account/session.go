@@ -169,7 +169,7 @@ func (s *Service) Logout(ctx context.Context, token string) error {
 // LogoutEverywhere ends every session of the actor, this one included, and
 // revokes every API token of theirs: the remedy for a lost phone.
 func (s *Service) LogoutEverywhere(ctx context.Context, actor access.Actor) error {
-	return s.DB.InTx(ctx, func(tx *db.Tx) error {
+	return s.changePrincipals(ctx, func(tx *db.Tx) error {
 		if _, err := ledger.Append(ctx, tx, actor, "user", actor.UserID, UserSessionsEnded{}); err != nil {
 			return err
 		}

@@ -61,7 +61,7 @@ func (s *Service) SetTimeZone(ctx context.Context, actor access.Actor, zone stri
 	if err != nil {
 		return err
 	}
-	return s.DB.InTx(ctx, func(tx *db.Tx) error {
+	return s.changePrincipals(ctx, func(tx *db.Tx) error {
 		var old string
 		err := tx.QueryRow(ctx, "SELECT time_zone FROM bases WHERE id = ? AND org_id = ?", actor.BaseID, actor.OrgID).Scan(&old)
 		if db.IsNoRows(err) {

@@ -221,6 +221,7 @@ func TestUnauthorized(t *testing.T) {
 		if err != nil || len(tokens) != 1 {
 			t.Fatalf("tokens: %v %v", tokens, err)
 		}
+		decodeMe(t, call(f.h, "GET", "/api/v1/me", f.token, nil)) // signed in: the sign-in is cached
 		if err := f.acc.RevokeToken(ctx, f.actor, tokens[0].ID); err != nil {
 			t.Fatal(err)
 		}
@@ -251,6 +252,14 @@ func TestUnauthorized(t *testing.T) {
 		tok3, _, err := f.acc.IssueToken(ctx, access.Actor{UserID: u3.ID, OrgID: f.org.ID, BaseID: f.base.ID, Role: access.Viewer}, "phone")
 		if err != nil {
 			t.Fatal(err)
+		}
+		decodeMe(t, call(f.h, "GET", "/api/v1/me", tok3, nil))
+		// A changed role is the next request's role.
+		if err := f.acc.SetRole(ctx, admin, u3.ID, f.base.ID, access.Observer); err != nil {
+			t.Fatal(err)
+		}
+		if m := decodeMe(t, call(f.h, "GET", "/api/v1/me", tok3, nil)); m.Role != "observer" {
+			t.Errorf("after a role change /me says role %q", m.Role)
 		}
 		if err := f.acc.SetRole(ctx, admin, u3.ID, f.base.ID, ""); err != nil {
 			t.Fatal(err)
