@@ -69,6 +69,13 @@ const (
 	// exist (404).
 	ViewIncidents   Action = "incidents.view"
 	ReportIncidents Action = "incidents.report"
+	// Free-shop cards: the shop issues, looks up, replaces and erases them
+	// (and reads optional personal fields, each read logged); coordinators
+	// and admins set a base's card settings; admins read the access log.
+	// To anyone else cards do not exist (404).
+	UseCards          Action = "cards.use"
+	ManageCards       Action = "cards.manage"
+	ViewCardAccessLog Action = "cards.access_log"
 )
 
 var everyone = []Role{Admin, Coordinator, Warehouse, Distribution, Observer, Shop, Viewer}
@@ -109,6 +116,10 @@ var policy = map[Action][]Role{
 	// so reporting one needs no ManageNeeds.
 	ViewIncidents:   {Admin, Coordinator, Observer},
 	ReportIncidents: {Admin, Coordinator, Observer},
+	// Free-shop cards.
+	UseCards:          {Admin, Coordinator, Shop},
+	ManageCards:       {Admin, Coordinator},
+	ViewCardAccessLog: {Admin},
 }
 
 // Actions lists every action the policy knows, sorted.

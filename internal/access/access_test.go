@@ -39,6 +39,9 @@ var expected = map[string]string{
 	"headcount.record": "X   X   .   X   .   .   .",
 	"incidents.view":   "X   X   .   .   X   .   .",
 	"incidents.report": "X   X   .   .   X   .   .",
+	"cards.use":        "X   X   .   .   .   X   .",
+	"cards.manage":     "X   X   .   .   .   .   .",
+	"cards.access_log": "X   .   .   .   .   .   .",
 }
 
 var roleColumns = []string{"admin", "coordinator", "warehouse", "distribution", "observer", "shop", "viewer"}

@@ -9,4 +9,5 @@ import (
 	_ "abri/internal/distribution"
 	_ "abri/internal/incident"
 	_ "abri/internal/needs"
+	_ "abri/internal/people"
 )

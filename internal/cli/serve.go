@@ -2,6 +2,7 @@ package cli
 
 import (
 	"abri/internal/incident"
+	"abri/internal/people"
 	"flag"
 	"fmt"
 	"log/slog"
@@ -187,6 +188,14 @@ func (e *env) run(ln net.Listener, d *db.DB, accounts *account.Service, f *serve
 	if err != nil {
 		return err
 	}
+	// Card codes are looked up through an HMAC and personal fields sealed,
+	// with keys of the data directory, never in the database
+	// (docs/data-protection.md).
+	cardKeys, err := people.OpenKeys(f.data)
+	if err != nil {
+		return err
+	}
+	people.UseKeys(cardKeys)
 	srv, err := server.New(server.Config{DB: d, Accounts: accounts, BaseURL: baseURL, Logger: logger, Version: version(),
 		TrustedProxies: f.proxies, MetricsAllow: f.metricsNets, MetricsToken: f.metricsToken, Checkpoints: signer, Evidence: evidence})
 	if err != nil {

@@ -66,9 +66,11 @@ type DB struct {
 // in memory: in a shared transaction (InTxGroup) each request runs in a
 // savepoint, and with journals in a temporary file every page a savepoint
 // changed was first written there, a system call each (a tenth of a box
-// move's processor time).
+// move's processor time). secure_delete(1) overwrites deleted rows and freed
+// pages with zeros, so an erased card's bytes do not linger in the file
+// (the purge then checkpoints the WAL away: internal/people).
 const sqlitePragmas = "_pragma=busy_timeout(10000)&_pragma=journal_mode(WAL)" +
-	"&_pragma=foreign_keys(1)&_pragma=synchronous(FULL)&_pragma=temp_store(MEMORY)&_txlock=immediate"
+	"&_pragma=foreign_keys(1)&_pragma=synchronous(FULL)&_pragma=temp_store(MEMORY)&_pragma=secure_delete(1)&_txlock=immediate"
 
 // sqliteReadPragmas are the read pool's: the same, but query_only, so that a
 // write sent to a reader fails instead of taking the write lock.

@@ -8,13 +8,11 @@ import (
 	"crypto/rand"
 	"crypto/sha256"
 	"encoding/hex"
-	"errors"
 	"fmt"
 	"image"
 	"image/jpeg"
 	"image/png"
 	"io"
-	"io/fs"
 	"net/http"
 	"os"
 	"path/filepath"
@@ -23,6 +21,7 @@ import (
 	"abri/internal/access"
 	"abri/internal/apperr"
 	"abri/internal/db"
+	"abri/internal/keyfile"
 	"abri/internal/ledger"
 )
 
@@ -44,27 +43,9 @@ func OpenEvidenceStore(dir string, limit int64) (*EvidenceStore, error) {
 	if err := os.MkdirAll(filepath.Join(dir, "evidence"), 0o700); err != nil {
 		return nil, fmt.Errorf("evidence store: %w", err)
 	}
-	keyPath := filepath.Join(dir, "evidence.key")
-	key, err := os.ReadFile(keyPath)
-	if errors.Is(err, fs.ErrNotExist) {
-		key = make([]byte, 32)
-		rand.Read(key)
-		f, err := os.OpenFile(keyPath, os.O_WRONLY|os.O_CREATE|os.O_EXCL, 0o600)
-		if err != nil {
-			return nil, fmt.Errorf("evidence key: %w", err)
-		}
-		if _, err := f.Write(key); err != nil {
-			f.Close()
-			return nil, fmt.Errorf("evidence key: %w", err)
-		}
-		if err := f.Close(); err != nil {
-			return nil, fmt.Errorf("evidence key: %w", err)
-		}
-	} else if err != nil {
-		return nil, fmt.Errorf("evidence key: %w", err)
-	}
-	if len(key) != 32 {
-		return nil, fmt.Errorf("evidence key %s: %d bytes, want 32", keyPath, len(key))
+	key, err := keyfile.LoadOrCreate(filepath.Join(dir, "evidence.key"), 32)
+	if err != nil {
+		return nil, fmt.Errorf("evidence store: %w", err)
 	}
 	block, err := aes.NewCipher(key)
 	if err != nil {
