@@ -213,18 +213,39 @@ func TestBatchRules(t *testing.T) {
 		if got := counts(t, w, w.dist.OrgID); got != 1 {
 			t.Errorf("%d domain events, want 1", got)
 		}
+		// A command that needs review, sent twice in one batch: the second
+		// is answered with the first's review item and reason.
+		rev, err := command.Apply(w.ctx, d, w.dist, []command.Command{cmd(3, -1), cmd(3, -1)})
+		if err != nil {
+			t.Fatal(err)
+		}
+		if rev[0].Status != command.NeedsReview || rev[1].Status != command.NeedsReview || rev[0].ReviewItemID == 0 ||
+			rev[1].ReviewItemID != rev[0].ReviewItemID || rev[1].Err == nil || rev[1].Err.Key != rev[0].Err.Key {
+			t.Fatalf("needs review twice in one batch: %+v", rev)
+		}
 		// Another organisation's command with the same id is its own.
 		o, err := command.Apply(w.ctx, d, w.other, []command.Command{cmd(1, 1)})
 		if err != nil || o[0].Status != command.Applied {
 			t.Fatalf("other organisation: %+v %v", o, err)
 		}
 		// Order: commands apply one after the other in the batch's order.
+		// Sent first in part, the rest of a batch applies around what was
+		// seen, across the transactions a long batch is cut into.
 		var batch []command.Command
 		for i := 10; i < 130; i++ {
 			batch = append(batch, cmd(i, i))
 		}
-		if _, err := command.Apply(w.ctx, d, w.dist, batch); err != nil {
+		if _, err := command.Apply(w.ctx, d, w.dist, batch[40:75]); err != nil {
 			t.Fatal(err)
+		}
+		outs, err = command.Apply(w.ctx, d, w.dist, batch)
+		if err != nil {
+			t.Fatal(err)
+		}
+		for i, o := range outs {
+			if want := command.Applied; (i >= 40 && i < 75) != (o.Status != want) {
+				t.Fatalf("command %d of the resent batch: %s", i, o.Status)
+			}
 		}
 		rows, err := d.Query(w.ctx, "SELECT payload FROM ledger WHERE org_id = ? AND kind = 'test.counted' ORDER BY seq", w.dist.OrgID)
 		if err != nil {
@@ -237,7 +258,7 @@ func TestBatchRules(t *testing.T) {
 			seq = append(seq, p)
 		}
 		rows.Close()
-		if len(seq) != 121 || seq[1] != `{"n":10}` || seq[120] != `{"n":129}` {
+		if len(seq) != 121 || seq[1] != `{"n":50}` || seq[36] != `{"n":10}` || seq[120] != `{"n":129}` {
 			t.Errorf("events out of order: %d, %v … %v", len(seq), seq[:2], seq[len(seq)-1])
 		}
 		// Refused whole, nothing applied: a viewer, a bad command, too many.
