@@ -34,6 +34,8 @@ type Config struct {
 	CheckpointKey *ledger.PublicKey
 	// Evidence keeps incidents' evidence files; nil refuses uploads (503).
 	Evidence *incident.EvidenceStore
+	// BundleKey signs incident export bundles; nil refuses exports (503).
+	BundleKey *ledger.Key
 }
 
 // api holds what every handler needs.
@@ -97,6 +99,7 @@ var routes = []route{
 	// Incidents at living sites.
 	{"GET", "/api/v1/incidents", false, (*api).listIncidents},
 	{"POST", "/api/v1/incidents", false, (*api).createIncident},
+	{"GET", "/api/v1/incidents/export", false, (*api).exportIncidents},
 	{"GET", "/api/v1/incidents/{id}", false, (*api).getIncident},
 	{"POST", "/api/v1/incidents/{id}/evidence", false, (*api).uploadEvidence},
 	// Offline commands and their review items.

@@ -45,6 +45,7 @@ Commands:
   user      add a user, set a password, disable or enable a user
   verify    check the ledger's hash chains, the rows against the events, and the checkpoints
   checkpoint sign every chain's head now and print the checkpoints
+  verify-bundle check an incident export bundle offline (files, signature, ledger entries, checkpoint)
   backup    copy the SQLite database to a new file while the server runs, and check the copy
   restore   put a checked backup in place of the data directory's database (server stopped)
   version   print the version
@@ -74,6 +75,8 @@ func Run(ctx context.Context, args []string, stdin io.Reader, stdout, stderr io.
 		err = e.verify(args[1:])
 	case "checkpoint":
 		err = e.checkpoint(args[1:])
+	case "verify-bundle":
+		err = e.verifyBundle(args[1:])
 	case "backup":
 		err = e.backup(args[1:])
 	case "restore":

@@ -280,16 +280,12 @@ func Sign(ctx context.Context, d *db.DB, k *Key, heads []Head) (cs []Checkpoint,
 					continue
 				}
 				c := k.Sign(h.OrgID, h.Seq, h.Hash, tx.Now)
-				// Another signer (abri checkpoint beside the server) may
-				// have stored this entry's checkpoint meanwhile; either
-				// one is as good.
-				res, err := tx.Exec(ctx, `INSERT INTO ledger_checkpoints (org_id, seq, hash, at, key_id, signature) VALUES (?, ?, ?, ?, ?, ?)
-					ON CONFLICT (org_id, seq, key_id) DO NOTHING`, c.OrgID, c.Seq, []byte(c.Hash), db.Micros(c.At), c.KeyID, c.Signature)
+				fresh, err := storeCheckpoint(ctx, tx, c)
 				if err != nil {
-					return fmt.Errorf("store checkpoint: %w", err)
+					return err
 				}
 				have[h.OrgID] = c
-				if n, _ := res.RowsAffected(); n > 0 {
+				if fresh {
 					signed++
 				}
 			}

@@ -26,10 +26,18 @@ var incidentRows = []check{
 	{"POST", "/api/v1/incidents", "", `{"site_id":{incident_site},"kind":"party","starts_at":"2026-12-01T07:30:00Z"}`, "401 400 400 404 404 400 404 404 400"},
 	{"GET", "/api/v1/incidents/{id}", "/api/v1/incidents/{incident}", "", "401 200 200 404 404 200 404 404 404"},
 	// A body that is not multipart: refused at the file, nothing kept.
+	// The export bundle: the web form asked with a bad id list (nothing
+	// recorded), the API with a real incident (a bundle, and 404 to
+	// another organisation).
+	{"POST", "/incidents/export", "", "ids=x", "303>/login 400 400 404 404 400 404 404 400"},
+	{"GET", "/api/v1/incidents/export", "/api/v1/incidents/export?ids={incident}", "", "401 200 200 404 404 200 404 404 404"},
 	{"POST", "/api/v1/incidents/{id}/evidence", "/api/v1/incidents/{incident}/evidence", `{}`, "401 400 400 404 404 400 404 404 404"},
 }
 
-func init() { matrix = append(matrix, incidentRows...) }
+func init() {
+	matrix = append(matrix, incidentRows...)
+	apiDownloads["GET /api/v1/incidents/export"] = "application/zip"
+}
 
 // addIncidentVars records an eviction at a site of sys's base.
 func addIncidentVars(t *testing.T, d *db.DB, sys access.Actor, vars map[string]string) {

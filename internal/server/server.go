@@ -107,15 +107,18 @@ func New(cfg Config) (*Server, error) {
 	metrics.RegisterBuild(s.metrics, cfg.Version)
 
 	apiCfg := api.Config{DB: cfg.DB, Accounts: cfg.Accounts, BaseURL: cfg.BaseURL, Logger: s.log, Evidence: cfg.Evidence}
+	webCfg := web.Config{DB: cfg.DB, Accounts: cfg.Accounts, BaseURL: cfg.BaseURL, Logger: s.log, Evidence: cfg.Evidence}
 	if cfg.Checkpoints != nil {
 		pub := cfg.Checkpoints.Key.Public()
 		apiCfg.CheckpointKey = &pub
+		// Incident export bundles are signed with the checkpoint key.
+		webCfg.BundleKey, apiCfg.BundleKey = cfg.Checkpoints.Key, cfg.Checkpoints.Key
 	}
 	apiHandler, err := api.New(apiCfg)
 	if err != nil {
 		return nil, fmt.Errorf("build the API: %w", err)
 	}
-	webHandler, err := web.New(web.Config{DB: cfg.DB, Accounts: cfg.Accounts, BaseURL: cfg.BaseURL, Logger: s.log})
+	webHandler, err := web.New(webCfg)
 	if err != nil {
 		return nil, fmt.Errorf("build the web screens: %w", err)
 	}

@@ -2,6 +2,7 @@ package web
 
 import (
 	"net/http"
+	"net/url"
 	"strconv"
 	"time"
 
@@ -40,17 +41,7 @@ func (c *reqCtx) incidentKinds() []option {
 func (s *server) incidents(w http.ResponseWriter, r *http.Request, c *reqCtx) error {
 	q := r.URL.Query()
 	p := incidentListPage{Kinds: c.incidentKinds(), Site: q.Get("site"), Kind: q.Get("kind"), From: q.Get("from"), To: q.Get("to"), Zone: c.zone()}
-	var f incident.Filter
-	if p.Site != "" {
-		f.SiteID, _ = strconv.ParseInt(p.Site, 10, 64)
-	}
-	f.Kind = p.Kind
-	if t, err := time.ParseInLocation("2006-01-02", p.From, c.zone()); err == nil {
-		f.From = t
-	}
-	if t, err := time.ParseInLocation("2006-01-02", p.To, c.zone()); err == nil {
-		f.To = t.AddDate(0, 0, 1)
-	}
+	f := incidentFilter(q, c)
 	var err error
 	if p.Incidents, err = s.incidentSvc.List(r.Context(), c.P.Actor, f); err != nil {
 		return err
@@ -60,6 +51,24 @@ func (s *server) incidents(w http.ResponseWriter, r *http.Request, c *reqCtx) er
 	}
 	s.render(w, r, c, http.StatusOK, "incidents", "incident.web.title", p)
 	return nil
+}
+
+// incidentFilter reads the list's filters: site, kind, and the days from
+// and to (both included) in the base's zone. A value that does not parse
+// filters nothing.
+func incidentFilter(q url.Values, c *reqCtx) incident.Filter {
+	var f incident.Filter
+	if v := q.Get("site"); v != "" {
+		f.SiteID, _ = strconv.ParseInt(v, 10, 64)
+	}
+	f.Kind = q.Get("kind")
+	if t, err := time.ParseInLocation("2006-01-02", q.Get("from"), c.zone()); err == nil {
+		f.From = t
+	}
+	if t, err := time.ParseInLocation("2006-01-02", q.Get("to"), c.zone()); err == nil {
+		f.To = t.AddDate(0, 0, 1)
+	}
+	return f
 }
 
 type incidentFormPage struct {

@@ -18,6 +18,7 @@ import (
 	"abri/internal/db"
 	"abri/internal/distribution"
 	"abri/internal/incident"
+	"abri/internal/ledger"
 	"abri/internal/needs"
 	"abri/internal/place"
 	"abri/internal/stock"
@@ -29,6 +30,10 @@ type Config struct {
 	Accounts *account.Service
 	BaseURL  string // e.g. https://abri.example.org; "" means from the request
 	Logger   *slog.Logger
+	// Evidence and BundleKey let coordinators export signed incident
+	// bundles; without either the export answers 503.
+	Evidence  *incident.EvidenceStore
+	BundleKey *ledger.Key
 }
 
 // maxFormBody bounds a form post. Larger uploads (photos, evidence) will get
@@ -49,6 +54,8 @@ type server struct {
 	distribution *distribution.Service
 	needs        *needs.Service
 	incidentSvc  *incident.Service
+	evidence     *incident.EvidenceStore
+	bundleKey    *ledger.Key
 	baseURL      string
 	secure       bool // cookies carry Secure whatever the request says
 	log          *slog.Logger
@@ -83,6 +90,9 @@ func New(cfg Config) (http.Handler, error) {
 		log:      log,
 		pages:    ps,
 		static:   st,
+
+		evidence:  cfg.Evidence,
+		bundleKey: cfg.BundleKey,
 	}
 
 	if cfg.DB != nil {
@@ -235,6 +245,7 @@ func (s *server) routes() []route {
 		r("GET", "/incidents/new", session, "", s.newIncident),
 		r("POST", "/incidents", session, "", s.reportIncident),
 		r("GET", "/incidents/{id}", session, "", s.incidentShow),
+		r("POST", "/incidents/export", session, "", s.exportIncidents),
 		// The offline field mode: the queue's endpoint (it answers JSON,
 		// a missing session too), the service worker, the review of
 		// what could not apply, and the quick count.
