@@ -102,6 +102,10 @@ var routes = []route{
 	{"GET", "/api/v1/incidents/export", false, (*api).exportIncidents},
 	{"GET", "/api/v1/incidents/{id}", false, (*api).getIncident},
 	{"POST", "/api/v1/incidents/{id}/evidence", false, (*api).uploadEvidence},
+	// Free-shop cards (GET /api/v1/cards/{code}, what a card may take, is
+	// the shop's).
+	{"POST", "/api/v1/cards", false, (*api).createCard},
+	{"DELETE", "/api/v1/cards/{code}", false, (*api).eraseCard},
 	// Offline commands and their review items.
 	{"POST", "/api/v1/commands", false, (*api).postCommands},
 	{"GET", "/api/v1/review-items", false, (*api).listReviewItems},

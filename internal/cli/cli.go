@@ -47,6 +47,7 @@ Commands:
   checkpoint sign every chain's head now and print the checkpoints
   verify-bundle check an incident export bundle offline (files, signature, ledger entries, checkpoint)
   backup    copy the SQLite database to a new file while the server runs, and check the copy
+  purge     erase now the free-shop cards past their base's retention (serve does it daily)
   restore   put a checked backup in place of the data directory's database (server stopped)
   version   print the version
 
@@ -81,6 +82,8 @@ func Run(ctx context.Context, args []string, stdin io.Reader, stdout, stderr io.
 		err = e.backup(args[1:])
 	case "restore":
 		err = e.restore(args[1:])
+	case "purge":
+		err = e.purge(args[1:])
 	case "version", "--version", "-version":
 		fmt.Fprintf(stdout, "abri %s\n", version())
 		return 0

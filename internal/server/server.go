@@ -20,6 +20,7 @@ import (
 	"abri/internal/incident"
 	"abri/internal/ledger"
 	"abri/internal/metrics"
+	"abri/internal/people"
 	"abri/internal/web"
 )
 
@@ -61,6 +62,10 @@ const (
 
 	// PurgeEvery is how often expired sessions are deleted.
 	PurgeEvery = time.Hour
+
+	// CardPurgeEvery is how often free-shop cards past their base's
+	// retention are erased (internal/people), the first time at start.
+	CardPurgeEvery = 24 * time.Hour
 
 	readHeaderTimeout = 10 * time.Second
 	// Bodies of up to 10 MiB come from phones on poor signal; two minutes
@@ -229,11 +234,23 @@ func (s *Server) signLast(signerDone <-chan struct{}) {
 
 // purgeSessions deletes expired sessions, and sign-in counts whose window
 // has passed, now and every PurgeEvery until ctx ends. (Sign-ins prune the
-// counts too; this covers a quiet server.)
+// counts too; this covers a quiet server.) Every CardPurgeEvery it also
+// erases the cards past their retention.
 func (s *Server) purgeSessions(ctx context.Context) {
 	t := time.NewTicker(PurgeEvery)
 	defer t.Stop()
+	var cardsPurged time.Time
 	for {
+		if now := s.cfg.DB.Clock.Now(); now.Sub(cardsPurged) >= CardPurgeEvery {
+			cardsPurged = now
+			res, err := people.Purge(ctx, s.cfg.DB, now)
+			switch {
+			case err != nil && ctx.Err() == nil:
+				s.log.Error("purge expired cards", "err", err.Error())
+			case res.Cards+res.AccessLog > 0:
+				s.log.Info("purged expired cards", "cards", res.Cards, "access_log_entries", res.AccessLog)
+			}
+		}
 		n, err := s.cfg.Accounts.PurgeExpiredSessions(ctx)
 		switch {
 		case err != nil && ctx.Err() == nil:
