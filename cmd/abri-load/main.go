@@ -16,20 +16,23 @@
 //     its next call by the weights of -mix: scan (GET a box), move (GET, then
 //     PATCH with the version seen), list (a filtered page of boxes and its
 //     cursor walk), overview (the stock overview), create (POST a box),
-//     batch (500 offline quick-count commands from one phone in one POST;
-//     not in the default mix).
+//     batch (500 offline quick-count commands from one phone in one POST),
+//     tally (one tap of the distribution tally screen, one command a POST,
+//     against the demo's round that is out); neither is in the default mix.
 //
 // It prints, per operation, the calls that succeeded, their rate and
 // p50/p95/p99 latency, the 409s (a box changed between a client's read and
 // its write: the stale-version rule at work, not an error) and real errors.
-// Distribution tallies, incident saves and reports join the operations
-// table (mix.go) when those capabilities exist.
+// For command requests it also reads the server's own timing of them from
+// its /metrics. Incident saves and reports join the operations table
+// (mix.go) when those capabilities exist.
 //
 // Use a scratch database: the run changes its boxes.
 //
 //	go run ./cmd/abri-load                                   # SQLite in a temporary directory
 //	go run ./cmd/abri-load -groups 100 -clients 32 -duration 30s
 //	go run ./cmd/abri-load -db 'postgres://…&search_path=load' -mix scan=50,move=50
+//	go run ./cmd/abri-load -clients 50 -mix tally=1          # 50 phones at a distribution
 package main
 
 import (
@@ -89,6 +92,9 @@ type report struct {
 	Ops      []opResult  // the mixed workload, in the order of operations
 	Elapsed  time.Duration
 	Group    db.GroupStats // the shared transactions of the mixed workload
+	// Commands is the server's own timing of POST /api/v1/commands during
+	// the mixed workload (tallies and batches).
+	Commands serverHist
 	// Reads under write load: a list page alone, then while N clients
 	// move boxes (and the moves meanwhile).
 	ListQuiet, ListLoaded, MovesLoaded opResult
@@ -103,6 +109,7 @@ func run(ctx context.Context, args []string, out io.Writer) (*report, error) {
 	fs.DurationVar(&o.duration, "duration", 10*time.Second, "how long each phase runs")
 	fs.StringVar(&o.mix, "mix", defaultMix, "weights of the operations of the mixed workload")
 	fs.BoolVar(&o.probe, "probe", true, "after the mix, measure a list page alone and then while the clients move boxes")
+	fs.DurationVar(&pause, "pause", 0, "mean pause of a client of the mixed workload before each call (exponential: taps at a distribution come about every few seconds a phone); 0: none")
 	fs.StringVar(&o.cpuprofile, "cpuprofile", "", "write a CPU profile of the mixed workload (server and clients, one process) to this file")
 	if err := fs.Parse(args); err != nil {
 		return nil, err
@@ -190,14 +197,23 @@ func run(ctx context.Context, args []string, out io.Writer) (*report, error) {
 	}
 
 	hc := &http.Client{Timeout: 30 * time.Second, Transport: &http.Transport{MaxIdleConnsPerHost: o.clients, MaxIdleConns: 2 * o.clients}}
-	fmt.Fprintf(out, "\nmixed workload over HTTP, %d clients over %d group(s), mix %s\n", o.clients, len(groups), o.mix)
+	fmt.Fprintf(out, "\nmixed workload over HTTP, %d clients over %d group(s), mix %s, mean pause before a call %s\n", o.clients, len(groups), o.mix, pause)
 	stopProfile, err := startProfile(o.cpuprofile)
 	if err != nil {
 		return nil, err
 	}
 	before := d.GroupStats()
+	cmdsBefore, err := readServerHist(ctx, hc, base, "/api/v1/commands", "POST")
+	if err != nil {
+		return nil, err
+	}
 	rep.Ops, rep.Elapsed = mixed(ctx, hc, base, groups, weights, o.clients, o.duration)
 	rep.Group = groupDelta(before, d.GroupStats())
+	cmdsAfter, err := readServerHist(ctx, hc, base, "/api/v1/commands", "POST")
+	if err != nil {
+		return nil, err
+	}
+	rep.Commands = cmdsAfter.since(cmdsBefore)
 	if err := stopProfile(); err != nil {
 		return nil, err
 	}
@@ -221,6 +237,19 @@ func run(ctx context.Context, args []string, out io.Writer) (*report, error) {
 	}
 	if b := result(rep.Ops, "batch"); b.Count > 0 {
 		fmt.Fprintf(out, "  command batches of %d: %.1f /s, p50 %.0f ms, p95 %.0f ms (goal < 1 s)\n", batchSize, b.Rate, ms(b.P50), ms(b.P95))
+	}
+	if t := result(rep.Ops, "tally"); t.Count > 0 {
+		fmt.Fprintf(out, "  tallies, one command a request: %.0f /s, p50 %.2f ms, p95 %.2f ms at the clients\n", t.Rate, ms(t.P50), ms(t.P95))
+	}
+	if h := rep.Commands; h.count() > 0 {
+		p95 := h.quantile(0.95)
+		what := "tallies"
+		if result(rep.Ops, "batch").Count > 0 {
+			what = "tallies and batches together"
+		}
+		fmt.Fprintf(out, "  on the server, POST /api/v1/commands (%s): %.0f requests, %.1f %% answered within 10 ms (goal ≥ 95 %% for tallies), "+
+			"p50 ≈ %.1f ms, p95 ≈ %.1f ms (in the %s bucket)\n",
+			what, h.count(), 100*h.within(0.01), 1000*h.quantile(0.5), 1000*p95, h.bucketOf(p95))
 	}
 	printGroup(out, rep.Group)
 	if o.probe {

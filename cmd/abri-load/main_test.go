@@ -3,6 +3,7 @@ package main
 import (
 	"bytes"
 	"context"
+	"math"
 	"strings"
 	"testing"
 
@@ -19,7 +20,7 @@ func TestLoad(t *testing.T) {
 	}
 	check := func(t *testing.T, dsn string) {
 		var out bytes.Buffer
-		args := []string{"-clients", "6", "-duration", "2s", "-groups", "3", "-mix", defaultMix + ",batch=2"}
+		args := []string{"-clients", "6", "-duration", "2s", "-groups", "3", "-mix", defaultMix + ",batch=2,tally=10"}
 		if dsn != "" {
 			args = append(args, "-db", dsn)
 		}
@@ -51,7 +52,10 @@ func TestLoad(t *testing.T) {
 		if rep.ListQuiet.Count == 0 || rep.ListLoaded.Count == 0 || rep.MovesLoaded.Count == 0 || rep.ListLoaded.Errors > 0 {
 			t.Errorf("reads under write load: alone %+v, loaded %+v, moves meanwhile %+v", rep.ListQuiet, rep.ListLoaded, rep.MovesLoaded)
 		}
-		for _, want := range []string{"% of the ceiling", "group commit:", "reads under write load", "while 6 clients move boxes"} {
+		if n := rep.Commands.count(); n < float64(result(rep.Ops, "tally").Count) {
+			t.Errorf("the server counted %v command requests, fewer than the %d tallies", n, result(rep.Ops, "tally").Count)
+		}
+		for _, want := range []string{"% of the ceiling", "group commit:", "on the server, POST /api/v1/commands", "reads under write load", "while 6 clients move boxes"} {
 			if !strings.Contains(out.String(), want) {
 				t.Errorf("the output does not say %q", want)
 			}
@@ -84,5 +88,27 @@ func TestParseMix(t *testing.T) {
 		if _, err := parseMix(bad); err == nil {
 			t.Errorf("%q accepted", bad)
 		}
+	}
+}
+
+// TestServerHist checks the reading of the server's histogram: a delta
+// between two readings, the share within a bucket's bound, and a quantile
+// interpolated in its bucket.
+func TestServerHist(t *testing.T) {
+	inf := math.Inf(1)
+	before := serverHist{le: []float64{0.005, 0.01, 0.025, inf}, cum: []float64{10, 10, 10, 10}}
+	after := serverHist{le: []float64{0.005, 0.01, 0.025, inf}, cum: []float64{60, 100, 110, 110}}
+	d := after.since(before)
+	if d.count() != 100 || d.within(0.01) != 0.9 || d.within(0.005) != 0.5 {
+		t.Errorf("delta %+v: count %v, within 10 ms %v", d, d.count(), d.within(0.01))
+	}
+	if q := d.quantile(0.5); q != 0.005 {
+		t.Errorf("p50 %v, want 0.005", q)
+	}
+	if q := d.quantile(0.95); math.Abs(q-0.0175) > 1e-9 {
+		t.Errorf("p95 %v, want 0.0175 (half-way through the 10–25 ms bucket)", q)
+	}
+	if b := d.bucketOf(0.0175); b != "10–25 ms" {
+		t.Errorf("bucket %q", b)
 	}
 }

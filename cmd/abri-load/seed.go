@@ -6,6 +6,7 @@ import (
 	"fmt"
 	"math/rand/v2"
 	"sync"
+	"time"
 
 	"abri/internal/access"
 	"abri/internal/account"
@@ -13,6 +14,7 @@ import (
 	"abri/internal/catalog"
 	"abri/internal/db"
 	"abri/internal/demo"
+	"abri/internal/distribution"
 	"abri/internal/place"
 	"abri/internal/stock"
 )
@@ -27,9 +29,13 @@ type group struct {
 	// command batches (a quick count's taps at the site).
 	fieldToken string
 	site       int64
-	shelves    []int64
-	kinds      []boxKind // counted goods seen in its boxes, for creating more
-	prods      []int64   // the products of its boxes, for list filters
+	// A round of the base that is out, and a product on it, for the
+	// tallies of the distribution screen (the demo has one; hosted groups
+	// none).
+	round, roundProduct int64
+	shelves             []int64
+	kinds               []boxKind // counted goods seen in its boxes, for creating more
+	prods               []int64   // the products of its boxes, for list filters
 
 	mu    sync.Mutex
 	codes []string // boxes in stock on its shelves
@@ -161,7 +167,8 @@ func seedGroup(ctx context.Context, d *db.DB, accounts *account.Service, i int) 
 			field = secret
 		}
 	}
-	if _, err := places.CreateSite(ctx, sys, place.SiteInput{Name: "Quai", Kind: place.SiteDistribution}); err != nil {
+	quai, err := places.CreateSite(ctx, sys, place.SiteInput{Name: "Quai", Kind: place.SiteDistribution})
+	if err != nil {
 		return nil, fmt.Errorf("%s: site: %w", slug, err)
 	}
 	p, err := accounts.TokenPrincipal(ctx, token)
@@ -177,6 +184,17 @@ func seedGroup(ctx context.Context, d *db.DB, accounts *account.Service, i int) 
 		return nil, fmt.Errorf("%s: %w", slug, err)
 	}
 	g.slug = slug
+	// A goods round out at the quay now, for the tallies.
+	rounds := distribution.New(d)
+	start := time.Now().Add(-10 * time.Minute)
+	r, err := rounds.Plan(ctx, sys, distribution.PlanInput{SiteID: quai.ID, Kind: distribution.KindGoods, StartsAt: start, EndsAt: start.Add(2 * time.Hour),
+		Lines: []distribution.LineInput{{ProductID: g.kinds[0].product, Planned: 100}}})
+	if err != nil {
+		return nil, fmt.Errorf("%s: round: %w", slug, err)
+	}
+	if _, err := rounds.SendOut(ctx, sys, r.ID); err != nil {
+		return nil, fmt.Errorf("%s: round: %w", slug, err)
+	}
 	if err := g.fieldSite(ctx, d, accounts, field, a); err != nil {
 		return nil, fmt.Errorf("%s: %w", slug, err)
 	}
@@ -198,6 +216,12 @@ func (g *group) fieldSite(ctx context.Context, d *db.DB, accounts *account.Servi
 		return fmt.Errorf("site: %w", err)
 	}
 	g.fieldToken = token
+	err = d.QueryRow(ctx, `SELECT r.id, l.product_id FROM rounds r JOIN round_lines l ON l.round_id = r.id
+		WHERE r.org_id = ? AND r.base_id = ? AND r.state = 'out' ORDER BY r.id, l.product_id LIMIT 1`,
+		a.OrgID, a.BaseID).Scan(&g.round, &g.roundProduct)
+	if err != nil && !db.IsNoRows(err) {
+		return fmt.Errorf("open round: %w", err)
+	}
 	return nil
 }
 
