@@ -7,6 +7,7 @@ import (
 
 	"abri/internal/access"
 	"abri/internal/apperr"
+	"abri/internal/clock"
 	"abri/internal/db"
 )
 
@@ -129,7 +130,7 @@ func (s *Service) Weekly(ctx context.Context, actor access.Actor, from, to time.
 	}
 	rows := map[key]*WeekRow{}
 	get := func(start int64, site int64, siteName, category string) *WeekRow {
-		w := weekOf(db.FromMicros(start), loc)
+		w := clock.WeekOf(db.FromMicros(start), loc)
 		k := key{w.Unix(), site, category}
 		r := rows[k]
 		if r == nil {
@@ -190,11 +191,4 @@ func (s *Service) Weekly(ctx context.Context, actor access.Actor, from, to time.
 		return a.CategoryName < b.CategoryName
 	})
 	return out, nil
-}
-
-// weekOf is the Monday 00:00 of t's week in loc.
-func weekOf(t time.Time, loc *time.Location) time.Time {
-	t = t.In(loc)
-	d := (int(t.Weekday()) + 6) % 7
-	return time.Date(t.Year(), t.Month(), t.Day()-d, 0, 0, 0, 0, loc)
 }

@@ -188,3 +188,7 @@ func (c Cell) plain() string {
 	}
 	return ""
 }
+
+// String is the cell as a CSV file writes it, for a screen that shows the
+// same table as its export.
+func (c Cell) String() string { return c.plain() }

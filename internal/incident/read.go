@@ -3,7 +3,6 @@ package incident
 import (
 	"context"
 	"fmt"
-	"slices"
 	"strings"
 	"time"
 
@@ -165,25 +164,11 @@ func (s *Service) List(ctx context.Context, actor access.Actor, f Filter) ([]Inc
 	if err := require(actor, access.ViewIncidents); err != nil {
 		return nil, err
 	}
-	conds := []string{"i.org_id = ?", "i.base_id = ?"}
-	args := []any{actor.OrgID, actor.BaseID}
-	if f.SiteID != 0 {
-		conds, args = append(conds, "i.site_id = ?"), append(args, f.SiteID)
+	where, args, err := f.where(actor)
+	if err != nil {
+		return nil, err
 	}
-	if f.Kind != "" {
-		if !slices.Contains(Kinds, f.Kind) {
-			return nil, apperr.New(apperr.Invalid, "incident.error.kind").At("kind")
-		}
-		conds, args = append(conds, "i.kind = ?"), append(args, f.Kind)
-	}
-	if !f.From.IsZero() {
-		conds, args = append(conds, "i.starts_at >= ?"), append(args, db.Micros(f.From))
-	}
-	if !f.To.IsZero() {
-		conds, args = append(conds, "i.starts_at < ?"), append(args, db.Micros(f.To))
-	}
-	rows, err := s.DB.Query(ctx, fmt.Sprintf("SELECT %s WHERE %s ORDER BY i.starts_at DESC, i.id DESC LIMIT %d", incidentCols,
-		strings.Join(conds, " AND "), MaxList), args...)
+	rows, err := s.DB.Query(ctx, fmt.Sprintf("SELECT %s%s ORDER BY i.starts_at DESC, i.id DESC LIMIT %d", incidentCols, where, MaxList), args...)
 	if err != nil {
 		return nil, fmt.Errorf("list incidents: %w", err)
 	}

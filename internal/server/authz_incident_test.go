@@ -26,6 +26,11 @@ var incidentRows = []check{
 	{"POST", "/api/v1/incidents", "", `{"site_id":{incident_site},"kind":"party","starts_at":"2026-12-01T07:30:00Z"}`, "401 400 400 404 404 400 404 404 400"},
 	{"GET", "/api/v1/incidents/{id}", "/api/v1/incidents/{incident}", "", "401 200 200 404 404 200 404 404 404"},
 	// A body that is not multipart: refused at the file, nothing kept.
+	// The shelter-loss reports: screens and CSV exports.
+	{"GET", "/incidents/losses", "", "", "303>/login 200 200 404 404 200 404 404 200"},
+	{"GET", "/incidents/losses.csv", "", "", "303>/login 200 200 404 404 200 404 404 200"},
+	{"GET", "/incidents/weekly", "", "", "303>/login 200 200 404 404 200 404 404 200"},
+	{"GET", "/incidents/weekly.csv", "", "", "303>/login 200 200 404 404 200 404 404 200"},
 	// The export bundle: the web form asked with a bad id list (nothing
 	// recorded), the API with a real incident (a bundle, and 404 to
 	// another organisation).

@@ -27,6 +27,7 @@ type incidentListPage struct {
 	Site      string
 	Kind      string
 	From, To  string
+	Path      string // where the filters go
 	Zone      *time.Location
 }
 
@@ -40,7 +41,7 @@ func (c *reqCtx) incidentKinds() []option {
 
 func (s *server) incidents(w http.ResponseWriter, r *http.Request, c *reqCtx) error {
 	q := r.URL.Query()
-	p := incidentListPage{Kinds: c.incidentKinds(), Site: q.Get("site"), Kind: q.Get("kind"), From: q.Get("from"), To: q.Get("to"), Zone: c.zone()}
+	p := incidentListPage{Kinds: c.incidentKinds(), Site: q.Get("site"), Kind: q.Get("kind"), From: q.Get("from"), To: q.Get("to"), Path: "/incidents", Zone: c.zone()}
 	f := incidentFilter(q, c)
 	var err error
 	if p.Incidents, err = s.incidentSvc.List(r.Context(), c.P.Actor, f); err != nil {

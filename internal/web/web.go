@@ -245,6 +245,10 @@ func (s *server) routes() []route {
 		r("GET", "/incidents/new", session, "", s.newIncident),
 		r("POST", "/incidents", session, "", s.reportIncident),
 		r("GET", "/incidents/{id}", session, "", s.incidentShow),
+		r("GET", "/incidents/losses", session, "", s.incidentReportScreen(true)),
+		r("GET", "/incidents/losses.csv", session, "", s.incidentReportCSV(true)),
+		r("GET", "/incidents/weekly", session, "", s.incidentReportScreen(false)),
+		r("GET", "/incidents/weekly.csv", session, "", s.incidentReportCSV(false)),
 		r("POST", "/incidents/export", session, "", s.exportIncidents),
 		// The offline field mode: the queue's endpoint (it answers JSON,
 		// a missing session too), the service worker, the review of
