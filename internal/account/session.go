@@ -84,6 +84,7 @@ type Principal struct {
 	Actor    access.Actor
 	User     User
 	OrgName  string
+	OrgSlug  string // the organisation's short name, as in its public schedule's address (sessions only)
 	BaseName string
 	// BaseTimeZone is the IANA zone of the acting base (Location).
 	BaseTimeZone string
@@ -152,7 +153,7 @@ func (s *Service) principal(ctx context.Context, uid, baseID int64) (Principal, 
 	if p.Actor.UserID == 0 { // the role in that base was taken away
 		return Principal{}, unauth
 	}
-	if err := s.DB.QueryRow(ctx, "SELECT name FROM organisations WHERE id = ?", u.OrgID).Scan(&p.OrgName); err != nil {
+	if err := s.DB.QueryRow(ctx, "SELECT name, slug FROM organisations WHERE id = ?", u.OrgID).Scan(&p.OrgName, &p.OrgSlug); err != nil {
 		return Principal{}, fmt.Errorf("read organisation: %w", err)
 	}
 	return p, nil

@@ -93,6 +93,7 @@ var routes = []route{
 	{"GET", "/api/v1/rounds", false, (*api).listRounds},
 	{"POST", "/api/v1/rounds", false, (*api).createRound},
 	{"GET", "/api/v1/rounds/{id}", false, (*api).getRound},
+	{"PATCH", "/api/v1/rounds/{id}", false, (*api).updateRound},
 	{"POST", "/api/v1/rounds/{id}/commands", false, (*api).roundCommands},
 	{"GET", "/api/v1/needs", false, (*api).listNeeds},
 	{"POST", "/api/v1/needs", false, (*api).createNeed},

@@ -204,6 +204,30 @@ func (a *api) getRound(w http.ResponseWriter, r *http.Request, p account.Princip
 	return a.writeRound(w, r, p, id, http.StatusOK)
 }
 
+// roundUpdate is what PATCH /api/v1/rounds/{id} may change: whether the
+// round is on the public schedule. A field left out stays as it is.
+type roundUpdate struct {
+	Public *bool `json:"public"`
+}
+
+// updateRound answers PATCH /api/v1/rounds/{id}.
+func (a *api) updateRound(w http.ResponseWriter, r *http.Request, p account.Principal) error {
+	id, err := roundID(r)
+	if err != nil {
+		return err
+	}
+	var in roundUpdate
+	if err := decodeJSON(w, r, &in); err != nil {
+		return err
+	}
+	if in.Public != nil {
+		if _, err := a.rounds.SetPublic(r.Context(), p.Actor, id, *in.Public); err != nil {
+			return err
+		}
+	}
+	return a.writeRound(w, r, p, id, http.StatusOK)
+}
+
 func roundID(r *http.Request) (int64, error) {
 	id, err := strconv.ParseInt(r.PathValue("id"), 10, 64)
 	if err != nil || id <= 0 {

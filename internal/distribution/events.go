@@ -78,7 +78,13 @@ type RoundTallyUndone struct {
 	TallyID int64 `json:"tally_id"`
 }
 
+// RoundPublicSet puts a round on the public schedule or takes it off.
+type RoundPublicSet struct {
+	Public bool `json:"public"`
+}
+
 func (RoundPlanned) EventKind() string       { return "round.planned" }
+func (RoundPublicSet) EventKind() string     { return "round.public_set" }
 func (RoundStateChanged) EventKind() string  { return "round.state_changed" }
 func (RoundLineSet) EventKind() string       { return "round.line_set" }
 func (RoundBoxPacked) EventKind() string     { return "round.box_packed" }
@@ -90,6 +96,7 @@ func (RoundTallied) EventKind() string       { return "round.tallied" }
 func (RoundTallyUndone) EventKind() string   { return "round.tally_undone" }
 
 func (RoundPlanned) EventVersion() int       { return 1 }
+func (RoundPublicSet) EventVersion() int     { return 1 }
 func (RoundStateChanged) EventVersion() int  { return 1 }
 func (RoundLineSet) EventVersion() int       { return 1 }
 func (RoundBoxPacked) EventVersion() int     { return 1 }
@@ -102,6 +109,7 @@ func (RoundTallyUndone) EventVersion() int   { return 1 }
 
 func init() {
 	ledger.Register[RoundPlanned]()
+	ledger.Register[RoundPublicSet]()
 	ledger.Register[RoundStateChanged]()
 	ledger.Register[RoundLineSet]()
 	ledger.Register[RoundBoxPacked]()

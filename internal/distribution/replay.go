@@ -71,6 +71,8 @@ func (rr *roundReplay) Apply(e ledger.Event, p ledger.Payload) {
 	switch p := p.(type) {
 	case RoundStateChanged:
 		r.state, r.updated = p.To, db.Micros(e.At)
+	case RoundPublicSet:
+		r.public, r.updated = p.Public, db.Micros(e.At)
 	case RoundLineSet:
 		packed := false
 		for _, b := range r.boxes {

@@ -30,13 +30,30 @@ const Default = "en"
 // Languages are the complete catalogues, in the order a menu shows them.
 var Languages = []string{"en", "fr", "ar"}
 
+// PublicLanguages are the languages of the pages for the people served (the
+// public schedule and its poster): the complete catalogues and four more,
+// Pashto, Dari, Tigrinya and Kurdish (Sorani), whose folders hold only those
+// pages' keys (schedule.json). A key they lack falls back to English, as
+// any missing key does; a test checks that they have every key of the
+// public pages. Which of them a native speaker has reviewed is recorded in
+// locales/reviews.json (see Review).
+var PublicLanguages = []string{"en", "fr", "ar", "ps", "prs", "ti", "ckb"}
+
 // Names are each language's name in itself.
-var Names = map[string]string{"en": "English", "fr": "Français", "ar": "العربية"}
+var Names = map[string]string{"en": "English", "fr": "Français", "ar": "العربية",
+	"ps": "پښتو", "prs": "دری", "ti": "ትግርኛ", "ckb": "کوردی (سۆرانی)"}
 
 var catalogues = map[string]map[string]string{}
 
+// full holds the complete catalogues: the languages a person may choose
+// for the whole interface.
+var full = map[string]bool{}
+
 func init() {
 	for _, l := range Languages {
+		full[l] = true
+	}
+	for _, l := range PublicLanguages {
 		m, err := load(l)
 		if err != nil {
 			panic(err)
@@ -103,20 +120,42 @@ func T(lang, key string, args ...any) string {
 	return s
 }
 
-// Dir is the writing direction of a language: "rtl" or "ltr".
+// Dir is the writing direction of a language: "rtl" or "ltr". Arabic,
+// Pashto, Dari and Kurdish (Sorani) are written in Arabic script.
 func Dir(lang string) string {
-	if lang == "ar" {
+	switch lang {
+	case "ar", "ps", "prs", "ckb":
 		return "rtl"
 	}
 	return "ltr"
 }
 
-// Supported tells whether lang has a catalogue.
-func Supported(lang string) bool { _, ok := catalogues[lang]; return ok }
+// Tag is the BCP 47 tag of an abri language code, for lang attributes:
+// Dari is known to browsers, screen readers and fonts as Persian of
+// Afghanistan (fa-AF) more often than by its own code.
+func Tag(lang string) string {
+	if lang == "prs" {
+		return "fa-AF"
+	}
+	return lang
+}
 
-// Match picks the best supported language from an Accept-Language header,
-// honouring q-values; it returns Default when none fits.
-func Match(acceptLanguage string) string {
+// Supported tells whether lang is a complete catalogue, one a person may
+// choose for the whole interface.
+func Supported(lang string) bool { return full[lang] }
+
+// SupportedPublic tells whether lang is one of the public pages' languages.
+func SupportedPublic(lang string) bool { _, ok := catalogues[lang]; return ok }
+
+// MatchPublic picks the best of the public pages' languages from an
+// Accept-Language header, as Match does for the complete ones; fa-AF and
+// fa are taken for Dari, ku for Kurdish (Sorani).
+func MatchPublic(acceptLanguage string) string { return match(acceptLanguage, SupportedPublic) }
+
+// aliases are the language subtags taken for one of abri's codes.
+var aliases = map[string]string{"fa": "prs", "ku": "ckb"}
+
+func match(acceptLanguage string, supported func(string) bool) string {
 	best, bestQ := Default, -1.0
 	for i, part := range strings.Split(acceptLanguage, ",") {
 		if i > 20 {
@@ -130,12 +169,19 @@ func Match(acceptLanguage string) string {
 			}
 		}
 		base, _, _ := strings.Cut(strings.ToLower(tag), "-")
-		if Supported(base) && q > bestQ && q > 0 {
+		if a, ok := aliases[base]; ok {
+			base = a
+		}
+		if supported(base) && q > bestQ && q > 0 {
 			best, bestQ = base, q
 		}
 	}
 	return best
 }
+
+// Match picks the best supported language from an Accept-Language header,
+// honouring q-values; it returns Default when none fits.
+func Match(acceptLanguage string) string { return match(acceptLanguage, Supported) }
 
 // Message renders an application error in lang: its own message, followed by
 // that of any application error it wraps (e.g. "Box 3: The size is not one of
@@ -195,3 +241,43 @@ func Plural(lang, key string, n int64) string {
 	}
 	return fmt.Sprintf(s, n)
 }
+
+// Review is what is recorded of a public language's translation in
+// locales/reviews.json: Status is "source" (English), "unrecorded",
+// "draft" (machine-made or written by someone who is not a native speaker,
+// awaiting review) or "reviewed", with By and Date for a review.
+type Review struct {
+	Status string `json:"status"`
+	By     string `json:"by,omitempty"`
+	Date   string `json:"date,omitempty"`
+}
+
+var reviews = func() map[string]Review {
+	b, err := files.ReadFile("locales/reviews.json")
+	if err != nil {
+		panic(err)
+	}
+	var raw map[string]json.RawMessage
+	if err := json.Unmarshal(b, &raw); err != nil {
+		panic(fmt.Errorf("i18n: reviews.json: %w", err))
+	}
+	m := map[string]Review{}
+	for l, v := range raw {
+		if strings.HasPrefix(l, "_") {
+			continue
+		}
+		var r Review
+		if err := json.Unmarshal(v, &r); err != nil {
+			panic(fmt.Errorf("i18n: reviews.json: %s: %w", l, err))
+		}
+		m[l] = r
+	}
+	return m
+}()
+
+// ReviewOf tells what is recorded of lang's translation review.
+func ReviewOf(lang string) Review { return reviews[lang] }
+
+// Draft tells whether lang's translation awaits a native speaker's review;
+// the public pages say so in that language.
+func Draft(lang string) bool { return reviews[lang].Status == "draft" }

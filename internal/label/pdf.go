@@ -37,6 +37,8 @@ type pdfWriter struct {
 	next    int
 	pages   []int
 	glyphs  map[glyphKey]int // glyph → its XObject's object number
+	title   string           // the document's title; "" is "abri labels"
+	layer   *textLayer       // the invisible text of a poster; nil until used
 	err     error
 	zbuf    bytes.Buffer
 	zw      *zlib.Writer
@@ -141,8 +143,19 @@ func (p *pdfWriter) finish() error {
 	for _, k := range keys {
 		fmt.Fprintf(&res, "/%s %d 0 R ", glyphName(k), p.glyphs[k])
 	}
-	res.WriteString(">>>>")
+	res.WriteString(">>")
+	if p.layer != nil {
+		res.WriteString(" /Font <<")
+		for i, f := range p.layer.fonts {
+			fmt.Fprintf(&res, "/T%d %d 0 R ", i, f.num)
+		}
+		res.WriteString(">>")
+	}
+	res.WriteString(">>")
 	p.object(objResources, res.String())
+	if p.layer != nil {
+		p.layer.write(p)
+	}
 
 	var kids bytes.Buffer
 	for _, n := range p.pages {
@@ -152,7 +165,11 @@ func (p *pdfWriter) finish() error {
 	// PrintScaling /None asks viewers to print at 100%: a label sheet
 	// printed "fit to page" no longer lines up with its labels.
 	p.object(objCatalog, fmt.Sprintf("<</Type /Catalog /Pages %d 0 R /ViewerPreferences <</PrintScaling /None>>>>", objPages))
-	p.object(objInfo, "<</Producer (abri) /Title (abri labels)>>")
+	title := "abri labels"
+	if p.title != "" {
+		title = p.title
+	}
+	p.object(objInfo, "<</Producer (abri) /Title ("+title+")>>")
 
 	xref := p.n
 	var b bytes.Buffer

@@ -35,8 +35,18 @@ type placedGlyph struct {
 // textLine is one line of text in visual order (left to right).
 type textLine struct {
 	glyphs []placedGlyph
-	width  float64 // points
-	rtl    bool    // the paragraph's direction
+	width  float64    // points
+	rtl    bool       // the paragraph's direction
+	spans  []textSpan // the characters, for a text layer (only when the typesetter keeps text)
+	size   float64    // points
+}
+
+// textSpan is the characters of one glyph cluster, in visual order, and
+// where the cluster's glyphs are drawn: the text layer a poster carries
+// so that its text can be searched, copied and read aloud.
+type textSpan struct {
+	text []rune
+	x, w float64 // points from the line's left end
 }
 
 // typesetter shapes text for one render at a time (renders take one from
@@ -49,6 +59,7 @@ type typesetter struct {
 	seg      shaping.Segmenter
 	wrapper  shaping.LineWrapper
 	runs     []shaping.Output
+	keepText bool // record each line's characters (textLine.spans)
 }
 
 func newTypesetter() (*typesetter, error) {
@@ -165,7 +176,7 @@ func (ts *typesetter) lines(s string, st style, maxWidth float64, maxLines int) 
 	wrapped, _ := ts.wrapper.WrapParagraphF(cfg, toFixed(maxWidth), text, shaping.NewSliceIterator(runs))
 	out := make([]textLine, 0, len(wrapped))
 	for _, l := range wrapped {
-		out = append(out, ts.place(l, st, dir))
+		out = append(out, ts.place(l, st, dir, text))
 	}
 	return out
 }
@@ -197,10 +208,10 @@ func (ts *typesetter) fit(s string, st style, minSize, maxWidth float64) (textLi
 }
 
 // place turns a wrapped line's runs into glyph positions, left to right.
-func (ts *typesetter) place(line shaping.Line, st style, dir di.Direction) textLine {
+func (ts *typesetter) place(line shaping.Line, st style, dir di.Direction, text []rune) textLine {
 	runs := slices.Clone(line)
 	slices.SortFunc(runs, func(a, b shaping.Output) int { return int(a.VisualIndex - b.VisualIndex) })
-	tl := textLine{rtl: dir == di.DirectionRTL}
+	tl := textLine{rtl: dir == di.DirectionRTL, size: st.size}
 	x := 0.0
 	for _, run := range runs {
 		id := ts.fs.id(run.Face)
@@ -208,7 +219,17 @@ func (ts *typesetter) place(line shaping.Line, st style, dir di.Direction) textL
 		scale := st.size / float64(run.Face.Upem())
 		// HarfBuzz gives the glyphs of a right-to-left run in visual order
 		// already, so every run is drawn from its left end.
-		for _, g := range run.Glyphs {
+		for i, g := range run.Glyphs {
+			if ts.keepText && (i == 0 || run.Glyphs[i-1].ClusterIndex != g.ClusterIndex) && g.ClusterIndex+g.RuneCount <= len(text) {
+				rs := slices.Clone(text[g.ClusterIndex : g.ClusterIndex+g.RuneCount])
+				if run.Direction.Progression() == di.TowardTopLeft {
+					slices.Reverse(rs) // visual order, as the glyphs
+				}
+				tl.spans = append(tl.spans, textSpan{text: rs, x: x})
+			}
+			if n := len(tl.spans); ts.keepText && n > 0 {
+				tl.spans[n-1].w += fromFixed(g.Advance)
+			}
 			tl.glyphs = append(tl.glyphs, placedGlyph{
 				font:   id,
 				gid:    uint16(g.GlyphID),

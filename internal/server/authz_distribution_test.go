@@ -28,6 +28,7 @@ var distributionRows = []check{
 	{"GET", "/rounds/{id}", "/rounds/{round}", "", "303>/login 200 200 200 200 200 200 200 404"},
 	{"POST", "/rounds/{id}/lines", "/rounds/{round}/lines", "product={product}&planned=2", "303>/login 409 409 403 403 403 403 403 404"},
 	{"POST", "/rounds/{id}/cancel", "/rounds/{round}/cancel", "", "303>/login 409 409 403 403 403 403 403 404"},
+	{"POST", "/rounds/{id}/public", "/rounds/{round}/public", "public=1", "303>/login 409 409 403 403 403 403 403 404"},
 	{"POST", "/rounds/{id}/pack", "/rounds/{round}/pack", "code={box}", "303>/login 409 409 409 409 403 403 403 404"},
 	{"POST", "/rounds/{id}/unpack", "/rounds/{round}/unpack", "code={box}", "303>/login 409 409 409 409 403 403 403 404"},
 	{"POST", "/rounds/{id}/out", "/rounds/{round}/out", "", "303>/login 409 409 409 409 403 403 403 404"},
@@ -45,6 +46,11 @@ var distributionRows = []check{
 	{"GET", "/needs", "", "", "303>/login 200 200 200 200 200 200 200 200"},
 	{"POST", "/needs", "", "site={site}&product={product}&quantity=-1&urgency=2&source=coordinator", "303>/login 400 400 403 400 403 403 403 400"},
 	{"POST", "/needs/{id}/cancel", "/needs/{need}/cancel", "", "303>/login 409 409 403 409 403 403 403 404"},
+	// The public schedule answers everyone alike, signed in or not; the
+	// organisation here has no public round to come, which answers the
+	// same 404 as an organisation that does not exist.
+	{"GET", "/schedule/{org}", "/schedule/matrix-one", "", "404 404 404 404 404 404 404 404 404"},
+	{"GET", "/schedule/{org}/poster.pdf", "/schedule/matrix-one/poster.pdf", "", "404 404 404 404 404 404 404 404 404"},
 
 	// The API: the same rules. The changes are refused for their input, so
 	// nothing changes for the next rows; the empty batch of commands is
@@ -54,6 +60,7 @@ var distributionRows = []check{
 	{"GET", "/api/v1/rounds", "", "", "401 200 200 200 200 200 200 200 200"},
 	{"POST", "/api/v1/rounds", "", `{"site_id":{site},"kind":"party","public":false,"starts_at":"2026-12-10T17:00:00Z","ends_at":"2026-12-10T18:00:00Z","lines":[]}`, "401 400 400 403 403 403 403 403 400"},
 	{"GET", "/api/v1/rounds/{id}", "/api/v1/rounds/{round}", "", "401 200 200 200 200 200 200 200 404"},
+	{"PATCH", "/api/v1/rounds/{id}", "/api/v1/rounds/{round}", `{"public":true}`, "401 409 409 403 403 403 403 403 404"},
 	{"POST", "/api/v1/rounds/{id}/commands", "/api/v1/rounds/{round}/commands", `{"commands":[]}`, "401 200 200 200 200 403 403 403 404"},
 	{"GET", "/api/v1/needs", "", "", "401 200 200 200 200 200 200 200 200"},
 	{"POST", "/api/v1/needs", "", `{"site_id":{site},"product_id":0,"category_id":1,"quantity":-1,"urgency":2,"source":"coordinator"}`, "401 400 400 403 400 403 403 403 400"},

@@ -28,6 +28,9 @@ var templateFS embed.FS
 // template function t translates without being told the language.
 type pages struct {
 	byLang map[string]map[string]*template.Template
+	// public holds the pages for the people served (templates/public), in
+	// each of the public languages; each template is a whole page.
+	public map[string]*template.Template
 }
 
 // loadPages parses templates/layout.html and the shared pieces of
@@ -61,6 +64,14 @@ func loadPages(st *staticFiles) (*pages, error) {
 			}
 			ps.byLang[lang][strings.TrimSuffix(path.Base(f), ".html")] = t
 		}
+	}
+	ps.public = map[string]*template.Template{}
+	for _, lang := range i18n.PublicLanguages {
+		t, err := template.New("").Funcs(funcs(lang, st)).ParseFS(templateFS, "templates/public/*.html")
+		if err != nil {
+			return nil, err
+		}
+		ps.public[lang] = t
 	}
 	return ps, nil
 }

@@ -37,7 +37,7 @@ type roundForm struct {
 func (s *server) rounds(w http.ResponseWriter, r *http.Request, c *reqCtx) error {
 	now := time.Now().In(c.zone())
 	return s.renderRounds(w, r, c, http.StatusOK, roundsPage{Form: roundForm{Kind: distribution.KindGoods, Day: now.Format("2006-01-02"),
-		Start: "18:00", End: "19:00", Public: true}})
+		Start: "18:00", End: "19:00"}})
 }
 
 func (s *server) renderRounds(w http.ResponseWriter, r *http.Request, c *reqCtx, status int, p roundsPage) error {
@@ -176,6 +176,7 @@ type roundPage struct {
 	Done           string // what the last scan did
 	Code           string
 	UnaccountedAll int64
+	ScheduleURL    string // the organisation's public schedule
 }
 
 func (s *server) round(w http.ResponseWriter, r *http.Request, c *reqCtx) error {
@@ -186,6 +187,8 @@ func doneMessage(c *reqCtx, key string) string {
 	switch key {
 	case "packed", "already_packed", "unpacked", "returned", "already_returned":
 		return c.T("distribution.web.done_" + key)
+	case "public_on", "public_off":
+		return c.T("schedule.round.done_" + key)
 	}
 	return ""
 }
@@ -200,6 +203,7 @@ func (s *server) renderRound(w http.ResponseWriter, r *http.Request, c *reqCtx, 
 		return err
 	}
 	p.When = whenText(c, p.Sum.Round)
+	p.ScheduleURL = "/schedule/" + c.P.OrgSlug
 	p.CanPlan, p.CanRun = a.Can(access.PlanRounds), a.Can(access.RunRounds)
 	for _, l := range p.Sum.Lines {
 		p.UnaccountedAll += l.Unaccounted()
@@ -312,6 +316,19 @@ func (s *server) roundBack(r *http.Request, c *reqCtx, id int64) (string, error)
 func (s *server) roundClose(r *http.Request, c *reqCtx, id int64) (string, error) {
 	_, err := s.distribution.Close(r.Context(), c.P.Actor, id)
 	return "", err
+}
+
+// roundPublic puts the round on the public schedule (public=1) or takes it
+// off (anything else).
+func (s *server) roundPublic(r *http.Request, c *reqCtx, id int64) (string, error) {
+	on := r.PostForm.Get("public") == "1"
+	if _, err := s.distribution.SetPublic(r.Context(), c.P.Actor, id, on); err != nil {
+		return "", err
+	}
+	if on {
+		return "public_on", nil
+	}
+	return "public_off", nil
 }
 
 func (s *server) roundCancel(r *http.Request, c *reqCtx, id int64) (string, error) {

@@ -812,6 +812,9 @@ func TestPageWeight(t *testing.T) {
 			"/scan":                 "/scan",
 			"/b/{code}":             "/b/" + code,
 			"/static/{hash}/{name}": "",
+			// weighRound's round is public and out now.
+			"/schedule/{org}":            "/schedule/calais-aid?lang=ti",
+			"/schedule/{org}/poster.pdf": "",
 		}
 		extra := []string{"/scan?mode=multi", "/no/such/page"}
 		var paths []string

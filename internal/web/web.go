@@ -222,6 +222,7 @@ func (s *server) routes() []route {
 		r("GET", "/rounds/{id}", session, access.ViewRounds, s.round),
 		r("POST", "/rounds/{id}/lines", session, access.PlanRounds, s.roundAction(s.roundLine)),
 		r("POST", "/rounds/{id}/cancel", session, access.PlanRounds, s.roundAction(s.roundCancel)),
+		r("POST", "/rounds/{id}/public", session, access.PlanRounds, s.roundAction(s.roundPublic)),
 		r("POST", "/rounds/{id}/pack", session, access.RunRounds, s.roundAction(s.roundPack)),
 		r("POST", "/rounds/{id}/unpack", session, access.RunRounds, s.roundAction(s.roundUnpack)),
 		r("POST", "/rounds/{id}/out", session, access.RunRounds, s.roundAction(s.roundOut)),
@@ -260,6 +261,9 @@ func (s *server) routes() []route {
 		r("POST", "/review/{id}/dismiss", session, access.ReviewCommands, s.dismissReview),
 		r("GET", "/count", session, access.RecordHeadcount, s.countSites),
 		r("GET", "/count/{site}", session, access.RecordHeadcount, s.countSite),
+		// The public schedule and its poster, for the people served.
+		r("GET", "/schedule/{org}", public, "", s.schedule),
+		r("GET", "/schedule/{org}/poster.pdf", public, "", s.schedulePoster),
 	}
 }
 
