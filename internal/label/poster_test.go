@@ -43,11 +43,11 @@ func TestPosterTextExtracts(t *testing.T) {
 	}{
 		{"ar", label.Poster{Title: "مواعيد التوزيع", Subtitle: "التوزيعات في الأسبوعين القادمين",
 			Sections: []label.PosterSection{{Heading: "الاثنين 8 ديسمبر", Entries: []label.PosterEntry{{Main: "18:00–19:00 · وجبات", Detail: "موقف السيارات خلف القاعة"}}}},
-			Footer: "قد تتغير المواعيد."},
+			Footer:   "قد تتغير المواعيد."},
 			[]string{"مواعيد التوزيع", "التوزيعات في الأسبوعين القادمين", "وجبات", "موقف السيارات خلف القاعة", "قد تتغير المواعيد."}},
 		{"ti", label.Poster{Title: "መደብ ዕደላ", Subtitle: "ኣብ ዝመጽእ ክልተ ሰሙን ዝግበር ዕደላ",
 			Sections: []label.PosterSection{{Heading: "ሰኑይ 8 ታሕሳስ", Entries: []label.PosterEntry{{Main: "18:00–19:00 · መግቢ", Detail: "Canal"}}}},
-			Footer: "ሰዓታት ክቕየሩ ይኽእሉ እዮም።"},
+			Footer:   "ሰዓታት ክቕየሩ ይኽእሉ እዮም።"},
 			[]string{"መደብ ዕደላ", "ኣብ ዝመጽእ ክልተ ሰሙን ዝግበር ዕደላ", "ሰኑይ 8 ታሕሳስ", "18:00–19:00", "መግቢ", "Canal", "ሰዓታት ክቕየሩ ይኽእሉ እዮም።"}},
 		{"en", label.Poster{Title: "Distribution schedule", Sections: []label.PosterSection{{Heading: "Monday 8 December",
 			Entries: []label.PosterEntry{{Main: "18:00–19:00 · Meals", Detail: "The car park behind the sports hall."}}}}},
