@@ -55,6 +55,12 @@ func Apply(ctx context.Context, d *db.DB, actor access.Actor, cmds []Command) ([
 			return nil, atIndex(err, i)
 		}
 	}
+	if len(cmds) == 1 {
+		o, ok, err := applyShared(ctx, d, actor, cmds[0])
+		if err != nil || ok {
+			return []Outcome{o}, err
+		}
+	}
 	outs := make([]Outcome, 0, len(cmds))
 	for start := 0; start < len(cmds); start += chunk {
 		part := cmds[start:min(start+chunk, len(cmds))]
@@ -66,7 +72,7 @@ func Apply(ctx context.Context, d *db.DB, actor access.Actor, cmds []Command) ([
 				return err
 			}
 			for _, c := range part {
-				o, err := cs.apply(ctx, tx, actor, c)
+				o, err := cs.apply(ctx, tx, actor, c, false)
 				if err != nil {
 					return err
 				}
@@ -91,6 +97,41 @@ type seen struct {
 	reviewID   int64
 	reasonKey  string
 	reasonArgs string
+}
+
+// errRefusedShared stops a command that could not apply in a shared
+// transaction, so that it is rolled back there and applied again alone.
+var errRefusedShared = errors.New("command: refused in a shared transaction")
+
+// applyShared applies a batch of one command in a transaction it may share
+// with other requests of the organisation (db.InTxGroup): a phone in signal
+// sends each tap of the tally screen as it is made, and fifty phones at a
+// distribution would otherwise each wait for a commit of their own. A
+// command that applies, or was seen before, is answered (ok). One that cannot
+// apply leaves nothing there and answers !ok: Apply then runs it in a
+// transaction of its own, inside a savepoint, where its refusal becomes a
+// review item (its handler runs a second time; refusals are rare). A shared
+// transaction holds at most one savepoint a request this way, within what
+// PostgreSQL keeps per transaction.
+func applyShared(ctx context.Context, d *db.DB, actor access.Actor, c Command) (Outcome, bool, error) {
+	var o Outcome
+	err := d.InTxGroup(ctx, actor.OrgID, func(tx *db.Tx) error {
+		cs, err := startChunk(ctx, tx, actor, []Command{c})
+		if err != nil {
+			return err
+		}
+		if o, err = cs.apply(ctx, tx, actor, c, true); err != nil {
+			return err
+		}
+		return cs.record(ctx, tx, actor)
+	})
+	if errors.Is(err, errRefusedShared) {
+		return Outcome{}, false, nil
+	}
+	if err != nil {
+		return Outcome{}, false, err
+	}
+	return o, true, nil
 }
 
 // chunkState is what one transaction of a batch knows about its commands:
@@ -143,7 +184,12 @@ func (cs *chunkState) newRow() (int64, error) {
 	return id, nil
 }
 
-func (cs *chunkState) apply(ctx context.Context, tx *db.Tx, actor access.Actor, c Command) (Outcome, error) {
+// apply applies c, or answers it from what its id was given before. Its
+// handler runs inside a savepoint, so that a refusal undoes only the
+// handler's changes and becomes a review item; in a shared transaction
+// (shared), whose request has a savepoint of its own, it runs without one
+// and a refusal is errRefusedShared.
+func (cs *chunkState) apply(ctx context.Context, tx *db.Tx, actor access.Actor, c Command, shared bool) (Outcome, error) {
 	hash := ContentHash(c)
 	if prev := cs.seen[c.ID]; prev != nil {
 		if bytes.Equal(prev.hash, hash) {
@@ -158,9 +204,12 @@ func (cs *chunkState) apply(ctx context.Context, tx *db.Tx, actor access.Actor, 
 	var result any
 	h := handlerOf(c.Type)
 	var herr error
-	if h == nil {
+	switch {
+	case h == nil:
 		herr = apperr.New(apperr.Invalid, "command.type_unknown", c.Type).At("type")
-	} else {
+	case shared:
+		result, herr = runHandler(ctx, tx, actor, c, h)
+	default:
 		herr = tx.SavepointKept(ctx, func() error {
 			r, err := runHandler(ctx, tx, actor, c, h)
 			result = r
@@ -170,6 +219,9 @@ func (cs *chunkState) apply(ctx context.Context, tx *db.Tx, actor access.Actor, 
 	if herr != nil {
 		if stops(ctx, herr) {
 			return Outcome{}, herr
+		}
+		if shared {
+			return Outcome{}, errRefusedShared
 		}
 		return cs.needsReview(ctx, tx, actor, c, hash, rowID, herr)
 	}

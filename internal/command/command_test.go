@@ -6,6 +6,7 @@ import (
 	"encoding/json"
 	"fmt"
 	"strings"
+	"sync"
 	"testing"
 	"time"
 
@@ -399,4 +400,87 @@ func TestReviewEventsOfVersion1(t *testing.T) {
 	if a, ok := applied.(command.ReviewItemApplied); err != nil || !ok || a.Target != "round:2" || a.PayloadHash != fmt.Sprintf("%x", sha256.Sum256([]byte(`{}`))) {
 		t.Errorf("review_item.applied v1 reads as %#v, %v", applied, err)
 	}
+}
+
+// TestSingleCommandsShareTransactions sends thirty one-command batches at
+// once, as phones send each tap: they may share transactions (group commit),
+// and a refused command among them, or a handler's panic, becomes a review
+// item of its own and leaves no trace in the others' results or the ledger.
+func TestSingleCommandsShareTransactions(t *testing.T) {
+	dbtest.Each(t, func(t *testing.T, d *db.DB) {
+		w := setup(t, d)
+		before := d.GroupStats()
+		const n = 30
+		// Command 7 is refused after its event is written; command 19's
+		// handler panics.
+		value := func(i int) int {
+			switch i {
+			case 7:
+				return -1
+			case 19:
+				return 666
+			}
+			return 1
+		}
+		outs := make([]command.Outcome, n)
+		errs := make([]error, n)
+		var wg sync.WaitGroup
+		for i := range n {
+			wg.Add(1)
+			go func() {
+				defer wg.Done()
+				o, err := command.Apply(w.ctx, d, w.dist, []command.Command{cmd(i+1, value(i))})
+				if err == nil && len(o) != 1 {
+					err = fmt.Errorf("%d outcomes", len(o))
+				}
+				if err == nil {
+					outs[i] = o[0]
+				}
+				errs[i] = err
+			}()
+		}
+		wg.Wait()
+		for i := range n {
+			if errs[i] != nil {
+				t.Fatalf("command %d: %v", i, errs[i])
+			}
+			want := command.Applied
+			if i == 7 || i == 19 {
+				want = command.NeedsReview
+			}
+			if outs[i].Status != want || want == command.NeedsReview && outs[i].ReviewItemID == 0 {
+				t.Errorf("command %d: %+v, want %s", i, outs[i], want)
+			}
+		}
+		if got := counts(t, w, w.dist.OrgID); got != n-2 {
+			t.Errorf("%d domain events, want %d", got, n-2)
+		}
+		if c := count(t, d, "SELECT COUNT(*) FROM commands WHERE org_id = ?", w.dist.OrgID); c != n {
+			t.Errorf("%d commands rows, want %d", c, n)
+		}
+		if c := count(t, d, "SELECT COUNT(*) FROM review_items WHERE org_id = ?", w.dist.OrgID); c != 2 {
+			t.Errorf("%d review items, want 2", c)
+		}
+		if g := d.GroupStats(); g.Requests-before.Requests < n-2 {
+			t.Errorf("%d requests went through shared transactions, want at least %d", g.Requests-before.Requests, n-2)
+		}
+		// Sent again, each is answered as the first time.
+		for i := range n {
+			again, err := command.Apply(w.ctx, d, w.dist, []command.Command{cmd(i+1, value(i))})
+			if err != nil {
+				t.Fatal(err)
+			}
+			want := command.AlreadyApplied
+			if value(i) != 1 {
+				want = command.NeedsReview
+			}
+			if again[0].Status != want || again[0].ReviewItemID != outs[i].ReviewItemID {
+				t.Errorf("command %d resent: %+v, first %+v", i, again[0], outs[i])
+			}
+		}
+		rep, err := ledger.Verify(w.ctx, d)
+		if err != nil || !rep.OK() {
+			t.Errorf("verify: %+v %v", rep, err)
+		}
+	})
 }
