@@ -76,6 +76,13 @@ const (
 	UseCards          Action = "cards.use"
 	ManageCards       Action = "cards.manage"
 	ViewCardAccessLog Action = "cards.access_log"
+	// The free shop: shop volunteers check out against the base's
+	// entitlement rules; coordinators and admins set the rules, override a
+	// refusal with a reason and read the shop's reports. To anyone else the
+	// shop does not exist (404).
+	UseShop      Action = "shop.use"
+	ManageShop   Action = "shop.manage"
+	OverrideShop Action = "shop.override"
 )
 
 var everyone = []Role{Admin, Coordinator, Warehouse, Distribution, Observer, Shop, Viewer}
@@ -120,6 +127,11 @@ var policy = map[Action][]Role{
 	UseCards:          {Admin, Coordinator, Shop},
 	ManageCards:       {Admin, Coordinator},
 	ViewCardAccessLog: {Admin},
+	// Checking out takes items out of shop boxes (through internal/stock)
+	// without the warehouse's stock.edit.
+	UseShop:      {Admin, Coordinator, Shop},
+	ManageShop:   {Admin, Coordinator},
+	OverrideShop: {Admin, Coordinator},
 }
 
 // Actions lists every action the policy knows, sorted.

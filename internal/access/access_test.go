@@ -42,6 +42,9 @@ var expected = map[string]string{
 	"cards.use":        "X   X   .   .   .   X   .",
 	"cards.manage":     "X   X   .   .   .   .   .",
 	"cards.access_log": "X   .   .   .   .   .   .",
+	"shop.use":         "X   X   .   .   .   X   .",
+	"shop.manage":      "X   X   .   .   .   .   .",
+	"shop.override":    "X   X   .   .   .   .   .",
 }
 
 var roleColumns = []string{"admin", "coordinator", "warehouse", "distribution", "observer", "shop", "viewer"}

@@ -112,6 +112,11 @@ var routes = []route{
 	{"GET", "/api/v1/review-items", false, (*api).listReviewItems},
 	{"POST", "/api/v1/review-items/{id}/apply", false, (*api).applyReviewItem},
 	{"POST", "/api/v1/review-items/{id}/dismiss", false, (*api).dismissReviewItem},
+	// The free shop.
+	{"GET", "/api/v1/entitlement-rules", false, (*api).listRules},
+	{"POST", "/api/v1/entitlement-rules", false, (*api).createRule},
+	{"GET", "/api/v1/cards/{code}", false, (*api).cardShares},
+	{"POST", "/api/v1/checkouts", false, (*api).createCheckout},
 }
 
 // Route describes one registered endpoint.

@@ -115,9 +115,26 @@ func T(lang, key string, args ...any) string {
 		}
 	}
 	if len(args) > 0 {
-		return fmt.Sprintf(s, args...)
+		return fmt.Sprintf(s, localized(lang, args)...)
 	}
 	return s
+}
+
+// A Localizer is an argument that says itself in a language (a rule of the
+// free shop naming a product): T asks it for lang's words.
+type Localizer interface{ Localize(lang string) string }
+
+func localized(lang string, args []any) []any {
+	out := args
+	for i, a := range args {
+		if l, ok := a.(Localizer); ok {
+			if &out[0] == &args[0] {
+				out = append([]any(nil), args...)
+			}
+			out[i] = l.Localize(lang)
+		}
+	}
+	return out
 }
 
 // Dir is the writing direction of a language: "rtl" or "ltr". Arabic,

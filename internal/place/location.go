@@ -17,10 +17,11 @@ const (
 	LocationRoom  = "room"
 	LocationVan   = "van"
 	LocationSite  = "site" // a distribution point boxes are taken to
+	LocationShop  = "shop" // the free shop's shelves: checkouts take items from boxes here
 )
 
 // LocationKinds lists the kinds of location.
-var LocationKinds = []string{LocationShelf, LocationRoom, LocationVan, LocationSite}
+var LocationKinds = []string{LocationShelf, LocationRoom, LocationVan, LocationSite, LocationShop}
 
 // The states a box takes when it is moved to a location. They are box states
 // of the warehouse; each has the translation key "place.location.state.<s>".

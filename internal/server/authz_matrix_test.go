@@ -239,6 +239,7 @@ func newMatrixFixture(t *testing.T, d *db.DB) *matrixFixture {
 	addDistributionVars(t, d, sys, f.vars)
 	addCommandVars(t, d, sys, f.vars)
 	addIncidentVars(t, d, sys, f.vars)
+	addShopVars(t, d, sys, f.vars)
 	s, err := server.New(server.Config{DB: d, Accounts: acc, BaseURL: "http://abri.test", Version: "test",
 		Logger: slog.New(slog.NewTextHandler(io.Discard, nil)), Checkpoints: matrixSigner(t, d), Evidence: matrixEvidence(t)})
 	if err != nil {

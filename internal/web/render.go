@@ -171,6 +171,7 @@ var navItems = []navItem{
 	{Path: "/", Key: "web.nav.dashboard", Action: access.ViewDashboard},
 	{Path: "/stock", Key: "web.nav.stock", Action: access.ViewStock},
 	{Path: "/scan", Key: "web.nav.scan", Action: access.ViewStock},
+	{Path: "/shop", Key: "shop.web.nav", Action: access.UseShop},
 	{Path: "/admin/users", Key: "web.nav.users", Action: access.ManageUsers},
 	{Path: "/settings", Key: "web.nav.settings"},
 }

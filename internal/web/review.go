@@ -78,6 +78,23 @@ func (s *server) applyReview(w http.ResponseWriter, r *http.Request, c *reqCtx) 
 	if payload != "" {
 		raw = json.RawMessage(payload)
 	}
+	// "Apply anyway" of a checkout a rule refused: the coordinator's
+	// reason goes into the payload as its override.
+	if reason := strings.TrimSpace(r.PostForm.Get("override")); reason != "" {
+		if raw == nil {
+			it, err := command.GetReviewItem(r.Context(), s.db, c.P.Actor, id)
+			if err != nil {
+				return err
+			}
+			raw = it.Payload
+		}
+		var m map[string]any
+		if json.Unmarshal(raw, &m) == nil && m != nil {
+			m["override"] = reason
+			raw, _ = json.Marshal(m)
+			payload = string(raw)
+		}
+	}
 	if _, err := command.ApplyReviewItem(r.Context(), s.db, c.P.Actor, id, target, raw); err != nil {
 		return s.reviewRefused(w, r, c, id, err, target, payload, "")
 	}

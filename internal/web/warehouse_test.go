@@ -815,6 +815,10 @@ func TestPageWeight(t *testing.T) {
 			// weighRound's round is public and out now.
 			"/schedule/{org}":            "/schedule/calais-aid?lang=ti",
 			"/schedule/{org}/poster.pdf": "",
+			"/shop":                      "/shop",
+			"/shop/rules":                "/shop/rules",
+			"/shop/reports":              "/shop/reports",
+			"/shop/reports.csv":          "",
 		}
 		extra := []string{"/scan?mode=multi", "/no/such/page"}
 		var paths []string

@@ -264,6 +264,16 @@ func (s *server) routes() []route {
 		// The public schedule and its poster, for the people served.
 		r("GET", "/schedule/{org}", public, "", s.schedule),
 		r("GET", "/schedule/{org}/poster.pdf", public, "", s.schedulePoster),
+		// The free shop: the shop package answers 404 to roles that do
+		// not use it, so the routes check no action of their own.
+		r("GET", "/shop", session, "", s.shopHome),
+		r("POST", "/shop/card", session, "", s.shopCard),
+		r("POST", "/shop/checkout", session, "", s.shopCheckout),
+		r("GET", "/shop/rules", session, "", s.shopRules),
+		r("POST", "/shop/rules", session, "", s.saveRule(true)),
+		r("POST", "/shop/rules/{id}", session, "", s.saveRule(false)),
+		r("GET", "/shop/reports", session, "", s.shopReports),
+		r("GET", "/shop/reports.csv", session, "", s.shopReportsCSV),
 	}
 }
 

@@ -1,0 +1,322 @@
+package shop_test
+
+import (
+	"context"
+	"encoding/json"
+	"fmt"
+	"testing"
+	"time"
+
+	"abri/internal/access"
+	"abri/internal/account"
+	"abri/internal/apperr"
+	"abri/internal/catalog"
+	"abri/internal/clock"
+	"abri/internal/command"
+	"abri/internal/db"
+	"abri/internal/dbtest"
+	"abri/internal/ledger"
+	"abri/internal/people"
+	"abri/internal/place"
+	"abri/internal/shop"
+	"abri/internal/stock"
+)
+
+var t0 = time.Date(2026, 12, 7, 10, 0, 0, 0, time.UTC)
+
+type world struct {
+	t                      *testing.T
+	d                      *db.DB
+	clk                    *clock.Fixed
+	sys, shopper, coord    access.Actor
+	warehouse, other       access.Actor
+	bag, socks, tent       catalog.Product
+	bagBox, sockBox, shelf string
+	code                   string
+	bagRule, sockRule      shop.Rule
+}
+
+func newWorld(t *testing.T, d *db.DB) *world {
+	ctx := context.Background()
+	w := &world{t: t, d: d, clk: clock.NewFixed(t0)}
+	d.Clock = w.clk
+	acc := account.New(d)
+	w.must(d.InTx(ctx, func(tx *db.Tx) error { return catalog.Seed(ctx, tx) }))
+	org, base, err := acc.CreateOrganisation(ctx, "shop-a", "Shop A", "A1")
+	w.must(err)
+	ob, bb, err := acc.CreateOrganisation(ctx, "shop-b", "Shop B", "B1")
+	w.must(err)
+	user := func(o, b int64, email string, role access.Role) access.Actor {
+		u, err := acc.AddUser(ctx, access.SystemActor(o, b), account.NewUser{Email: email, Name: email, BaseID: b, Role: role})
+		w.must(err)
+		return access.Actor{UserID: u.ID, OrgID: o, BaseID: b, Role: role}
+	}
+	w.sys = access.SystemActor(org.ID, base.ID)
+	w.shopper = user(org.ID, base.ID, "shop@example.invalid", access.Shop)
+	w.coord = user(org.ID, base.ID, "coord@example.invalid", access.Coordinator)
+	w.warehouse = user(org.ID, base.ID, "wh@example.invalid", access.Warehouse)
+	w.other = user(ob.ID, bb.ID, "other@example.invalid", access.Shop)
+	ps, err := catalog.Products(ctx, d, w.sys)
+	w.must(err)
+	for _, p := range ps {
+		switch {
+		case p.Name == "Sleeping Bags":
+			w.bag = p
+		case p.Name == "Thick Socks" && p.Gender == catalog.GenderUnisexAdult:
+			w.socks = p
+		case p.Name == "Tents":
+			w.tent = p
+		}
+	}
+	if w.bag.ID == 0 || w.socks.ID == 0 {
+		t.Fatalf("catalogue: bag %d socks %d", w.bag.ID, w.socks.ID)
+	}
+	pl := place.New(d)
+	shopLoc, err := pl.CreateLocation(ctx, w.sys, place.LocationInput{Name: "Shop shelves", Kind: place.LocationShop})
+	w.must(err)
+	shelf, err := pl.CreateLocation(ctx, w.sys, place.LocationInput{Name: "Back shelf", Kind: place.LocationShelf})
+	w.must(err)
+	st := stock.New(d)
+	box := func(p catalog.Product, n int64, loc int64) string {
+		b, err := st.CreateBox(ctx, w.sys, stock.NewBox{ProductID: p.ID, Items: n, LocationID: loc, Size: "Mixed"})
+		w.must(err)
+		return b.Code
+	}
+	w.bagBox = box(w.bag, 5, shopLoc.ID)
+	w.sockBox = box(w.socks, 10, shopLoc.ID)
+	w.shelf = box(w.bag, 20, shelf.ID)
+	w.bagRule, err = shop.CreateRule(ctx, d, w.coord, shop.RuleInput{ProductID: w.bag.ID, Quantity: 1, Per: shop.PerCard, PeriodDays: 14})
+	w.must(err)
+	w.sockRule, err = shop.CreateRule(ctx, d, w.coord, shop.RuleInput{CategoryID: w.socks.CategoryID, Quantity: 2, Per: shop.PerPerson, PeriodDays: 7})
+	w.must(err)
+	w.must(d.InTx(ctx, func(tx *db.Tx) error {
+		_, code, err := people.Issue(ctx, tx, w.shopper, people.NewCard{HouseholdSize: 2})
+		w.code = code
+		return err
+	}))
+	t.Cleanup(func() {
+		rep, err := ledger.Verify(ctx, d)
+		if err != nil || !rep.OK() {
+			t.Errorf("ledger after the test: %v, %v, %d rows differ: %v", rep.Broken, err, rep.Differing, rep.Differences)
+		}
+	})
+	return w
+}
+
+func (w *world) must(err error) {
+	w.t.Helper()
+	if err != nil {
+		w.t.Fatal(err)
+	}
+}
+
+func (w *world) items(code string) int64 {
+	w.t.Helper()
+	b, err := stock.New(w.d).Box(context.Background(), w.sys, code)
+	w.must(err)
+	return b.Items
+}
+
+func share(e shop.Entitlement, ruleID int64) shop.Share {
+	for _, s := range e.Shares {
+		if s.Rule.ID == ruleID {
+			return s
+		}
+	}
+	return shop.Share{}
+}
+
+func TestCheckoutFollowsTheRules(t *testing.T) {
+	dbtest.Each(t, func(t *testing.T, d *db.DB) {
+		ctx := context.Background()
+		w := newWorld(t, d)
+		e, err := shop.ForCode(ctx, d, w.shopper, w.code)
+		w.must(err)
+		if s := share(e, w.bagRule.ID); s.Left != 1 || s.Limit != 1 {
+			t.Errorf("bag share %+v, want 1 left", s)
+		}
+		if s := share(e, w.sockRule.ID); s.Left != 4 {
+			t.Errorf("socks share per person of 2: %+v, want 4", s)
+		}
+		if got := w.bagRule.Text("en"); got != "Sleeping Bags: 1 per card every 14 days" {
+			t.Errorf("rule text %q", got)
+		}
+
+		one := shop.Request{Lines: []shop.Line{{ProductID: w.bag.ID, Quantity: 1}}}
+		rec, err := shop.Checkout(ctx, d, w.shopper, w.code, one)
+		w.must(err)
+		if len(rec.Lines) != 1 || rec.Lines[0].Box != w.bagBox || w.items(w.bagBox) != 4 || w.items(w.shelf) != 20 {
+			t.Errorf("receipt %+v; shop box %d, shelf %d", rec, w.items(w.bagBox), w.items(w.shelf))
+		}
+		if s := share(rec.Entitlement, w.bagRule.ID); s.Left != 0 || !s.NextAt.Equal(t0.Add(14*24*time.Hour)) {
+			t.Errorf("after: %+v", s)
+		}
+
+		// The same day again: refused, naming the rule and the day.
+		w.clk.Advance(2 * time.Hour)
+		_, err = shop.Checkout(ctx, d, w.shopper, w.code, one)
+		r, ok := shop.RefusalOf(err)
+		if !ok || apperr.CodeOf(err) != apperr.Conflict || r.Rule.ID != w.bagRule.ID || !r.AgainAt.Equal(t0.Add(14*24*time.Hour)) {
+			t.Fatalf("second checkout: %v (%+v)", err, r)
+		}
+		if w.items(w.bagBox) != 4 {
+			t.Errorf("a refused checkout took from the box")
+		}
+		// A shop volunteer cannot set a rule aside; a coordinator can.
+		over := one
+		over.Override = "lost in the eviction this morning"
+		if _, err := shop.Checkout(ctx, d, w.shopper, w.code, over); apperr.CodeOf(err) != apperr.Forbidden {
+			t.Errorf("volunteer override: %v", err)
+		}
+		rec, err = shop.Checkout(ctx, d, w.coord, w.code, over)
+		if err != nil || fmt.Sprint(rec.Overridden) != fmt.Sprint([]int64{w.bagRule.ID}) || w.items(w.bagBox) != 3 {
+			t.Errorf("override: %+v %v", rec, err)
+		}
+
+		// Bad input: nothing taken.
+		for name, req := range map[string]shop.Request{
+			"negative":       {Lines: []shop.Line{{ProductID: w.socks.ID, Quantity: -1}}},
+			"zero":           {Lines: []shop.Line{{ProductID: w.socks.ID, Quantity: 0}}},
+			"more than held": {Lines: []shop.Line{{ProductID: w.socks.ID, Quantity: 11}}},
+			"not in shop":    {Lines: []shop.Line{{ProductID: w.tent.ID, Quantity: 1}}},
+			"none":           {},
+		} {
+			_, err := shop.Checkout(ctx, d, w.shopper, w.code, req)
+			if apperr.CodeOf(err) != apperr.Invalid {
+				t.Errorf("%s: %v", name, err)
+			}
+		}
+		if w.items(w.sockBox) != 10 {
+			t.Errorf("bad input took socks: %d", w.items(w.sockBox))
+		}
+		// Per person: 4 for a household of 2, 5 is refused.
+		if _, err := shop.Checkout(ctx, d, w.shopper, w.code, shop.Request{Lines: []shop.Line{{ProductID: w.socks.ID, Quantity: 5}}}); apperr.CodeOf(err) != apperr.Conflict {
+			t.Errorf("5 socks: %v", err)
+		}
+		if _, err := shop.Checkout(ctx, d, w.shopper, w.code, shop.Request{Lines: []shop.Line{{ProductID: w.socks.ID, Quantity: 4}}}); err != nil {
+			t.Errorf("4 socks: %v", err)
+		}
+
+		// Who may: the warehouse and another organisation get not found.
+		if _, err := shop.ForCode(ctx, d, w.warehouse, w.code); apperr.CodeOf(err) != apperr.NotFound {
+			t.Errorf("warehouse: %v", err)
+		}
+		if _, err := shop.ForCode(ctx, d, w.other, w.code); apperr.CodeOf(err) != apperr.NotFound {
+			t.Errorf("other organisation: %v", err)
+		}
+		if _, err := shop.Rules(ctx, d, w.warehouse); apperr.CodeOf(err) != apperr.NotFound {
+			t.Errorf("warehouse rules: %v", err)
+		}
+		if _, err := shop.CreateRule(ctx, d, w.shopper, shop.RuleInput{Quantity: 5, Per: shop.PerCard, PeriodDays: 7}); apperr.CodeOf(err) != apperr.Forbidden {
+			t.Errorf("volunteer makes a rule: %v", err)
+		}
+
+		// Fifteen days on, the sleeping bag is there again.
+		w.clk.Advance(15 * 24 * time.Hour)
+		e, err = shop.ForCode(ctx, d, w.shopper, w.code)
+		w.must(err)
+		if s := share(e, w.bagRule.ID); s.Left != 1 {
+			t.Errorf("after 15 days: %+v", s)
+		}
+
+		rep, err := shop.Reports(ctx, d, w.coord, 4, w.clk.Now())
+		w.must(err)
+		var cards, checkouts, items int64
+		for _, wk := range rep.Weeks {
+			cards, checkouts, items = cards+wk.Cards, checkouts+wk.Checkouts, items+wk.Items
+		}
+		if cards != 1 || checkouts != 3 || items != 6 || len(rep.Refusals) != 2 {
+			t.Errorf("report: cards %d checkouts %d items %d refusals %+v", cards, checkouts, items, rep.Refusals)
+		}
+		if _, err := shop.Reports(ctx, d, w.shopper, 4, w.clk.Now()); apperr.CodeOf(err) != apperr.Forbidden {
+			t.Errorf("volunteer reads reports: %v", err)
+		}
+	})
+}
+
+// Two shop screens served one card while the network was away: once
+// synced, one checkout applies and the other becomes a review item, which
+// a coordinator applies anyway with a reason.
+func TestOfflineCheckoutsOfOneCard(t *testing.T) {
+	dbtest.Each(t, func(t *testing.T, d *db.DB) {
+		ctx := context.Background()
+		w := newWorld(t, d)
+		e, err := shop.ForCode(ctx, d, w.shopper, w.code)
+		w.must(err)
+		cmd := func(n int) command.Command {
+			return command.Command{ID: fmt.Sprintf("00000000-0000-4000-8000-%012d", n), Type: shop.CommandType,
+				Target:  command.Target("card", e.CardID),
+				Payload: json.RawMessage(fmt.Sprintf(`{"lines":[{"product_id":%d,"quantity":1}]}`, w.bag.ID)), MadeAt: t0.Add(-time.Duration(n) * time.Minute)}
+		}
+		outs, err := command.Apply(ctx, d, w.shopper, []command.Command{cmd(1)})
+		w.must(err)
+		outs2, err := command.Apply(ctx, d, w.shopper, []command.Command{cmd(2), cmd(1)})
+		w.must(err)
+		if outs[0].Status != command.Applied || outs2[0].Status != command.NeedsReview || outs2[1].Status != command.AlreadyApplied {
+			t.Fatalf("outcomes %+v %+v", outs, outs2)
+		}
+		if outs2[0].Err == nil || outs2[0].Err.Key != "shop.error.refused" {
+			t.Errorf("reason %+v", outs2[0].Err)
+		}
+		if w.items(w.bagBox) != 4 {
+			t.Errorf("box holds %d, want 4", w.items(w.bagBox))
+		}
+		items, err := command.ListReviewItems(ctx, d, w.coord, false)
+		w.must(err)
+		if len(items) != 1 {
+			t.Fatalf("%d review items, want 1", len(items))
+		}
+		// Applying it again as it was is refused again; with a reason it
+		// applies.
+		if _, err := command.ApplyReviewItem(ctx, d, w.coord, items[0].ID, "", nil); apperr.CodeOf(err) != apperr.Conflict {
+			t.Errorf("apply as it was: %v", err)
+		}
+		p := json.RawMessage(fmt.Sprintf(`{"lines":[{"product_id":%d,"quantity":1}],"override":"two shops, the family lost both"}`, w.bag.ID))
+		if _, err := command.ApplyReviewItem(ctx, d, w.coord, items[0].ID, "", p); err != nil {
+			t.Fatal(err)
+		}
+		if w.items(w.bagBox) != 3 {
+			t.Errorf("box holds %d after the review, want 3", w.items(w.bagBox))
+		}
+		// An unknown card id is a review item too.
+		bad := cmd(3)
+		bad.Target = "card:999999"
+		o, err := command.Apply(ctx, d, w.shopper, []command.Command{bad})
+		w.must(err)
+		if o[0].Status != command.NeedsReview {
+			t.Errorf("unknown card: %+v", o[0])
+		}
+	})
+}
+
+// Erasing a card keeps its checkouts as anonymous counts.
+func TestErasedCardLeavesCounts(t *testing.T) {
+	dbtest.Each(t, func(t *testing.T, d *db.DB) {
+		ctx := context.Background()
+		w := newWorld(t, d)
+		_, err := shop.Checkout(ctx, d, w.shopper, w.code, shop.Request{Lines: []shop.Line{{ProductID: w.bag.ID, Quantity: 1}}})
+		w.must(err)
+		cov, err := people.Erase(ctx, d, w.coord, w.code)
+		w.must(err)
+		if fmt.Sprint(cov.Anonymised) == "[]" {
+			t.Errorf("coverage %+v", cov)
+		}
+		var left int
+		w.must(d.QueryRow(ctx, "SELECT COUNT(*) FROM shop_checkouts WHERE card_id <> 0").Scan(&left))
+		if left != 0 {
+			t.Errorf("%d checkouts still name a card", left)
+		}
+		rep, err := shop.Reports(ctx, d, w.coord, 2, w.clk.Now())
+		w.must(err)
+		var cards int64
+		for _, wk := range rep.Weeks {
+			cards += wk.Cards
+		}
+		if cards != 1 {
+			t.Errorf("cards served after erasure: %d", cards)
+		}
+		if _, err := shop.ForCode(ctx, d, w.shopper, w.code); apperr.CodeOf(err) != apperr.NotFound {
+			t.Errorf("erased card: %v", err)
+		}
+	})
+}
