@@ -230,6 +230,9 @@ func seedOrg(ctx context.Context, d *db.DB, accounts *account.Service, places *p
 			if err := seedRounds(ctx, d, places, c); err != nil {
 				return nil, fmt.Errorf("base %d: %w", i+1, err)
 			}
+			if err := seedShop(ctx, d, places, c); err != nil {
+				return nil, fmt.Errorf("base %d: %w", i+1, err)
+			}
 		}
 	}
 	return out, nil
@@ -260,6 +263,7 @@ func crewOf(orgID, baseID int64, home bool, users []userSpec, ids map[string]int
 		warehouse:    first(access.Warehouse, access.Coordinator, access.Admin),
 		distribution: first(access.Distribution, access.Warehouse, access.Coordinator, access.Admin),
 		coordinator:  first(access.Coordinator, access.Admin),
+		shop:         first(access.Shop, access.Coordinator, access.Admin),
 	}
 }
 

@@ -140,7 +140,7 @@ var vestiaire = &stockSpec{
 // coordinator reserves them. A base without those users has its
 // administrator do everything.
 type crew struct {
-	warehouse, distribution, coordinator access.Actor
+	warehouse, distribution, coordinator, shop access.Actor
 }
 
 // seedWarehouse fills a base's warehouse through the stock domain, so each

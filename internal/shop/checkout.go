@@ -261,24 +261,30 @@ func RecordRefusal(ctx context.Context, d *db.DB, actor access.Actor, ruleID int
 	if err := require(actor, access.UseShop); err != nil {
 		return err
 	}
-	return d.InTx(ctx, func(tx *db.Tx) error {
-		loc, err := baseLocation(ctx, tx, actor)
-		if err != nil {
-			return err
-		}
-		week := Week(tx.Now, loc)
-		res, err := tx.Exec(ctx, `UPDATE shop_refusals SET n = n + 1 WHERE org_id = ? AND base_id = ? AND rule_id = ? AND week = ?`,
-			actor.OrgID, actor.BaseID, ruleID, week)
-		if err != nil {
+	return d.InTx(ctx, func(tx *db.Tx) error { return RecordRefusalTx(ctx, tx, actor, ruleID) })
+}
+
+// RecordRefusalTx is RecordRefusal in the caller's transaction.
+func RecordRefusalTx(ctx context.Context, tx *db.Tx, actor access.Actor, ruleID int64) error {
+	if err := require(actor, access.UseShop); err != nil {
+		return err
+	}
+	loc, err := baseLocation(ctx, tx, actor)
+	if err != nil {
+		return err
+	}
+	week := Week(tx.Now, loc)
+	res, err := tx.Exec(ctx, `UPDATE shop_refusals SET n = n + 1 WHERE org_id = ? AND base_id = ? AND rule_id = ? AND week = ?`,
+		actor.OrgID, actor.BaseID, ruleID, week)
+	if err != nil {
+		return fmt.Errorf("shop refusal: %w", err)
+	}
+	if n, _ := res.RowsAffected(); n == 0 {
+		if _, err := tx.Exec(ctx, `INSERT INTO shop_refusals (org_id, base_id, rule_id, week, n) VALUES (?, ?, ?, ?, 1)`,
+			actor.OrgID, actor.BaseID, ruleID, week); err != nil {
 			return fmt.Errorf("shop refusal: %w", err)
 		}
-		if n, _ := res.RowsAffected(); n == 0 {
-			if _, err := tx.Exec(ctx, `INSERT INTO shop_refusals (org_id, base_id, rule_id, week, n) VALUES (?, ?, ?, ?, 1)`,
-				actor.OrgID, actor.BaseID, ruleID, week); err != nil {
-				return fmt.Errorf("shop refusal: %w", err)
-			}
-		}
-		_, err = ledger.Append(ctx, tx, actor, "shop_rule", ruleID, Refused{Week: week})
-		return err
-	})
+	}
+	_, err = ledger.Append(ctx, tx, actor, "shop_rule", ruleID, Refused{Week: week})
+	return err
 }

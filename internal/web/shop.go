@@ -31,12 +31,12 @@ type shopPage struct {
 }
 
 type shopRuleRow struct {
-	ID                                 int64
-	Text                               string
-	Active                             bool
-	ProductID, CategoryID, Quantity    int64
-	Per                                string
-	PeriodDays                         int64
+	ID                              int64
+	Text                            string
+	Active                          bool
+	ProductID, CategoryID, Quantity int64
+	Per                             string
+	PeriodDays                      int64
 }
 
 func ruleRows(c *reqCtx, rs []shop.Rule) []shopRuleRow {
