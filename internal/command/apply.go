@@ -157,17 +157,7 @@ type commandRow struct {
 }
 
 func startChunk(ctx context.Context, tx *db.Tx, actor access.Actor, part []Command) (*chunkState, error) {
-	seen, err := lookupAll(ctx, tx, actor.OrgID, part)
-	if err != nil {
-		return nil, err
-	}
-	fresh := map[string]bool{}
-	for _, c := range part {
-		if seen[c.ID] == nil {
-			fresh[c.ID] = true
-		}
-	}
-	ids, err := reserveIDs(ctx, tx, len(fresh))
+	seen, ids, err := lookupAll(ctx, tx, actor.OrgID, part)
 	if err != nil {
 		return nil, err
 	}
@@ -301,33 +291,55 @@ func encodeResult(r any) (json.RawMessage, error) {
 
 // lookupStatement reads the rows of up to chunk ids in one statement; a
 // shorter list repeats its first id, so that the text, and the statement
-// the database prepared for it, stays the same.
-var lookupStatement = `SELECT c.id, c.client_id, c.content_hash, c.outcome, c.result, c.review_item_id, COALESCE(r.reason_key, ''), COALESCE(r.reason_args, '')
+// the database prepared for it, stays the same. The same statement reserves
+// ids for the chunk's new rows (rows with an empty client id): on
+// PostgreSQL one from the table's sequence per command of the chunk (those
+// left unused are gaps, as a rolled-back insert leaves); on SQLite, whose
+// one writer is this transaction, the highest id ever given, after which
+// the new rows take theirs.
+var lookupStatement = map[db.Dialect]string{
+	db.Postgres: lookupRows + `
+		UNION ALL SELECT nextval(pg_get_serial_sequence('commands', 'id')), '', NULL, '', '', NULL, '', '' FROM generate_series(1, ?)`,
+	db.SQLite: lookupRows + `
+		UNION ALL SELECT MAX(COALESCE((SELECT seq FROM sqlite_sequence WHERE name = 'commands'), 0),
+			COALESCE((SELECT MAX(id) FROM commands), 0)), '', NULL, '', '', NULL, '', ''`,
+}
+
+var lookupRows = `SELECT c.id, c.client_id, c.content_hash, c.outcome, c.result, c.review_item_id, COALESCE(r.reason_key, ''), COALESCE(r.reason_args, '')
 		FROM commands c LEFT JOIN review_items r ON r.id = c.review_item_id
 		WHERE c.org_id = ? AND c.client_id IN (?` + strings.Repeat(", ?", chunk-1) + `)`
 
-// lookupAll reads what became of the ids of part before, by id.
-func lookupAll(ctx context.Context, tx *db.Tx, org int64, part []Command) (map[string]*seen, error) {
+// lookupAll reads what became of the ids of part before, by id, and
+// reserves the ids of the rows of those that are new, in order.
+func lookupAll(ctx context.Context, tx *db.Tx, org int64, part []Command) (map[string]*seen, []int64, error) {
 	out := make(map[string]*seen, len(part))
 	if len(part) == 0 {
-		return out, nil
+		return out, nil, nil
 	}
-	args := make([]any, 1, 1+chunk)
+	args := make([]any, 1, 2+chunk)
 	args[0] = org
 	for i := range chunk {
 		args = append(args, part[min(i, len(part)-1)].ID)
 	}
-	rows, err := tx.Query(ctx, lookupStatement, args...)
+	if tx.Dialect() == db.Postgres {
+		args = append(args, len(part))
+	}
+	rows, err := tx.Query(ctx, lookupStatement[tx.Dialect()], args...)
 	if err != nil {
-		return nil, fmt.Errorf("look up commands: %w", err)
+		return nil, nil, fmt.Errorf("look up commands: %w", err)
 	}
 	defer rows.Close()
+	var ids []int64
 	for rows.Next() {
 		var s seen
 		var clientID, outcome string
 		var review *int64
 		if err := rows.Scan(&s.rowID, &clientID, &s.hash, &outcome, &s.result, &review, &s.reasonKey, &s.reasonArgs); err != nil {
-			return nil, fmt.Errorf("look up commands: %w", err)
+			return nil, nil, fmt.Errorf("look up commands: %w", err)
+		}
+		if clientID == "" {
+			ids = append(ids, s.rowID)
+			continue
 		}
 		s.outcome = Status(outcome)
 		if review != nil {
@@ -336,52 +348,20 @@ func lookupAll(ctx context.Context, tx *db.Tx, org int64, part []Command) (map[s
 		out[clientID] = &s
 	}
 	if err := rows.Err(); err != nil {
-		return nil, fmt.Errorf("look up commands: %w", err)
+		return nil, nil, fmt.Errorf("look up commands: %w", err)
 	}
-	return out, nil
-}
-
-// reserveIDs takes n ids for new commands rows in one statement: from the
-// table's sequence on PostgreSQL; on SQLite, whose one writer is this
-// transaction, the next ones after the highest ever given.
-func reserveIDs(ctx context.Context, tx *db.Tx, n int) ([]int64, error) {
-	if n == 0 {
-		return nil, nil
-	}
-	if tx.Dialect() == db.SQLite {
-		var last int64
-		err := tx.QueryRow(ctx, `SELECT MAX(COALESCE((SELECT seq FROM sqlite_sequence WHERE name = 'commands'), 0),
-			COALESCE((SELECT MAX(id) FROM commands), 0))`).Scan(&last)
-		if err != nil {
-			return nil, fmt.Errorf("reserve command ids: %w", err)
-		}
-		ids := make([]int64, n)
+	if tx.Dialect() == db.SQLite && len(ids) == 1 {
+		last := ids[0]
+		ids = make([]int64, len(part))
 		for i := range ids {
 			ids[i] = last + 1 + int64(i)
 		}
-		return ids, nil
 	}
-	rows, err := tx.Query(ctx, `SELECT nextval(pg_get_serial_sequence('commands', 'id')) FROM generate_series(1, ?)`, n)
-	if err != nil {
-		return nil, fmt.Errorf("reserve command ids: %w", err)
-	}
-	defer rows.Close()
-	ids := make([]int64, 0, n)
-	for rows.Next() {
-		var id int64
-		if err := rows.Scan(&id); err != nil {
-			return nil, fmt.Errorf("reserve command ids: %w", err)
-		}
-		ids = append(ids, id)
-	}
-	if err := rows.Err(); err != nil {
-		return nil, fmt.Errorf("reserve command ids: %w", err)
-	}
-	if len(ids) != n {
-		return nil, fmt.Errorf("reserve command ids: %d of %d", len(ids), n)
+	if len(ids) != len(part) {
+		return nil, nil, fmt.Errorf("look up commands: %d ids reserved for %d commands", len(ids), len(part))
 	}
 	slices.Sort(ids)
-	return ids, nil
+	return out, ids, nil
 }
 
 // answer is the first answer, given again.
