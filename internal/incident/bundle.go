@@ -302,7 +302,13 @@ type zipWriter struct {
 }
 
 func (z *zipWriter) add(f ManifestFile, b []byte) error {
-	w, err := z.zw.CreateHeader(&zip.FileHeader{Name: f.Path, Method: zip.Deflate, Modified: z.at})
+	// Evidence is stored as it is: photos, video and sound are compressed
+	// already, and deflating them again costs most of an export's time.
+	method := zip.Deflate
+	if f.IncidentID != 0 {
+		method = zip.Store
+	}
+	w, err := z.zw.CreateHeader(&zip.FileHeader{Name: f.Path, Method: method, Modified: z.at})
 	if err != nil {
 		return err
 	}
