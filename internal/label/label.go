@@ -42,7 +42,11 @@ const (
 	Thermal62 Format = "thermal62"
 )
 
-// Formats lists the formats, for menus and for checking input.
+// Card is a free-shop card of 85.6 × 54 mm (ID-1, a bank card's size),
+// one per page. It is not among the box label Formats.
+const Card Format = "card"
+
+// Formats lists the box label formats, for menus and for checking input.
 var Formats = []Format{A4, Thermal62}
 
 // ParseFormat reads a label format as a form or a client gives it, in any

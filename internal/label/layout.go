@@ -36,6 +36,24 @@ type sheet struct {
 }
 
 var sheets = map[Format]sheet{
+	// A free-shop card, ID-1 size (85.6 × 54 mm, a bank card's): the QR of
+	// the card's code on the reading side, the code in large type beside
+	// it, then a title, the household line and a note. One card per page,
+	// for a card printer or to cut out of paper.
+	Card: {
+		pageW: 85.6, pageH: 54, cols: 1, rows: 1,
+		pitchX: 85.6, pitchY: 54,
+		design: design{
+			w: 85.6, h: 54,
+			qr:   rect{x: 2, y: 5, w: 44, h: 44},
+			text: rect{x: 46, y: 5, w: 36.6, h: 44},
+			code: style{15, true}, minCode: 9,
+			product: style{11, true}, productLines: 2,
+			size: style{11, true}, count: style{9, false},
+			note: style{7, false}, noteLines: 3,
+			ruleGap: 7,
+		},
+	},
 	// A4 label sheet of 3 × 8 labels, each 70 × 37 mm, with no gaps between
 	// them and 0.5 mm left over at the top and bottom — the common
 	// "24 per sheet, 70 × 37 mm" sheet (such as Avery 3474). Office printers

@@ -240,6 +240,7 @@ func newMatrixFixture(t *testing.T, d *db.DB) *matrixFixture {
 	addCommandVars(t, d, sys, f.vars)
 	addIncidentVars(t, d, sys, f.vars)
 	addShopVars(t, d, sys, f.vars)
+	addCardVars(t, d, sys, f.vars)
 	s, err := server.New(server.Config{DB: d, Accounts: acc, BaseURL: "http://abri.test", Version: "test",
 		Logger: slog.New(slog.NewTextHandler(io.Discard, nil)), Checkpoints: matrixSigner(t, d), Evidence: matrixEvidence(t)})
 	if err != nil {

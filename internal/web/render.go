@@ -172,6 +172,7 @@ var navItems = []navItem{
 	{Path: "/stock", Key: "web.nav.stock", Action: access.ViewStock},
 	{Path: "/scan", Key: "web.nav.scan", Action: access.ViewStock},
 	{Path: "/shop", Key: "shop.web.nav", Action: access.UseShop},
+	{Path: "/cards", Key: "web.nav.cards", Action: access.UseCards},
 	{Path: "/admin/users", Key: "web.nav.users", Action: access.ManageUsers},
 	{Path: "/settings", Key: "web.nav.settings"},
 }

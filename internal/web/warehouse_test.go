@@ -18,6 +18,7 @@ import (
 	"abri/internal/db"
 	"abri/internal/dbtest"
 	"abri/internal/incident"
+	"abri/internal/people"
 	"abri/internal/place"
 	"abri/internal/stock"
 	"abri/internal/web"
@@ -768,10 +769,17 @@ func TestPageWeight(t *testing.T) {
 		if err != nil {
 			t.Fatal(err)
 		}
+		card, _, err := people.IssueCard(ctx, d, admin, people.NewCard{HouseholdSize: 3})
+		if err != nil {
+			t.Fatal(err)
+		}
 		anon := f.client(t)
 		c := f.client(t)
 		c.mustLogin("ada@example.org")
 		pages := map[string]string{ // route pattern → an address of it
+			"/cards":                "/cards",
+			"/cards/log":            "/cards/log",
+			"/cards/{id}":           "/cards/" + id(card.ID),
 			"/incidents":            "/incidents",
 			"/incidents/new":        "/incidents/new",
 			"/incidents/{id}":       "/incidents/" + id(incidentID),

@@ -251,6 +251,19 @@ func (s *server) routes() []route {
 		r("GET", "/incidents/weekly", session, "", s.incidentReportScreen(false)),
 		r("GET", "/incidents/weekly.csv", session, "", s.incidentReportCSV(false)),
 		r("POST", "/incidents/export", session, "", s.exportIncidents),
+		// Free-shop cards: the people package answers 404 to anyone who
+		// may not use them, so the routes check no action of their own.
+		r("GET", "/cards", session, "", s.cardDesk),
+		r("POST", "/cards", session, "", s.issueCard),
+		r("POST", "/cards/find", session, "", s.findCard),
+		r("POST", "/cards/settings", session, "", s.saveCardSettings),
+		r("GET", "/cards/log", session, "", s.cardLog),
+		r("GET", "/cards/{id}", session, "", s.card),
+		r("POST", "/cards/{id}/print", session, "", s.cardAction(s.printCard)),
+		r("POST", "/cards/{id}/replace", session, "", s.cardAction(s.replaceCard)),
+		r("POST", "/cards/{id}/erase", session, "", s.cardAction(s.eraseCard)),
+		r("POST", "/cards/{id}/fields", session, "", s.cardAction(s.showCardFields)),
+		r("POST", "/cards/{id}/fields/save", session, "", s.cardAction(s.saveCardFields)),
 		// The offline field mode: the queue's endpoint (it answers JSON,
 		// a missing session too), the service worker, the review of
 		// what could not apply, and the quick count.
