@@ -80,9 +80,14 @@ func refusedError(r Rule, again time.Time, loc *time.Location) error {
 	if again.IsZero() {
 		return &apperr.Error{Code: apperr.Conflict, Key: "shop.error.refused_never", Args: []any{ruleArg{r}}, Field: "lines", Err: &Refusal{Rule: r}}
 	}
-	return &apperr.Error{Code: apperr.Conflict, Key: "shop.error.refused", Args: []any{ruleArg{r}, i18n.Day(loc, again)}, Field: "lines",
+	return &apperr.Error{Code: apperr.Conflict, Key: "shop.error.refused", Args: []any{ruleArg{r}, Isolate(i18n.Day(loc, again))}, Field: "lines",
 		Err: &Refusal{Rule: r, AgainAt: again}}
 }
+
+// Isolate keeps a date such as 2026-12-21 in reading order inside a
+// sentence of either direction (a Unicode left-to-right isolate): in Arabic
+// the digits and dashes of a bare date would be reordered.
+func Isolate(s string) string { return "\u2066" + s + "\u2069" }
 
 // RefusalOf returns the refusal inside a checkout's error, if a rule
 // refused it.

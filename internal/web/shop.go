@@ -72,6 +72,7 @@ type shopShare struct {
 	LeftText                      string // "Sleeping Bags: 1 available"
 	Next                          string // the day the next share opens, when none is left
 	Again                         string // the day a share taken today opens again
+	LeftTexts                     string // LeftText for 0, 1, … Left, a line each
 }
 
 type shopOption struct {
@@ -109,12 +110,20 @@ func (s *server) shopShares(c *reqCtx, e shop.Entitlement) []shopShare {
 	today := s.db.Clock.Now()
 	var out []shopShare
 	for _, sh := range e.Shares {
+		name := sh.Rule.Name(c.Lang)
 		x := shopShare{RuleID: sh.Rule.ID, ProductID: sh.Rule.ProductID, CategoryID: sh.Rule.CategoryID, Left: sh.Left,
-			Text: sh.Rule.Text(c.Lang), LeftText: c.T("shop.web.left", sh.Rule.Name(c.Lang), i18n.Plural(c.Lang, "shop.web.available_n", sh.Left)),
-			Again: i18n.Day(c.zone(), today.Add(time.Duration(sh.Rule.PeriodDays)*24*time.Hour))}
+			Text: sh.Rule.Text(c.Lang), LeftText: c.T("shop.web.left", name, i18n.Plural(c.Lang, "shop.web.available_n", sh.Left)),
+			Again: shop.Isolate(i18n.Day(c.zone(), today.Add(time.Duration(sh.Rule.PeriodDays)*24*time.Hour)))}
 		if !sh.NextAt.IsZero() {
-			x.Next = i18n.Day(c.zone(), sh.NextAt)
+			x.Next = shop.Isolate(i18n.Day(c.zone(), sh.NextAt))
 		}
+		// What the screen says as a checkout kept on the phone takes the
+		// share down, for each count from 0 to what is left now.
+		var texts []string
+		for n := int64(0); n <= min(sh.Left, 20); n++ {
+			texts = append(texts, c.T("shop.web.left", name, i18n.Plural(c.Lang, "shop.web.available_n", n)))
+		}
+		x.LeftTexts = strings.Join(texts, "\n")
 		out = append(out, x)
 	}
 	return out

@@ -56,6 +56,8 @@ function abriShop() {
       hit.forEach(function (li) {
         var left = Math.max(0, parseInt(li.dataset.left, 10) - qty);
         li.dataset.left = String(left);
+        var texts = (li.dataset.leftTexts || '').split('\n');
+        if (texts[left]) li.querySelector('[data-left-text]').textContent = texts[left];
         li.dataset.taken = '1';
         if (left === 0) {
           li.classList.add('off');
