@@ -55,37 +55,52 @@ func Apply(ctx context.Context, d *db.DB, actor access.Actor, cmds []Command) ([
 			return nil, atIndex(err, i)
 		}
 	}
+	bare := true
 	if len(cmds) == 1 {
 		o, ok, err := applyShared(ctx, d, actor, cmds[0])
 		if err != nil || ok {
 			return []Outcome{o}, err
 		}
+		bare = false // refused: with its savepoint now
 	}
 	outs := make([]Outcome, 0, len(cmds))
 	for start := 0; start < len(cmds); start += chunk {
 		part := cmds[start:min(start+chunk, len(cmds))]
-		var done []Outcome
-		err := d.InTx(ctx, func(tx *db.Tx) error {
-			done = done[:0]
-			cs, err := startChunk(ctx, tx, actor, part)
-			if err != nil {
-				return err
-			}
-			for _, c := range part {
-				o, err := cs.apply(ctx, tx, actor, c, false)
-				if err != nil {
-					return err
-				}
-				done = append(done, o)
-			}
-			return cs.record(ctx, tx, actor)
-		})
+		done, err := applyChunk(ctx, d, actor, part, bare)
+		if bare && errors.Is(err, errRefused) {
+			done, err = applyChunk(ctx, d, actor, part, false)
+		}
 		if err != nil {
 			return outs, err
 		}
 		outs = append(outs, done...)
 	}
 	return outs, nil
+}
+
+// applyChunk applies part in one transaction. bare runs the handlers without
+// a savepoint each: a savepoint is a round trip on PostgreSQL, and most
+// chunks apply whole; a command that cannot apply then rolls the chunk back
+// (errRefused), and the chunk runs again with savepoints, where its refusal
+// becomes a review item.
+func applyChunk(ctx context.Context, d *db.DB, actor access.Actor, part []Command, bare bool) ([]Outcome, error) {
+	var done []Outcome
+	err := d.InTx(ctx, func(tx *db.Tx) error {
+		done = done[:0]
+		cs, err := startChunk(ctx, tx, actor, part)
+		if err != nil {
+			return err
+		}
+		for _, c := range part {
+			o, err := cs.apply(ctx, tx, actor, c, bare)
+			if err != nil {
+				return err
+			}
+			done = append(done, o)
+		}
+		return cs.record(ctx, tx, actor)
+	})
+	return done, err
 }
 
 // seen is a command's row: what became of it the first time.
@@ -99,20 +114,21 @@ type seen struct {
 	reasonArgs string
 }
 
-// errRefusedShared stops a command that could not apply in a shared
-// transaction, so that it is rolled back there and applied again alone.
-var errRefusedShared = errors.New("command: refused in a shared transaction")
+// errRefused stops a command that could not apply without a savepoint of
+// its own, so that what holds it is rolled back and applied again with one.
+var errRefused = errors.New("command: refused without a savepoint")
 
 // applyShared applies a batch of one command in a transaction it may share
 // with other requests of the organisation (db.InTxGroup): a phone in signal
 // sends each tap of the tally screen as it is made, and fifty phones at a
 // distribution would otherwise each wait for a commit of their own. A
 // command that applies, or was seen before, is answered (ok). One that cannot
-// apply leaves nothing there and answers !ok: Apply then runs it in a
-// transaction of its own, inside a savepoint, where its refusal becomes a
-// review item (its handler runs a second time; refusals are rare). A shared
-// transaction holds at most one savepoint a request this way, within what
-// PostgreSQL keeps per transaction.
+// apply leaves nothing there (its request's savepoint is rolled back) and
+// answers !ok: Apply then runs it in a transaction of its own, inside a
+// savepoint, where its refusal becomes a review item (its handler runs a
+// second time; refusals are rare). A shared transaction holds at most one
+// savepoint a request this way, within what PostgreSQL keeps per
+// transaction.
 func applyShared(ctx context.Context, d *db.DB, actor access.Actor, c Command) (Outcome, bool, error) {
 	var o Outcome
 	err := d.InTxGroup(ctx, actor.OrgID, func(tx *db.Tx) error {
@@ -125,7 +141,7 @@ func applyShared(ctx context.Context, d *db.DB, actor access.Actor, c Command) (
 		}
 		return cs.record(ctx, tx, actor)
 	})
-	if errors.Is(err, errRefusedShared) {
+	if errors.Is(err, errRefused) {
 		return Outcome{}, false, nil
 	}
 	if err != nil {
@@ -176,10 +192,9 @@ func (cs *chunkState) newRow() (int64, error) {
 
 // apply applies c, or answers it from what its id was given before. Its
 // handler runs inside a savepoint, so that a refusal undoes only the
-// handler's changes and becomes a review item; in a shared transaction
-// (shared), whose request has a savepoint of its own, it runs without one
-// and a refusal is errRefusedShared.
-func (cs *chunkState) apply(ctx context.Context, tx *db.Tx, actor access.Actor, c Command, shared bool) (Outcome, error) {
+// handler's changes and becomes a review item; bare, it runs without one
+// and a refusal is errRefused, for the caller to roll back.
+func (cs *chunkState) apply(ctx context.Context, tx *db.Tx, actor access.Actor, c Command, bare bool) (Outcome, error) {
 	hash := ContentHash(c)
 	if prev := cs.seen[c.ID]; prev != nil {
 		if bytes.Equal(prev.hash, hash) {
@@ -197,7 +212,7 @@ func (cs *chunkState) apply(ctx context.Context, tx *db.Tx, actor access.Actor, 
 	switch {
 	case h == nil:
 		herr = apperr.New(apperr.Invalid, "command.type_unknown", c.Type).At("type")
-	case shared:
+	case bare:
 		result, herr = runHandler(ctx, tx, actor, c, h)
 	default:
 		herr = tx.SavepointKept(ctx, func() error {
@@ -210,8 +225,8 @@ func (cs *chunkState) apply(ctx context.Context, tx *db.Tx, actor access.Actor, 
 		if stops(ctx, herr) {
 			return Outcome{}, herr
 		}
-		if shared {
-			return Outcome{}, errRefusedShared
+		if bare {
+			return Outcome{}, errRefused
 		}
 		return cs.needsReview(ctx, tx, actor, c, hash, rowID, herr)
 	}
@@ -289,25 +304,42 @@ func encodeResult(r any) (json.RawMessage, error) {
 	return json.Marshal(r)
 }
 
-// lookupStatement reads the rows of up to chunk ids in one statement; a
-// shorter list repeats its first id, so that the text, and the statement
-// the database prepared for it, stays the same. The same statement reserves
-// ids for the chunk's new rows (rows with an empty client id): on
-// PostgreSQL one from the table's sequence per command of the chunk (those
-// left unused are gaps, as a rolled-back insert leaves); on SQLite, whose
-// one writer is this transaction, the highest id ever given, after which
-// the new rows take theirs.
-var lookupStatement = map[db.Dialect]string{
-	db.Postgres: lookupRows + `
-		UNION ALL SELECT nextval(pg_get_serial_sequence('commands', 'id')), '', NULL, '', '', NULL, '', '' FROM generate_series(1, ?)`,
-	db.SQLite: lookupRows + `
+// lookupStatement reads the rows of up to n ids in one statement, for n
+// of 1 (a tap sent alone: a short statement, which SQLite keeps prepared)
+// or chunk (a shorter list repeats its first id, so that the text, and the
+// statement the database prepared for it, stays the same). The same
+// statement reserves ids for the chunk's new rows (rows with an empty
+// client id): on PostgreSQL one from the table's sequence per command of the
+// chunk (those left unused are gaps, as a rolled-back insert leaves); on
+// SQLite, whose one writer is this transaction, the highest id ever given,
+// after which the new rows take theirs.
+func lookupStatement(d db.Dialect, n int) string {
+	q := `SELECT c.id, c.client_id, c.content_hash, c.outcome, c.result, c.review_item_id, COALESCE(r.reason_key, ''), COALESCE(r.reason_args, '')
+		FROM commands c LEFT JOIN review_items r ON r.id = c.review_item_id
+		WHERE c.org_id = ? AND c.client_id IN (?` + strings.Repeat(", ?", n-1) + `)`
+	if d == db.Postgres {
+		return q + `
+		UNION ALL SELECT nextval(pg_get_serial_sequence('commands', 'id')), '', NULL, '', '', NULL, '', '' FROM generate_series(1, ?)`
+	}
+	return q + `
 		UNION ALL SELECT MAX(COALESCE((SELECT seq FROM sqlite_sequence WHERE name = 'commands'), 0),
-			COALESCE((SELECT MAX(id) FROM commands), 0)), '', NULL, '', '', NULL, '', ''`,
+			COALESCE((SELECT MAX(id) FROM commands), 0)), '', NULL, '', '', NULL, '', ''`
 }
 
-var lookupRows = `SELECT c.id, c.client_id, c.content_hash, c.outcome, c.result, c.review_item_id, COALESCE(r.reason_key, ''), COALESCE(r.reason_args, '')
-		FROM commands c LEFT JOIN review_items r ON r.id = c.review_item_id
-		WHERE c.org_id = ? AND c.client_id IN (?` + strings.Repeat(", ?", chunk-1) + `)`
+type lookupKey struct {
+	d db.Dialect
+	n int
+}
+
+var lookupStatements = map[lookupKey]string{}
+
+func init() {
+	for _, d := range []db.Dialect{db.SQLite, db.Postgres} {
+		for _, n := range []int{1, chunk} {
+			lookupStatements[lookupKey{d, n}] = lookupStatement(d, n)
+		}
+	}
+}
 
 // lookupAll reads what became of the ids of part before, by id, and
 // reserves the ids of the rows of those that are new, in order.
@@ -316,15 +348,19 @@ func lookupAll(ctx context.Context, tx *db.Tx, org int64, part []Command) (map[s
 	if len(part) == 0 {
 		return out, nil, nil
 	}
-	args := make([]any, 1, 2+chunk)
+	n := chunk
+	if len(part) == 1 {
+		n = 1
+	}
+	args := make([]any, 1, 2+n)
 	args[0] = org
-	for i := range chunk {
+	for i := range n {
 		args = append(args, part[min(i, len(part)-1)].ID)
 	}
 	if tx.Dialect() == db.Postgres {
 		args = append(args, len(part))
 	}
-	rows, err := tx.Query(ctx, lookupStatement[tx.Dialect()], args...)
+	rows, err := tx.Query(ctx, lookupStatements[lookupKey{tx.Dialect(), n}], args...)
 	if err != nil {
 		return nil, nil, fmt.Errorf("look up commands: %w", err)
 	}
