@@ -260,6 +260,7 @@ func (e *env) demo(args []string) error {
 			for _, u := range users {
 				fmt.Fprintf(e.stdout, "user %s %s %s %s\n", u.Role, u.Email, u.Password, u.Token)
 			}
+			fmt.Fprintf(e.stdout, "public schedule (no sign-in): %s/schedule/%s\n", f.baseURL, demo.ScheduleSlug())
 			if f.dsn == "" && f.data != "" {
 				fmt.Fprintf(e.stdout, "data: %s (press Ctrl-C to stop)\n", f.data)
 			}

@@ -31,6 +31,10 @@ type User struct {
 	Token    string
 }
 
+// ScheduleSlug is the demo organisation whose coming rounds are on its
+// public schedule, /schedule/<slug>.
+func ScheduleSlug() string { return orgs[0].slug }
+
 // TokenName is the name of the API token the demo gives each user.
 const TokenName = "demo"
 

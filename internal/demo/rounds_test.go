@@ -43,6 +43,17 @@ func TestDemoRounds(t *testing.T) {
 			t.Fatalf("the open round: %+v, %v", sum, err)
 		}
 		now := d.Clock.Now()
+		// The coming days' meals are on the public schedule; the round out
+		// now is not public, so it is not.
+		sc, err := distribution.PublicSchedule(ctx, d, demo.ScheduleSlug(), now)
+		if err != nil || len(sc.Rounds) < 6 {
+			t.Fatalf("the demo's public schedule: %+v, %v", sc, err)
+		}
+		for _, pr := range sc.Rounds {
+			if pr.Kind != distribution.KindMeals || !pr.StartsAt.After(now) {
+				t.Errorf("the public schedule shows %+v", pr)
+			}
+		}
 		weeks, err := s.Weekly(ctx, coord.Actor, now.AddDate(0, 0, -22), now, time.UTC)
 		if err != nil {
 			t.Fatal(err)

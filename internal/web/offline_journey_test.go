@@ -143,6 +143,30 @@ func newFieldWorld(t *testing.T) *fieldWorld {
 	return w
 }
 
+// system acts for the command line in the field world's base.
+func (w *fieldWorld) system(t *testing.T) access.Actor {
+	t.Helper()
+	var org, base int64
+	if err := w.d.QueryRow(context.Background(), "SELECT org_id, base_id FROM sites WHERE id = ?", w.site).Scan(&org, &base); err != nil {
+		t.Fatal(err)
+	}
+	return access.SystemActor(org, base)
+}
+
+// product seeds the catalogue and gives the id of its first product.
+func (w *fieldWorld) product(t *testing.T) int64 {
+	t.Helper()
+	ctx := context.Background()
+	if err := w.d.InTx(ctx, func(tx *db.Tx) error { return catalog.Seed(ctx, tx) }); err != nil {
+		t.Fatal(err)
+	}
+	ps, err := catalog.Products(ctx, w.d, w.system(t))
+	if err != nil || len(ps) == 0 {
+		t.Fatalf("products: %v", err)
+	}
+	return ps[0].ID
+}
+
 func (w *fieldWorld) count(t *testing.T, q string) int {
 	t.Helper()
 	var n int
@@ -429,19 +453,8 @@ func TestJourneyQueueSlowServer(t *testing.T) {
 func TestJourneyOfflineRoundTally(t *testing.T) {
 	w := newFieldWorld(t)
 	ctx0 := context.Background()
-	var org, base int64
-	if err := w.d.QueryRow(ctx0, "SELECT org_id, base_id FROM sites WHERE id = ?", w.site).Scan(&org, &base); err != nil {
-		t.Fatal(err)
-	}
-	sys := access.SystemActor(org, base)
-	if err := w.d.InTx(ctx0, func(tx *db.Tx) error { return catalog.Seed(ctx0, tx) }); err != nil {
-		t.Fatal(err)
-	}
-	ps, err := catalog.Products(ctx0, w.d, sys)
-	if err != nil || len(ps) == 0 {
-		t.Fatalf("products: %v", err)
-	}
-	tent := ps[0].ID
+	sys := w.system(t)
+	tent := w.product(t)
 	rounds := distribution.New(w.d)
 	start := time.Now().Add(-time.Hour)
 	r, err := rounds.Plan(ctx0, sys, distribution.PlanInput{SiteID: w.site, Kind: distribution.KindMixed, StartsAt: start, EndsAt: start.Add(2 * time.Hour),

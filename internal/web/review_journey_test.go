@@ -15,9 +15,7 @@ import (
 	"abri/internal/access"
 	"abri/internal/account"
 	"abri/internal/browsertest"
-	"abri/internal/catalog"
 	"abri/internal/command"
-	"abri/internal/db"
 	"abri/internal/distribution"
 	"abri/internal/i18n"
 )
@@ -38,11 +36,8 @@ func TestJourneyReviewItems(t *testing.T) {
 func reviewJourney(t *testing.T, lang string) {
 	w := newFieldWorld(t)
 	ctx0 := context.Background()
-	var org, base int64
-	if err := w.d.QueryRow(ctx0, "SELECT org_id, base_id FROM sites WHERE id = ?", w.site).Scan(&org, &base); err != nil {
-		t.Fatal(err)
-	}
-	sys := access.SystemActor(org, base)
+	sys := w.system(t)
+	org, base := sys.OrgID, sys.BaseID
 	acc := account.New(w.d)
 	person := func(email string, role access.Role) access.Actor {
 		u, err := acc.AddUser(ctx0, sys, account.NewUser{Email: email, Name: string(role), Password: fieldPassword, BaseID: base, Role: role})
@@ -57,14 +52,7 @@ func reviewJourney(t *testing.T, lang string) {
 	}
 	coord := person("cora@example.org", access.Coordinator)
 	team := person("dina@example.org", access.Distribution)
-	if err := w.d.InTx(ctx0, func(tx *db.Tx) error { return catalog.Seed(ctx0, tx) }); err != nil {
-		t.Fatal(err)
-	}
-	ps, err := catalog.Products(ctx0, w.d, sys)
-	if err != nil || len(ps) == 0 {
-		t.Fatalf("products: %v", err)
-	}
-	tent := ps[0].ID
+	tent := w.product(t)
 	rounds := distribution.New(w.d)
 	plan := func(start time.Time) distribution.Round {
 		r, err := rounds.Plan(ctx0, coord, distribution.PlanInput{SiteID: w.site, Kind: distribution.KindMixed, StartsAt: start, EndsAt: start.Add(2 * time.Hour),
