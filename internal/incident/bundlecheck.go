@@ -109,10 +109,66 @@ func CheckBundle(r io.ReaderAt, size int64) (Manifest, []Problem) {
 			bad(f.Name, "is not in the manifest")
 		}
 	}
+	checkContainer(r, size, zr, members, m, bad)
 	checkSums(members[SumsName], listed, bad)
 	checkPublicKey(members[PublicKeyName], m, bad)
 	checkLedger(members[EntriesName], members[CheckName], m, bad)
 	return m, probs
+}
+
+// checkContainer writes the ZIP again from its members, as Export writes
+// it, and compares it with the file byte for byte: a change in the ZIP's
+// own structure (a header, a date, the directory, bytes added) that leaves
+// every member's content alone is caught too, and named by where it is.
+func checkContainer(r io.ReaderAt, size int64, zr *zip.Reader, members map[string][]byte, m Manifest, bad func(string, string, ...any)) {
+	if len(members) != len(zr.File) {
+		return // a member twice, said already
+	}
+	var again bytes.Buffer
+	zw := zip.NewWriter(&again)
+	type span struct {
+		name     string
+		from, to int64
+	}
+	var spans []span
+	for _, f := range zr.File {
+		b := members[f.Name]
+		if b == nil {
+			return // unreadable, said already
+		}
+		from := int64(again.Len())
+		w, err := zw.CreateHeader(memberHeader(f.Name, m.CreatedAt))
+		if err != nil {
+			bad(f.Name, "cannot be written again: %v", err)
+			return
+		}
+		w.Write(b)
+		zw.Flush()
+		spans = append(spans, span{f.Name, from, int64(again.Len())})
+	}
+	zw.Close()
+	want := again.Bytes()
+	got := make([]byte, min(size, int64(len(want))+1))
+	n, _ := r.ReadAt(got, 0)
+	got = got[:n]
+	if bytes.Equal(got, want) && size == int64(len(want)) {
+		return
+	}
+	at := int64(0)
+	for at < int64(min(len(got), len(want))) && got[at] == want[at] {
+		at++
+	}
+	where := "(bundle)"
+	for _, s := range spans {
+		if at >= s.from && at < s.to {
+			where = s.name
+		}
+	}
+	if where == "(bundle)" {
+		bad(where, "the ZIP's directory differs from the one its members make, from byte %d", at)
+		return
+	}
+	bad(where, "the ZIP's header or date of this member differs from the one its content makes, at byte %d", at)
 }
 
 func readMember(f *zip.File) ([]byte, error) {
