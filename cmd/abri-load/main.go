@@ -59,6 +59,7 @@ import (
 
 	"abri/internal/account"
 	"abri/internal/db"
+	"abri/internal/people"
 	"abri/internal/server"
 )
 
@@ -137,6 +138,18 @@ func run(ctx context.Context, args []string, out io.Writer) (*report, error) {
 	if _, err := d.Migrate(ctx); err != nil {
 		return nil, err
 	}
+	// The demo's shop issues cards, whose keys live in a data directory: a
+	// throwaway one, as the data set is.
+	keyDir, err := os.MkdirTemp("", "abri-load-keys-")
+	if err != nil {
+		return nil, err
+	}
+	defer os.RemoveAll(keyDir)
+	keys, err := people.OpenKeys(keyDir)
+	if err != nil {
+		return nil, err
+	}
+	people.UseKeys(keys)
 	accounts := account.New(d)
 	seedStart := time.Now()
 	var groups []*group
