@@ -75,14 +75,15 @@ type Held struct {
 }
 
 // HeldAt lists the products in stock at the base's live locations of a kind,
-// with the items their boxes hold, by product name.
+// with the items their boxes hold, by product name. It reads the stock
+// totals, not the boxes, so it costs the same in a warehouse of 100,000.
 func HeldAt(ctx context.Context, q db.Queryer, actor access.Actor, kind string) ([]Held, error) {
 	if err := actor.Require(access.ViewStock); err != nil {
 		return nil, err
 	}
-	rows, err := q.Query(ctx, `SELECT p.id, p.name, p.base_id IS NULL, p.category_id, c.name, SUM(b.items)
-		FROM boxes b JOIN locations l ON l.id = b.location_id JOIN products p ON p.id = b.product_id JOIN categories c ON c.id = p.category_id
-		WHERE b.org_id = ? AND b.base_id = ? AND b.state = ? AND b.items > 0 AND l.kind = ? AND NOT l.archived
+	rows, err := q.Query(ctx, `SELECT p.id, p.name, p.base_id IS NULL, p.category_id, c.name, SUM(t.items)
+		FROM stock_totals t JOIN locations l ON l.id = t.location_id JOIN products p ON p.id = t.product_id JOIN categories c ON c.id = p.category_id
+		WHERE t.org_id = ? AND t.base_id = ? AND t.state = ? AND t.items > 0 AND l.kind = ? AND NOT l.archived
 		GROUP BY p.id, p.name, p.base_id, p.category_id, c.name ORDER BY p.name, p.id`,
 		actor.OrgID, actor.BaseID, string(InStock), kind)
 	if err != nil {
