@@ -2,6 +2,7 @@ package label_test
 
 import (
 	"bytes"
+	"fmt"
 	"os"
 	"os/exec"
 	"path/filepath"
@@ -71,5 +72,51 @@ func TestPosterTextExtracts(t *testing.T) {
 				t.Error("the poster is not A4")
 			}
 		})
+	}
+}
+
+// twoWeeks is a busy kitchen's public schedule: three rounds a day for 14
+// days, in Arabic.
+func twoWeeks() label.Poster {
+	p := label.Poster{Title: "مواعيد التوزيع", Subtitle: "مطبخ الساحل · التوزيعات في الأسبوعين القادمين", Footer: "قد تتغير المواعيد."}
+	for d := 1; d <= 14; d++ {
+		s := label.PosterSection{Heading: fmt.Sprintf("الاثنين %d ديسمبر", d)}
+		for _, w := range []string{"12:00–13:00", "15:00–16:00", "18:30–19:30"} {
+			s.Entries = append(s.Entries, label.PosterEntry{Main: w + " · وجبات", Detail: "Zone du canal — موقف السيارات خلف القاعة الرياضية، قرب الجسر الأزرق"})
+		}
+		p.Sections = append(p.Sections, s)
+	}
+	return p
+}
+
+// BenchmarkPoster renders a two-week schedule of 42 rounds: the public
+// poster is drawn on every request, by anyone, so its cost matters.
+func BenchmarkPoster(b *testing.B) {
+	p := twoWeeks()
+	var size int
+	for b.Loop() {
+		var buf bytes.Buffer
+		if err := label.RenderPoster(&buf, p, "ar"); err != nil {
+			b.Fatal(err)
+		}
+		size = buf.Len()
+	}
+	b.ReportMetric(float64(size), "bytes/poster")
+}
+
+// TestWritePosterSample writes a poster for a person to look at:
+//
+//	LABEL_SAMPLES=/tmp/labels go test ./internal/label -run WritePosterSample
+func TestWritePosterSample(t *testing.T) {
+	dir := os.Getenv("LABEL_SAMPLES")
+	if dir == "" {
+		t.Skip("set LABEL_SAMPLES to a directory to write a sample poster")
+	}
+	var buf bytes.Buffer
+	if err := label.RenderPoster(&buf, twoWeeks(), "ar"); err != nil {
+		t.Fatal(err)
+	}
+	if err := os.WriteFile(filepath.Join(dir, "poster-ar.pdf"), buf.Bytes(), 0o644); err != nil {
+		t.Fatal(err)
 	}
 }

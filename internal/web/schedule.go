@@ -2,8 +2,11 @@ package web
 
 import (
 	"bytes"
+	"crypto/sha256"
+	"fmt"
 	"net/http"
 	"strconv"
+	"sync"
 
 	"abri/internal/distribution"
 	"abri/internal/i18n"
@@ -126,15 +129,50 @@ func (s *server) schedulePoster(w http.ResponseWriter, r *http.Request, c *reqCt
 		}
 		p.Sections = append(p.Sections, sec)
 	}
-	var buf bytes.Buffer
-	if err := label.RenderPoster(&buf, p, lang); err != nil {
+	pdf, err := posters.render(p, lang)
+	if err != nil {
 		return err
 	}
 	h := w.Header()
 	h.Set("Content-Type", "application/pdf")
 	h.Set("Content-Disposition", `inline; filename="schedule-`+lang+`.pdf"`)
 	h.Set("X-Robots-Tag", "noindex, nofollow")
-	h.Set("Content-Length", strconv.Itoa(buf.Len()))
-	_, err = w.Write(buf.Bytes())
+	h.Set("Content-Length", strconv.Itoa(len(pdf)))
+	_, err = w.Write(pdf)
 	return err
+}
+
+// posterCache keeps the posters drawn lately, by language and content: a
+// poster takes tens of milliseconds to draw (30 ms for two weeks of three
+// rounds a day), and anyone may ask for it, as often as they like. A
+// changed schedule is a new key, so nothing stale is ever served; the cache
+// is emptied when it holds maxPosters.
+type posterCache struct {
+	mu sync.Mutex
+	m  map[[sha256.Size]byte][]byte
+}
+
+const maxPosters = 64
+
+var posters = &posterCache{m: map[[sha256.Size]byte][]byte{}}
+
+func (pc *posterCache) render(p label.Poster, lang string) ([]byte, error) {
+	key := sha256.Sum256(fmt.Appendf(nil, "%q %#v", lang, p))
+	pc.mu.Lock()
+	pdf, ok := pc.m[key]
+	pc.mu.Unlock()
+	if ok {
+		return pdf, nil
+	}
+	var buf bytes.Buffer
+	if err := label.RenderPoster(&buf, p, lang); err != nil {
+		return nil, err
+	}
+	pc.mu.Lock()
+	if len(pc.m) >= maxPosters {
+		clear(pc.m)
+	}
+	pc.m[key] = buf.Bytes()
+	pc.mu.Unlock()
+	return buf.Bytes(), nil
 }

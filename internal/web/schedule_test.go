@@ -137,8 +137,24 @@ func TestPublicSchedulePoster(t *testing.T) {
 	}
 	dbtest.Each(t, func(t *testing.T, d *db.DB) {
 		f := setup(t, d)
-		planSchedule(t, f)
+		w := planSchedule(t, f)
 		anon := f.client(t)
+		// Drawn once, served again as it was; a changed schedule is drawn
+		// anew.
+		first, again := anon.get("/schedule/calais-aid/poster.pdf?lang=ar"), anon.get("/schedule/calais-aid/poster.pdf?lang=ar")
+		if first.status != http.StatusOK || first.body != again.body {
+			t.Error("the same poster asked twice differs")
+		}
+		coord := access.Actor{UserID: f.coord.ID, OrgID: f.org.ID, BaseID: f.base.ID, Role: access.Coordinator}
+		if _, err := distribution.New(d).SetPublic(context.Background(), coord, w.out.ID, false); err != nil {
+			t.Fatal(err)
+		}
+		if changed := anon.get("/schedule/calais-aid/poster.pdf?lang=ar"); changed.status != http.StatusOK || changed.body == first.body {
+			t.Error("the poster did not change with the schedule")
+		}
+		if _, err := distribution.New(d).SetPublic(context.Background(), coord, w.out.ID, true); err != nil {
+			t.Fatal(err)
+		}
 		for _, lang := range []string{"ar", "ti", "ckb", "en"} {
 			r := anon.get("/schedule/calais-aid/poster.pdf?lang=" + lang)
 			expectStatus(t, r, http.StatusOK)
