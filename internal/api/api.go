@@ -107,6 +107,9 @@ var routes = []route{
 	// the shop's).
 	{"POST", "/api/v1/cards", false, (*api).createCard},
 	{"DELETE", "/api/v1/cards/{code}", false, (*api).eraseCard},
+	{"GET", "/api/v1/incidents/{id}/evidence/{file}", false, evidenceFile(false)},
+	{"GET", "/api/v1/incidents/{id}/evidence/{file}/original", false, evidenceFile(true)},
+	{"GET", "/api/v1/incidents/{id}/custody", false, (*api).custody},
 	// Offline commands and their review items.
 	{"POST", "/api/v1/commands", false, (*api).postCommands},
 	{"GET", "/api/v1/review-items", false, (*api).listReviewItems},
@@ -117,6 +120,7 @@ var routes = []route{
 	{"POST", "/api/v1/entitlement-rules", false, (*api).createRule},
 	{"GET", "/api/v1/cards/{code}", false, (*api).cardShares},
 	{"POST", "/api/v1/checkouts", false, (*api).createCheckout},
+	{"POST", "/api/v1/review-items/{id}/accept", false, (*api).acceptReviewItem},
 }
 
 // Route describes one registered endpoint.

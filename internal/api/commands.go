@@ -1,6 +1,7 @@
 package api
 
 import (
+	"context"
 	"encoding/json"
 	"io"
 	"net/http"
@@ -11,6 +12,7 @@ import (
 	"abri/internal/account"
 	"abri/internal/apperr"
 	"abri/internal/command"
+	"abri/internal/db"
 	"abri/internal/i18n"
 )
 
@@ -161,6 +163,13 @@ type reviewDismiss struct {
 
 // dismissReviewItem answers POST /api/v1/review-items/{id}/dismiss.
 func (a *api) dismissReviewItem(w http.ResponseWriter, r *http.Request, p account.Principal) error {
+	return a.decideReviewItem(w, r, p, command.DismissReviewItem)
+}
+
+// decideReviewItem reads {"note"} and decides an open review item with it
+// (dismiss, or accept a file's server hash).
+func (a *api) decideReviewItem(w http.ResponseWriter, r *http.Request, p account.Principal,
+	decide func(context.Context, *db.DB, access.Actor, int64, string) (command.ReviewItem, error)) error {
 	if err := p.Actor.Require(access.ReviewCommands); err != nil {
 		return err
 	}
@@ -172,7 +181,7 @@ func (a *api) dismissReviewItem(w http.ResponseWriter, r *http.Request, p accoun
 	if err := decodeJSON(w, r, &in); err != nil {
 		return err
 	}
-	it, err := command.DismissReviewItem(r.Context(), a.cfg.DB, p.Actor, id, in.Note)
+	it, err := decide(r.Context(), a.cfg.DB, p.Actor, id, in.Note)
 	if err != nil {
 		return err
 	}

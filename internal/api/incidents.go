@@ -42,12 +42,25 @@ type incidentBody struct {
 }
 
 type evidenceBody struct {
-	ID             int64  `json:"id"`
-	SHA256         string `json:"sha256"`
-	Size           int64  `json:"size"`
-	MediaType      string `json:"media_type"`
-	SharedSHA256   string `json:"shared_sha256"`
-	DeviceMismatch bool   `json:"device_mismatch"`
+	ID             int64      `json:"id"`
+	SHA256         string     `json:"sha256"`
+	Size           int64      `json:"size"`
+	MediaType      string     `json:"media_type"`
+	SharedSHA256   string     `json:"shared_sha256"`
+	DeviceMismatch bool       `json:"device_mismatch"`
+	DeviceSHA256   string     `json:"device_sha256"`
+	CapturedAt     *time.Time `json:"captured_at"`
+	UploadedAt     time.Time  `json:"uploaded_at"`
+}
+
+func evidenceOf(e incident.Evidence) evidenceBody {
+	b := evidenceBody{ID: e.ID, SHA256: e.SHA256, Size: e.Size, MediaType: e.MediaType, SharedSHA256: e.SharedSHA256,
+		DeviceMismatch: e.DeviceMismatch, DeviceSHA256: e.DeviceSHA256, UploadedAt: e.CreatedAt.UTC()}
+	if !e.CapturedAt.IsZero() {
+		t := e.CapturedAt.UTC()
+		b.CapturedAt = &t
+	}
+	return b
 }
 
 type incidentItemBody struct {
@@ -71,7 +84,7 @@ func incidentOf(in incident.Incident, lang string) incidentBody {
 		b.EndsAt = &e
 	}
 	for _, e := range in.Evidence {
-		b.Evidence = append(b.Evidence, evidenceBody{e.ID, e.SHA256, e.Size, e.MediaType, e.SharedSHA256, e.DeviceMismatch})
+		b.Evidence = append(b.Evidence, evidenceOf(e))
 	}
 	for _, it := range in.Items {
 		b.Items = append(b.Items, incidentItemBody{Product: idName{ID: it.ProductID, Name: it.Name(lang)}, Seized: it.Seized,
@@ -156,8 +169,10 @@ func (a *api) getIncident(w http.ResponseWriter, r *http.Request, p account.Prin
 }
 
 // uploadEvidence answers POST /api/v1/incidents/{id}/evidence: a multipart
-// body with the file in "file" and, optionally, the SHA-256 the device
-// computed at capture in "sha256". It answers the hash of what arrived.
+// body with the file in "file" and, before it and optional, the SHA-256 the
+// device computed at capture in "sha256" (a mismatch makes a review item),
+// the device's id for the file in "client_id" (a resend under it is the
+// same file) and when it was taken in "captured_at" (RFC 3339). It answers the hash of what arrived.
 // The file's name is never used: files are stored by their hash.
 func (a *api) uploadEvidence(w http.ResponseWriter, r *http.Request, p account.Principal) error {
 	id, err := strconv.ParseInt(r.PathValue("id"), 10, 64)
@@ -178,7 +193,7 @@ func (a *api) uploadEvidence(w http.ResponseWriter, r *http.Request, p account.P
 	if err != nil {
 		return apperr.New(apperr.Invalid, "incident.error.evidence_form").At("file")
 	}
-	var device string
+	var cp incident.Capture
 	for {
 		part, err := mr.NextPart()
 		if err != nil {
@@ -189,11 +204,23 @@ func (a *api) uploadEvidence(w http.ResponseWriter, r *http.Request, p account.P
 			return apperr.New(apperr.Invalid, "incident.error.evidence_form").At("file")
 		}
 		switch part.FormName() {
-		case "sha256":
+		case "sha256", "client_id", "captured_at":
 			b, _ := io.ReadAll(io.LimitReader(part, 100))
-			device = strings.ToLower(strings.TrimSpace(string(b)))
+			v := strings.TrimSpace(string(b))
+			switch part.FormName() {
+			case "sha256":
+				cp.SHA256 = strings.ToLower(v)
+			case "client_id":
+				cp.ClientID = strings.ToLower(v)
+			default:
+				if v != "" {
+					if cp.At, err = time.Parse(time.RFC3339, v); err != nil {
+						return apperr.New(apperr.Invalid, "incident.error.param_time").At("captured_at")
+					}
+				}
+			}
 		case "file":
-			ev, err := a.incidents.Upload(r.Context(), p.Actor, st, id, part, device)
+			ev, err := a.incidents.UploadCaptured(r.Context(), p.Actor, st, id, part, cp)
 			var tooLarge *http.MaxBytesError
 			if errors.As(err, &tooLarge) {
 				return apperr.New(apperr.TooLarge, "incident.error.evidence_too_large", st.Limit>>20).At("file")
@@ -201,7 +228,7 @@ func (a *api) uploadEvidence(w http.ResponseWriter, r *http.Request, p account.P
 			if err != nil {
 				return err
 			}
-			a.writeJSON(w, r, http.StatusCreated, evidenceBody{ev.ID, ev.SHA256, ev.Size, ev.MediaType, ev.SharedSHA256, ev.DeviceMismatch})
+			a.writeJSON(w, r, http.StatusCreated, evidenceOf(ev))
 			return nil
 		}
 	}

@@ -70,6 +70,11 @@ func (r *commandReplay) Apply(e ledger.Event, p ledger.Payload) {
 			it.state, it.target, it.targetHash, it.payloadHash, it.result = StateApplied, &target, textHash(p.Target), p.PayloadHash, canon(string(p.Result))
 			it.resolvedBy, it.resolvedAt, it.last = e.ActorID, db.Micros(e.At), t
 		}
+	case ReviewItemAccepted:
+		if it := r.items[e.EntityID]; it != nil {
+			it.state, it.hasNote = StateAccepted, true
+			it.resolvedBy, it.resolvedAt, it.last = e.ActorID, db.Micros(e.At), t
+		}
 	case ReviewItemDismissed:
 		if it := r.items[e.EntityID]; it != nil {
 			it.state, it.hasNote = StateDismissed, true

@@ -6,7 +6,6 @@ import (
 	"fmt"
 	"strings"
 	"time"
-	"unicode/utf8"
 
 	"abri/internal/access"
 	"abri/internal/apperr"
@@ -171,6 +170,9 @@ func ApplyReviewItem(ctx context.Context, d *db.DB, actor access.Actor, id int64
 		if err != nil {
 			return err
 		}
+		if r.Kind == KindHashMismatch {
+			return apperr.New(apperr.Invalid, "command.apply_kind")
+		}
 		c := r.Command()
 		if target = strings.TrimSpace(target); target != "" {
 			c.Target = target
@@ -224,11 +226,8 @@ func DismissReviewItem(ctx context.Context, d *db.DB, actor access.Actor, id int
 		if _, err := openForUpdate(ctx, tx, actor, id); err != nil {
 			return err
 		}
-		if note == "" {
-			return apperr.New(apperr.Invalid, "command.note_missing").At("note")
-		}
-		if utf8.RuneCountInString(note) > MaxNote || !utf8.ValidString(note) {
-			return apperr.New(apperr.Invalid, "command.note_long", MaxNote).At("note")
+		if err := checkNote(note, "command.note_missing"); err != nil {
+			return err
 		}
 		if _, err := tx.Exec(ctx, `UPDATE review_items SET state = ?, note = ?, resolved_by = ?, resolved_at = ?, version = version + 1
 			WHERE id = ? AND org_id = ?`, StateDismissed, note, actor.UserID, db.Micros(tx.Now), id, actor.OrgID); err != nil {

@@ -52,13 +52,27 @@ type EvidenceUploaded struct {
 	MediaType      string `json:"media_type"`
 	SharedSHA256   string `json:"shared_sha256,omitempty"`
 	DeviceMismatch bool   `json:"device_mismatch,omitempty"`
+	// What the device said: its id for the file, the hash it computed and
+	// when the file was taken (µs, its clock). Absent from uploads that
+	// said nothing.
+	ClientID     string `json:"client_id,omitempty"`
+	DeviceSHA256 string `json:"device_sha256,omitempty"`
+	CapturedAt   int64  `json:"captured_at,omitempty"`
 }
 
 // EvidenceOpened is the custody log: someone viewed or downloaded a file,
-// the original or the shareable copy.
+// the original or the shareable copy. Mode is "view" or "download"
+// (absent from the first openings, which were reads by code).
 type EvidenceOpened struct {
-	Original bool `json:"original"`
+	Original bool   `json:"original"`
+	Mode     string `json:"mode,omitempty"`
 }
+
+// The ways a file is opened.
+const (
+	OpenView     = "view"
+	OpenDownload = "download"
+)
 
 func (EvidenceUploaded) EventKind() string { return "evidence.uploaded" }
 func (EvidenceUploaded) EventVersion() int { return 1 }

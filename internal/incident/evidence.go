@@ -8,6 +8,7 @@ import (
 	"crypto/rand"
 	"crypto/sha256"
 	"encoding/hex"
+	"encoding/json"
 	"fmt"
 	"image"
 	"image/jpeg"
@@ -16,10 +17,12 @@ import (
 	"net/http"
 	"os"
 	"path/filepath"
+	"strings"
 	"time"
 
 	"abri/internal/access"
 	"abri/internal/apperr"
+	"abri/internal/command"
 	"abri/internal/db"
 	"abri/internal/keyfile"
 	"abri/internal/ledger"
@@ -101,13 +104,20 @@ type Evidence struct {
 	MediaType    string
 	SharedSHA256 string // the copy without tags; "" when not an image
 	CreatedAt    time.Time
-	// DeviceMismatch: the hash the device computed at capture differs
-	// from the bytes that arrived.
+	// CapturedAt is when the device says the file was taken (its clock,
+	// often wrong); zero when it did not say.
+	CapturedAt time.Time
+	// DeviceSHA256 is the hash the device computed at capture ("" when
+	// none came); DeviceMismatch says it differs from the bytes that
+	// arrived, which makes a review item.
+	DeviceSHA256   string
 	DeviceMismatch bool
 }
 
 // shareable re-encodes an image from its decoded pixels, which leaves
-// every tag (EXIF, XMP, IPTC, maker notes) behind.
+// every tag (EXIF, XMP, IPTC, maker notes) behind. A JPEG's EXIF
+// orientation is applied to the pixels first, so the copy stands as the
+// photo was taken though the tag that said so is gone.
 func shareable(b []byte, mediaType string) ([]byte, error) {
 	img, _, err := image.Decode(bytes.NewReader(b))
 	if err != nil {
@@ -116,6 +126,7 @@ func shareable(b []byte, mediaType string) ([]byte, error) {
 	var out bytes.Buffer
 	switch mediaType {
 	case "image/jpeg":
+		img = orient(img, jpegOrientation(b))
 		err = jpeg.Encode(&out, img, &jpeg.Options{Quality: 90})
 	case "image/png":
 		err = png.Encode(&out, img)
@@ -128,14 +139,53 @@ func hashHex(b []byte) string {
 	return hex.EncodeToString(h[:])
 }
 
+// Capture is what a device says about a file it uploads: the SHA-256 it
+// computed at capture, its own id for the file and when it was taken. Each
+// may be empty.
+type Capture struct {
+	SHA256   string
+	ClientID string
+	At       time.Time
+}
+
+// validClientID is a device's id for a file: a UUID-like token, no more.
+func validClientID(s string) bool {
+	if len(s) < 8 || len(s) > 64 {
+		return false
+	}
+	for _, r := range s {
+		if !(r >= '0' && r <= '9' || r >= 'a' && r <= 'z' || r >= 'A' && r <= 'Z' || r == '-') {
+			return false
+		}
+	}
+	return true
+}
+
 // Upload attaches a file to an incident of the actor's base: it keeps the
 // original bytes unmodified, encrypted, by their SHA-256, and for a JPEG
 // or PNG a copy without tags; the hash goes into the ledger. deviceSHA is
 // the hash the phone computed at capture ("" when none). A file over the
 // limit is TooLarge and nothing is kept.
 func (s *Service) Upload(ctx context.Context, actor access.Actor, st *EvidenceStore, incidentID int64, r io.Reader, deviceSHA string) (Evidence, error) {
+	return s.UploadCaptured(ctx, actor, st, incidentID, r, Capture{SHA256: deviceSHA})
+}
+
+// UploadCaptured is Upload with what the device said at capture. A file
+// sent again under the same client id is the same file: the first upload
+// is answered and nothing changes (other bytes under that id are a
+// conflict). When the device's hash differs from the server's, the file
+// is kept under the server's hash and a review item of kind
+// hash_mismatch is made in the same transaction.
+func (s *Service) UploadCaptured(ctx context.Context, actor access.Actor, st *EvidenceStore, incidentID int64, r io.Reader, cp Capture) (Evidence, error) {
 	if err := require(actor, access.ReportIncidents); err != nil {
 		return Evidence{}, err
+	}
+	cp.SHA256 = strings.ToLower(strings.TrimSpace(cp.SHA256))
+	if cp.SHA256 != "" && !validSHA256(cp.SHA256) {
+		return Evidence{}, apperr.New(apperr.Invalid, "incident.error.evidence_sha").At("sha256")
+	}
+	if cp.ClientID != "" && !validClientID(cp.ClientID) {
+		return Evidence{}, apperr.New(apperr.Invalid, "incident.error.evidence_client_id").At("client_id")
 	}
 	b, err := io.ReadAll(io.LimitReader(r, st.Limit+1))
 	if err != nil {
@@ -147,13 +197,22 @@ func (s *Service) Upload(ctx context.Context, actor access.Actor, st *EvidenceSt
 	if len(b) == 0 {
 		return Evidence{}, apperr.New(apperr.Invalid, "incident.error.evidence_empty").At("file")
 	}
-	ev := Evidence{IncidentID: incidentID, SHA256: hashHex(b), Size: int64(len(b)), MediaType: http.DetectContentType(b)}
-	ev.DeviceMismatch = deviceSHA != "" && deviceSHA != ev.SHA256
+	ev := Evidence{IncidentID: incidentID, SHA256: hashHex(b), Size: int64(len(b)), MediaType: http.DetectContentType(b),
+		DeviceSHA256: cp.SHA256, CapturedAt: cp.At}
+	ev.DeviceMismatch = cp.SHA256 != "" && cp.SHA256 != ev.SHA256
 	var shared []byte
 	if ev.MediaType == "image/jpeg" || ev.MediaType == "image/png" {
 		if shared, err = shareable(b, ev.MediaType); err == nil {
 			ev.SharedSHA256 = hashHex(shared)
 		}
+	}
+	var captured int64
+	if !cp.At.IsZero() {
+		captured = db.Micros(cp.At)
+	}
+	var clientID any
+	if cp.ClientID != "" {
+		clientID = cp.ClientID
 	}
 	err = s.DB.InTx(ctx, func(tx *db.Tx) error {
 		var n int
@@ -162,6 +221,19 @@ func (s *Service) Upload(ctx context.Context, actor access.Actor, st *EvidenceSt
 		}
 		if n == 0 {
 			return apperr.ErrNotFound()
+		}
+		if cp.ClientID != "" {
+			prev, err := scanEvidence(tx.QueryRow(ctx, "SELECT "+evidenceCols+" FROM incident_evidence WHERE org_id = ? AND client_id = ?", actor.OrgID, cp.ClientID))
+			if err == nil {
+				if prev.IncidentID != incidentID || prev.SHA256 != ev.SHA256 || prev.BaseID != actor.BaseID {
+					return apperr.New(apperr.Conflict, "incident.error.evidence_client_reused").At("client_id")
+				}
+				ev = prev.Evidence
+				return nil
+			}
+			if !db.IsNoRows(err) {
+				return fmt.Errorf("upload evidence: %w", err)
+			}
 		}
 		if err := st.put(ev.SHA256, b); err != nil {
 			return err
@@ -172,13 +244,28 @@ func (s *Service) Upload(ctx context.Context, actor access.Actor, st *EvidenceSt
 			}
 		}
 		ev.CreatedAt = tx.Now
-		ev.ID, err = tx.InsertID(ctx, `INSERT INTO incident_evidence (org_id, base_id, incident_id, sha256, size, media_type, shared_sha256, created_at)
-			VALUES (?, ?, ?, ?, ?, ?, ?, ?)`, actor.OrgID, actor.BaseID, incidentID, ev.SHA256, ev.Size, ev.MediaType, ev.SharedSHA256, db.Micros(tx.Now))
+		ev.ID, err = tx.InsertID(ctx, `INSERT INTO incident_evidence (org_id, base_id, incident_id, sha256, size, media_type, shared_sha256, created_at,
+			client_id, device_sha256, captured_at)
+			VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)`, actor.OrgID, actor.BaseID, incidentID, ev.SHA256, ev.Size, ev.MediaType, ev.SharedSHA256, db.Micros(tx.Now),
+			clientID, ev.DeviceSHA256, captured)
 		if err != nil {
 			return fmt.Errorf("upload evidence: %w", err)
 		}
-		_, err = ledger.Append(ctx, tx, actor, "evidence", ev.ID, EvidenceUploaded{IncidentID: incidentID, SHA256: ev.SHA256, Size: ev.Size,
-			MediaType: ev.MediaType, SharedSHA256: ev.SharedSHA256, DeviceMismatch: ev.DeviceMismatch})
+		if _, err = ledger.Append(ctx, tx, actor, "evidence", ev.ID, EvidenceUploaded{IncidentID: incidentID, SHA256: ev.SHA256, Size: ev.Size,
+			MediaType: ev.MediaType, SharedSHA256: ev.SharedSHA256, DeviceMismatch: ev.DeviceMismatch,
+			ClientID: cp.ClientID, DeviceSHA256: ev.DeviceSHA256, CapturedAt: captured}); err != nil {
+			return err
+		}
+		if !ev.DeviceMismatch {
+			return nil
+		}
+		payload, err := json.Marshal(mismatchPayload{IncidentID: incidentID, EvidenceID: ev.ID, DeviceSHA256: ev.DeviceSHA256, ServerSHA256: ev.SHA256, Size: ev.Size})
+		if err != nil {
+			return err
+		}
+		_, err = command.NewHashMismatch(ctx, tx, actor, command.Mismatch{ClientID: cp.ClientID, Type: "evidence.upload",
+			Target: command.Target("evidence", ev.ID), Payload: payload,
+			Reason: apperr.New(apperr.Invalid, "incident.review.hash_mismatch", ev.DeviceSHA256, ev.SHA256)})
 		return err
 	})
 	if err != nil {
@@ -187,34 +274,91 @@ func (s *Service) Upload(ctx context.Context, actor access.Actor, st *EvidenceSt
 	return ev, nil
 }
 
+// mismatchPayload is what a hash-mismatch review item holds: ids and
+// hashes, never the file or its name.
+type mismatchPayload struct {
+	IncidentID   int64  `json:"incident_id"`
+	EvidenceID   int64  `json:"evidence_id"`
+	DeviceSHA256 string `json:"device_sha256"`
+	ServerSHA256 string `json:"server_sha256"`
+	Size         int64  `json:"size"`
+}
+
+func validSHA256(s string) bool {
+	if len(s) != 64 {
+		return false
+	}
+	_, err := hex.DecodeString(s)
+	return err == nil
+}
+
+const evidenceCols = "id, base_id, incident_id, sha256, size, media_type, shared_sha256, created_at, device_sha256, captured_at"
+
+type evidenceRow struct {
+	Evidence
+	BaseID int64
+}
+
+func scanEvidence(sc interface{ Scan(...any) error }) (evidenceRow, error) {
+	var e evidenceRow
+	var at, captured int64
+	err := sc.Scan(&e.ID, &e.BaseID, &e.IncidentID, &e.SHA256, &e.Size, &e.MediaType, &e.SharedSHA256, &at, &e.DeviceSHA256, &captured)
+	e.CreatedAt = db.FromMicros(at)
+	if captured != 0 {
+		e.CapturedAt = db.FromMicros(captured)
+	}
+	e.DeviceMismatch = e.DeviceSHA256 != "" && e.DeviceSHA256 != e.SHA256
+	return e, err
+}
+
 // Open returns a file's bytes, the original or the shareable copy, and
 // writes who opened which into the ledger first: the custody log.
 func (s *Service) Open(ctx context.Context, actor access.Actor, st *EvidenceStore, evidenceID int64, original bool) ([]byte, Evidence, error) {
+	return s.open(ctx, actor, st, 0, evidenceID, original, "")
+}
+
+// OpenOf is what a person does on the incident page or through the API:
+// view a file's shareable copy, or download its original (the custody log
+// says which). A file of another incident is not found, and nothing is
+// logged.
+func (s *Service) OpenOf(ctx context.Context, actor access.Actor, st *EvidenceStore, incidentID, evidenceID int64, original bool) ([]byte, Evidence, error) {
+	if incidentID <= 0 {
+		return nil, Evidence{}, apperr.ErrNotFound()
+	}
+	mode := OpenView
+	if original {
+		mode = OpenDownload
+	}
+	return s.open(ctx, actor, st, incidentID, evidenceID, original, mode)
+}
+
+func (s *Service) open(ctx context.Context, actor access.Actor, st *EvidenceStore, incidentID, evidenceID int64, original bool, mode string) ([]byte, Evidence, error) {
 	if err := require(actor, access.ViewIncidents); err != nil {
 		return nil, Evidence{}, err
 	}
 	var ev Evidence
-	var at int64
 	err := s.DB.InTx(ctx, func(tx *db.Tx) error {
-		err := tx.QueryRow(ctx, `SELECT id, incident_id, sha256, size, media_type, shared_sha256, created_at FROM incident_evidence
-			WHERE id = ? AND org_id = ? AND base_id = ?`, evidenceID, actor.OrgID, actor.BaseID).Scan(&ev.ID, &ev.IncidentID, &ev.SHA256,
-			&ev.Size, &ev.MediaType, &ev.SharedSHA256, &at)
+		row, err := scanEvidence(tx.QueryRow(ctx, "SELECT "+evidenceCols+" FROM incident_evidence WHERE id = ? AND org_id = ? AND base_id = ?",
+			evidenceID, actor.OrgID, actor.BaseID))
 		if db.IsNoRows(err) {
 			return apperr.ErrNotFound()
 		}
 		if err != nil {
 			return fmt.Errorf("open evidence: %w", err)
 		}
+		ev = row.Evidence
+		if incidentID != 0 && ev.IncidentID != incidentID {
+			return apperr.ErrNotFound()
+		}
 		if !original && ev.SharedSHA256 == "" {
 			return apperr.ErrNotFound()
 		}
-		_, err = ledger.Append(ctx, tx, actor, "evidence", ev.ID, EvidenceOpened{Original: original})
+		_, err = ledger.Append(ctx, tx, actor, "evidence", ev.ID, EvidenceOpened{Original: original, Mode: mode})
 		return err
 	})
 	if err != nil {
 		return nil, ev, err
 	}
-	ev.CreatedAt = db.FromMicros(at)
 	sum := ev.SHA256
 	if !original {
 		sum = ev.SharedSHA256

@@ -187,21 +187,18 @@ func (s *Service) List(ctx context.Context, actor access.Actor, f Filter) ([]Inc
 // evidenceOf lists an incident's files, oldest first (their hashes only:
 // reading a file is Open, which the custody log records).
 func (s *Service) evidenceOf(ctx context.Context, actor access.Actor, id int64) ([]Evidence, error) {
-	rows, err := s.DB.Query(ctx, `SELECT id, sha256, size, media_type, shared_sha256, created_at FROM incident_evidence
-		WHERE incident_id = ? AND org_id = ? ORDER BY id`, id, actor.OrgID)
+	rows, err := s.DB.Query(ctx, "SELECT "+evidenceCols+" FROM incident_evidence WHERE incident_id = ? AND org_id = ? ORDER BY id", id, actor.OrgID)
 	if err != nil {
 		return nil, fmt.Errorf("read incident evidence: %w", err)
 	}
 	defer rows.Close()
 	var es []Evidence
 	for rows.Next() {
-		e := Evidence{IncidentID: id}
-		var at int64
-		if err := rows.Scan(&e.ID, &e.SHA256, &e.Size, &e.MediaType, &e.SharedSHA256, &at); err != nil {
+		e, err := scanEvidence(rows)
+		if err != nil {
 			return nil, fmt.Errorf("read incident evidence: %w", err)
 		}
-		e.CreatedAt = db.FromMicros(at)
-		es = append(es, e)
+		es = append(es, e.Evidence)
 	}
 	return es, rows.Err()
 }

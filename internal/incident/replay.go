@@ -184,9 +184,10 @@ func (r *incidentReplay) Compare(ctx context.Context, q ledger.Reader, org int64
 func (r *incidentReplay) compareEvidence(ctx context.Context, q ledger.Reader, org int64, ds *ledger.Diffs) error {
 	seen := map[int64]bool{}
 	err := ledger.ScanRows(ctx, q, func(scan func(...any) error) error {
-		var id, base, incident, size, created int64
-		var sum, media, shared string
-		if err := scan(&id, &base, &incident, &sum, &size, &media, &shared, &created); err != nil {
+		var id, base, incident, size, created, captured int64
+		var sum, media, shared, device string
+		var client *string
+		if err := scan(&id, &base, &incident, &sum, &size, &media, &shared, &created, &client, &device, &captured); err != nil {
 			return err
 		}
 		seen[id] = true
@@ -204,8 +205,16 @@ func (r *incidentReplay) compareEvidence(ctx context.Context, q ledger.Reader, o
 		col("media_type", x.u.MediaType, media)
 		col("shared_sha256", x.u.SharedSHA256, shared)
 		col("created_at", x.at, created)
+		var c string
+		if client != nil {
+			c = *client
+		}
+		col("client_id", x.u.ClientID, c)
+		col("device_sha256", x.u.DeviceSHA256, device)
+		col("captured_at", x.u.CapturedAt, captured)
 		return nil
-	}, "SELECT id, base_id, incident_id, sha256, size, media_type, shared_sha256, created_at FROM incident_evidence WHERE org_id = ?", org)
+	}, `SELECT id, base_id, incident_id, sha256, size, media_type, shared_sha256, created_at, client_id, device_sha256, captured_at
+		FROM incident_evidence WHERE org_id = ?`, org)
 	if err != nil {
 		return fmt.Errorf("verify incident evidence: %w", err)
 	}

@@ -1,12 +1,18 @@
 package server_test
 
 import (
+	"bytes"
 	"context"
+	"image"
+	"image/png"
 	"strconv"
+	"strings"
+	"sync"
 	"testing"
 	"time"
 
 	"abri/internal/access"
+	"abri/internal/command"
 	"abri/internal/db"
 	"abri/internal/incident"
 	"abri/internal/place"
@@ -37,11 +43,27 @@ var incidentRows = []check{
 	{"POST", "/incidents/export", "", "ids=x", "303>/login 400 400 404 404 400 404 404 400"},
 	{"GET", "/api/v1/incidents/export", "/api/v1/incidents/export?ids={incident}", "", "401 200 200 404 404 200 404 404 404"},
 	{"POST", "/api/v1/incidents/{id}/evidence", "/api/v1/incidents/{incident}/evidence", `{}`, "401 400 400 404 404 400 404 404 404"},
+	// Evidence files: every opening is in the custody log; to everyone but
+	// observers, coordinators and admins of the organisation they do not exist.
+	{"GET", "/incidents/{id}/evidence/{file}", "/incidents/{incident}/evidence/{evidence}", "", "303>/login 200 200 404 404 200 404 404 404"},
+	{"GET", "/incidents/{id}/evidence/{file}/original", "/incidents/{incident}/evidence/{evidence}/original", "", "303>/login 200 200 404 404 200 404 404 404"},
+	{"GET", "/api/v1/incidents/{id}/evidence/{file}", "/api/v1/incidents/{incident}/evidence/{evidence}", "", "401 200 200 404 404 200 404 404 404"},
+	{"GET", "/api/v1/incidents/{id}/evidence/{file}/original", "/api/v1/incidents/{incident}/evidence/{evidence}/original", "", "401 200 200 404 404 200 404 404 404"},
+	{"GET", "/api/v1/incidents/{id}/custody", "/api/v1/incidents/{incident}/custody", "", "401 200 200 404 404 200 404 404 404"},
+	// The queue's photo endpoint: a body that is not multipart is refused
+	// at the file; a missing session is JSON too.
+	{"POST", "/sync/evidence", "", "command=x", "401 400 400 404 404 400 404 404 400"},
+	// A file whose hashes differ: accepting the server's hash needs a reason.
+	{"POST", "/review/{id}/accept", "/review/{mismatch}/accept", "note=", "303>/login 400 400 403 403 403 403 403 404"},
+	{"POST", "/api/v1/review-items/{id}/accept", "/api/v1/review-items/{mismatch}/accept", `{"note":""}`, "401 400 400 403 403 403 403 403 404"},
 }
 
 func init() {
 	matrix = append(matrix, incidentRows...)
 	apiDownloads["GET /api/v1/incidents/export"] = "application/zip"
+	// The fixture's file is a PNG.
+	apiDownloads["GET /api/v1/incidents/{id}/evidence/{file}"] = "image/png"
+	apiDownloads["GET /api/v1/incidents/{id}/evidence/{file}/original"] = "image/png"
 }
 
 // addIncidentVars records an eviction at a site of sys's base.
@@ -58,14 +80,38 @@ func addIncidentVars(t *testing.T, d *db.DB, sys access.Actor, vars map[string]s
 	}
 	vars["{incident_site}"] = strconv.FormatInt(site.ID, 10)
 	vars["{incident}"] = strconv.FormatInt(id, 10)
+	// A photo whose hash the phone got wrong: a file to open, and a
+	// hash-mismatch review item.
+	img := image.NewRGBA(image.Rect(0, 0, 4, 4))
+	var photo bytes.Buffer
+	if err := png.Encode(&photo, img); err != nil {
+		t.Fatal(err)
+	}
+	ev, err := incident.New(d).Upload(ctx, sys, matrixEvidence(t), id, &photo, strings.Repeat("0", 64))
+	if err != nil {
+		t.Fatal(err)
+	}
+	vars["{evidence}"] = strconv.FormatInt(ev.ID, 10)
+	if err := d.QueryRow(ctx, "SELECT id FROM review_items WHERE org_id = ? AND kind = ?", sys.OrgID, command.KindHashMismatch).Scan(&ev.ID); err != nil {
+		t.Fatal(err)
+	}
+	vars["{mismatch}"] = strconv.FormatInt(ev.ID, 10)
 }
 
-// matrixEvidence is an evidence store in a temporary data directory.
+var matrixStores sync.Map // *testing.T → *incident.EvidenceStore
+
+// matrixEvidence is the test's evidence store, in a temporary data
+// directory: the same store for the fixture and the server.
 func matrixEvidence(t *testing.T) *incident.EvidenceStore {
 	t.Helper()
+	if st, ok := matrixStores.Load(t); ok {
+		return st.(*incident.EvidenceStore)
+	}
 	st, err := incident.OpenEvidenceStore(t.TempDir(), 0)
 	if err != nil {
 		t.Fatal(err)
 	}
+	matrixStores.Store(t, st)
+	t.Cleanup(func() { matrixStores.Delete(t) })
 	return st
 }

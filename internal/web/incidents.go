@@ -2,6 +2,7 @@ package web
 
 import (
 	"net/http"
+	"slices"
 	"net/url"
 	"strconv"
 	"time"
@@ -208,8 +209,18 @@ func (s *server) reportIncident(w http.ResponseWriter, r *http.Request, c *reqCt
 	return nil
 }
 
+// custodyRow is a line of the custody log with its action in words.
+type custodyRow struct {
+	incident.CustodyEntry
+	Label string
+}
+
+// custodyActions are the custody log's actions that have words.
+var custodyActions = []string{"uploaded", "viewed", "downloaded", "viewed_shared", "downloaded_shared", "exported"}
+
 type incidentPage struct {
 	incident.Incident
+	Custody              []custodyRow
 	Lost, Replaced, Owed int64
 	Zone                 *time.Location
 	Lang                 string
@@ -225,6 +236,17 @@ func (s *server) incidentShow(w http.ResponseWriter, r *http.Request, c *reqCtx)
 		return err
 	}
 	p := incidentPage{Incident: in, Zone: c.zone(), Lang: c.Lang}
+	log, err := s.incidentSvc.Custody(r.Context(), c.P.Actor, id)
+	if err != nil {
+		return err
+	}
+	for _, e := range log {
+		label := e.Action
+		if slices.Contains(custodyActions, e.Action) {
+			label = c.T("evidence.custody." + e.Action)
+		}
+		p.Custody = append(p.Custody, custodyRow{CustodyEntry: e, Label: label})
+	}
 	p.Lost, p.Replaced, p.Owed = in.Lost()
 	s.render(w, r, c, http.StatusOK, "incident", "incident.web.title", p)
 	return nil

@@ -45,6 +45,13 @@ func (s *server) page(limit int64, h handlerFunc) http.Handler {
 			s.renderError(w, r, s.anonymousContext(r), http.StatusRequestEntityTooLarge, "error.too_large")
 			return
 		}
+		if limit > maxFormBody {
+			// The server caps every body; a route that takes a file
+			// raises that cap to its own.
+			if b, ok := r.Body.(interface{ SetLimit(int64) }); ok {
+				b.SetLimit(limit)
+			}
+		}
 		r.Body = http.MaxBytesReader(w, r.Body, limit)
 		c, err := s.requestContext(w, r)
 		if err != nil {

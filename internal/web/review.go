@@ -1,12 +1,15 @@
 package web
 
 import (
+	"context"
 	"encoding/json"
 	"net/http"
 	"strings"
 
+	"abri/internal/access"
 	"abri/internal/apperr"
 	"abri/internal/command"
+	"abri/internal/db"
 	"abri/internal/i18n"
 )
 
@@ -105,6 +108,18 @@ func (s *server) applyReview(w http.ResponseWriter, r *http.Request, c *reqCtx) 
 
 // dismissReview answers POST /review/{id}/dismiss.
 func (s *server) dismissReview(w http.ResponseWriter, r *http.Request, c *reqCtx) error {
+	return s.decideReview(w, r, c, command.DismissReviewItem, "web.flash.review_dismissed")
+}
+
+// acceptReview answers POST /review/{id}/accept: for a file whose hashes
+// differ, the server's hash is accepted as the record, with a reason.
+func (s *server) acceptReview(w http.ResponseWriter, r *http.Request, c *reqCtx) error {
+	return s.decideReview(w, r, c, command.AcceptReviewItem, "evidence.flash.accepted")
+}
+
+// decideReview decides an open review item with the form's note.
+func (s *server) decideReview(w http.ResponseWriter, r *http.Request, c *reqCtx,
+	decide func(context.Context, *db.DB, access.Actor, int64, string) (command.ReviewItem, error), flash string) error {
 	id, err := pathID(r, "id")
 	if err != nil {
 		return err
@@ -113,10 +128,10 @@ func (s *server) dismissReview(w http.ResponseWriter, r *http.Request, c *reqCtx
 		return err
 	}
 	note := r.PostForm.Get("note")
-	if _, err := command.DismissReviewItem(r.Context(), s.db, c.P.Actor, id, note); err != nil {
+	if _, err := decide(r.Context(), s.db, c.P.Actor, id, note); err != nil {
 		return s.reviewRefused(w, r, c, id, err, "", "", note)
 	}
-	s.setFlash(w, r, "web.flash.review_dismissed")
+	s.setFlash(w, r, flash)
 	redirect(w, r, "/review")
 	return nil
 }

@@ -787,6 +787,9 @@ func TestPageWeight(t *testing.T) {
 			"/incidents/losses.csv": "",
 			"/incidents/weekly":     "/incidents/weekly",
 			"/incidents/weekly.csv": "",
+			// Evidence files are files, not pages.
+			"/incidents/{id}/evidence/{file}":          "",
+			"/incidents/{id}/evidence/{file}/original": "",
 			"/rounds":               "/rounds",
 			"/rounds/weekly":        "/rounds/weekly",
 			"/rounds/weekly.csv":    "",

@@ -115,7 +115,11 @@ func New(cfg Config) (http.Handler, error) {
 		if rt.Session {
 			h = s.signedIn(h)
 		}
-		s.handle(mux, rt.Method+" "+rt.Pattern, h)
+		limit := int64(maxFormBody)
+		if rt.upload && s.evidence != nil {
+			limit = s.evidence.Limit + 1<<20 // room for the multipart framing
+		}
+		mux.Handle(rt.Method+" "+rt.Pattern, s.page(limit, h))
 	}
 
 	// Anything else, including a known path with the wrong method.
@@ -138,6 +142,7 @@ type Route struct {
 type route struct {
 	Route
 	handle handlerFunc
+	upload bool // takes an evidence file: the body may be as large as the evidence limit
 }
 
 const staticPattern = "/static/{hash}/{name}"
@@ -153,7 +158,7 @@ const (
 // Routes reads the table from a zero server without calling any of them.
 func (s *server) routes() []route {
 	r := func(method, pattern string, needSession bool, action access.Action, h handlerFunc) route {
-		return route{Route{method, pattern, needSession, action}, h}
+		return route{Route: Route{method, pattern, needSession, action}, handle: h}
 	}
 	return []route{
 		r("GET", "/{$}", session, access.ViewDashboard, s.dashboard),
@@ -251,6 +256,8 @@ func (s *server) routes() []route {
 		r("GET", "/incidents/weekly", session, "", s.incidentReportScreen(false)),
 		r("GET", "/incidents/weekly.csv", session, "", s.incidentReportCSV(false)),
 		r("POST", "/incidents/export", session, "", s.exportIncidents),
+		r("GET", "/incidents/{id}/evidence/{file}", session, "", s.evidenceFile(false)),
+		r("GET", "/incidents/{id}/evidence/{file}/original", session, "", s.evidenceFile(true)),
 		// Free-shop cards: the people package answers 404 to anyone who
 		// may not use them, so the routes check no action of their own.
 		r("GET", "/cards", session, "", s.cardDesk),
@@ -268,10 +275,12 @@ func (s *server) routes() []route {
 		// a missing session too), the service worker, the review of
 		// what could not apply, and the quick count.
 		r("POST", "/sync/commands", public, "", s.syncCommands),
+		upload(r("POST", "/sync/evidence", public, "", s.syncEvidence)),
 		r("GET", "/sw.js", public, "", s.serviceWorker),
 		r("GET", "/review", session, access.ReviewCommands, s.review),
 		r("POST", "/review/{id}/apply", session, access.ReviewCommands, s.applyReview),
 		r("POST", "/review/{id}/dismiss", session, access.ReviewCommands, s.dismissReview),
+		r("POST", "/review/{id}/accept", session, access.ReviewCommands, s.acceptReview),
 		r("GET", "/count", session, access.RecordHeadcount, s.countSites),
 		r("GET", "/count/{site}", session, access.RecordHeadcount, s.countSite),
 		// The public schedule and its poster, for the people served.
@@ -288,6 +297,12 @@ func (s *server) routes() []route {
 		r("GET", "/shop/reports", session, "", s.shopReports),
 		r("GET", "/shop/reports.csv", session, "", s.shopReportsCSV),
 	}
+}
+
+// upload marks a route that takes an evidence file.
+func upload(rt route) route {
+	rt.upload = true
+	return rt
 }
 
 // Routes lists the HTML routes New registers, in the order of the table,

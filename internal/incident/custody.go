@@ -1,0 +1,82 @@
+package incident
+
+import (
+	"context"
+	"fmt"
+	"slices"
+	"strings"
+
+	"abri/internal/access"
+	"abri/internal/ledger"
+)
+
+// The custody log of an incident's evidence on its page: every upload,
+// view, download and export of each file, as the export bundle writes it
+// (custodyOf), read from the ledger where it is kept, with who named at
+// read time.
+
+// CustodyEntry is one line of an incident's custody log.
+type CustodyEntry struct {
+	Custody           // File is the file's SHA-256
+	ActorName  string // the user's name now
+	EvidenceID int64
+}
+
+// Custody reads the custody log of an incident of the actor's base, file
+// by file, each in the order of the chain. Reading it is not itself
+// logged: it shows who opened files, not the files.
+func (s *Service) Custody(ctx context.Context, actor access.Actor, incidentID int64) ([]CustodyEntry, error) {
+	in, err := s.Get(ctx, actor, incidentID)
+	if err != nil {
+		return nil, err
+	}
+	ex := exported{incidents: []Incident{in}}
+	names, ids := map[int64]string{}, map[string]int64{}
+	var evIDs []int64
+	for _, e := range in.Evidence {
+		names[e.ID], ids[e.SHA256] = e.SHA256, e.ID
+		evIDs = append(evIDs, e.ID)
+	}
+	if len(evIDs) == 0 {
+		return []CustodyEntry{}, nil
+	}
+	for _, about := range []struct {
+		entity string
+		ids    []int64
+	}{{"incident", []int64{incidentID}}, {"evidence", evIDs}} {
+		es, err := ledger.EntriesAbout(ctx, s.DB, actor.OrgID, about.entity, about.ids)
+		if err != nil {
+			return nil, fmt.Errorf("read custody log: %w", err)
+		}
+		ex.entries = append(ex.entries, es...)
+	}
+	slices.SortFunc(ex.entries, func(a, b ledger.Event) int { return int(a.Seq - b.Seq) })
+	who, err := s.userNames(ctx, actor)
+	if err != nil {
+		return nil, err
+	}
+	out := []CustodyEntry{}
+	for _, c := range custodyOf(ex, names) {
+		out = append(out, CustodyEntry{Custody: c, ActorName: who[c.ActorID], EvidenceID: ids[c.File]})
+	}
+	return out, nil
+}
+
+// userNames maps the organisation's users to their names.
+func (s *Service) userNames(ctx context.Context, actor access.Actor) (map[int64]string, error) {
+	rows, err := s.DB.Query(ctx, "SELECT id, display_name FROM users WHERE org_id = ?", actor.OrgID)
+	if err != nil {
+		return nil, fmt.Errorf("read custody log: %w", err)
+	}
+	defer rows.Close()
+	m := map[int64]string{}
+	for rows.Next() {
+		var id int64
+		var name string
+		if err := rows.Scan(&id, &name); err != nil {
+			return nil, fmt.Errorf("read custody log: %w", err)
+		}
+		m[id] = strings.TrimSpace(name)
+	}
+	return m, rows.Err()
+}
