@@ -165,6 +165,15 @@ func (e *env) start(f *serveFlags, prepare func(d *db.DB, accounts *account.Serv
 		return err
 	}
 	defer d.Close()
+	// Card codes are looked up through an HMAC and personal fields sealed,
+	// with keys of the data directory, never in the database
+	// (docs/data-protection.md). They are loaded before the demo seeds its
+	// cards, which must be found later with the same keys.
+	cardKeys, err := people.OpenKeys(f.data)
+	if err != nil {
+		return err
+	}
+	people.UseKeys(cardKeys)
 	var ready func()
 	if prepare != nil {
 		if ready, err = prepare(d, accounts); err != nil {
@@ -188,14 +197,6 @@ func (e *env) run(ln net.Listener, d *db.DB, accounts *account.Service, f *serve
 	if err != nil {
 		return err
 	}
-	// Card codes are looked up through an HMAC and personal fields sealed,
-	// with keys of the data directory, never in the database
-	// (docs/data-protection.md).
-	cardKeys, err := people.OpenKeys(f.data)
-	if err != nil {
-		return err
-	}
-	people.UseKeys(cardKeys)
 	srv, err := server.New(server.Config{DB: d, Accounts: accounts, BaseURL: baseURL, Logger: logger, Version: version(),
 		TrustedProxies: f.proxies, MetricsAllow: f.metricsNets, MetricsToken: f.metricsToken, Checkpoints: signer, Evidence: evidence})
 	if err != nil {
