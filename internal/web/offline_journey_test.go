@@ -291,12 +291,18 @@ func TestJourneyOfflineQuickCount(t *testing.T) {
 	b.openCounter()
 	b.until("nothing waits", waitingJS, "0", 10*time.Second)
 
-	// The network goes: five people served, recorded at once.
+	// The network goes: five people served, recorded at once. The buttons
+	// stay where the thumb is while the status line changes above them.
+	const gridTop = `String(Math.round(document.querySelector(".tapgrid").getBoundingClientRect().top + scrollY))`
+	top := b.eval("buttons' place", gridTop)
 	w.proxy.cut.Store(true)
 	for _, p := range [][2]string{{"adult", "woman"}, {"adult", "woman"}, {"adult", "man"}, {"child", "unknown"}, {"", "other"}} {
 		b.tap(p[0], p[1])
 	}
 	b.until("five wait", waitingJS, "5", 5*time.Second)
+	if got := b.eval("buttons' place after", gridTop); got != top {
+		t.Errorf("the tap buttons moved from %s px to %s px down the page as the status line changed", top, got)
+	}
 	if got := b.eval("total", `document.querySelector("[data-count-total]").textContent`); got != "5" {
 		t.Errorf("the screen shows %s people served, want 5", got)
 	}

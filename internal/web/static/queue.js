@@ -378,7 +378,15 @@
   window.addEventListener('online', function () { backoff = 0; kick(0); });
   document.addEventListener('visibilitychange', function () { if (!document.hidden) kick(0); });
   setInterval(render, 30000);
-  if (document.querySelector('[data-abri-queue-status]')) askPersist();
+  var bar = document.querySelector('[data-abri-queue-status]');
+  if (bar) {
+    askPersist();
+    // The status line is fixed at the foot of the screen (app.css): the
+    // page ends with room for it, so nothing stays hidden under it.
+    var pad = function () { document.body.style.paddingBlockEnd = bar.offsetHeight + 'px'; };
+    if ('ResizeObserver' in window) new ResizeObserver(pad).observe(bar);
+    pad();
+  }
   warm();
   render();
   kick(0);
