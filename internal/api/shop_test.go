@@ -1,0 +1,93 @@
+package api_test
+
+import (
+	"context"
+	"encoding/json"
+	"fmt"
+	"net/http"
+	"strings"
+	"testing"
+
+	"abri/internal/access"
+	"abri/internal/catalog"
+	"abri/internal/db"
+	"abri/internal/dbtest"
+	"abri/internal/people"
+	"abri/internal/place"
+	"abri/internal/stock"
+)
+
+// The shop over the API: a rule made, what a card may take, a checkout of
+// one sleeping bag, the second refused naming the rule and the day, and bad
+// input refused at its field with nothing taken. The coordinator's language
+// is French, so the rules' words are; errors are in English, as every API
+// error is.
+func TestShopAPI(t *testing.T) {
+	dbtest.Each(t, func(t *testing.T, d *db.DB) {
+		ctx := context.Background()
+		f := setup(t, d)
+		sys := access.SystemActor(f.org.ID, f.base.ID)
+		if err := d.InTx(ctx, func(tx *db.Tx) error { return catalog.Seed(ctx, tx) }); err != nil {
+			t.Fatal(err)
+		}
+		loc, err := place.New(d).CreateLocation(ctx, sys, place.LocationInput{Name: "Boutique", Kind: place.LocationShop})
+		if err != nil {
+			t.Fatal(err)
+		}
+		const bag = 102 // Sleeping Bags in the seeded catalogue
+		box, err := stock.New(d).CreateBox(ctx, sys, stock.NewBox{ProductID: bag, Size: "Mixed", Items: 3, LocationID: loc.ID})
+		if err != nil {
+			t.Fatal(err)
+		}
+		var code string
+		if err := d.InTx(ctx, func(tx *db.Tx) error {
+			_, code, err = people.Issue(ctx, tx, sys, people.NewCard{HouseholdSize: 3})
+			return err
+		}); err != nil {
+			t.Fatal(err)
+		}
+		post := func(path, body string) (int, map[string]any) {
+			w := call(f.h, "POST", path, f.token, strings.NewReader(body))
+			var m map[string]any
+			json.Unmarshal(w.Body.Bytes(), &m)
+			return w.Code, m
+		}
+		if st, m := post("/api/v1/entitlement-rules", fmt.Sprintf(`{"product_id":%d,"quantity":1,"per":"card","period_days":14}`, bag)); st != 201 || m["text"] != "Sacs de couchage : 1 par carte tous les 14 jours" {
+			t.Fatalf("rule: %d %v", st, m)
+		}
+		w := call(f.h, "GET", "/api/v1/cards/"+code, f.token, nil)
+		if w.Code != 200 || !strings.Contains(w.Body.String(), `"left":1`) {
+			t.Fatalf("card: %d %s", w.Code, w.Body)
+		}
+		one := fmt.Sprintf(`{"code":%q,"lines":[{"product_id":%d,"quantity":1}],"override":""}`, code, bag)
+		if st, m := post("/api/v1/checkouts", one); st != 201 {
+			t.Fatalf("checkout: %d %v", st, m)
+		}
+		st, m := post("/api/v1/checkouts", one)
+		e, _ := m["error"].(map[string]any)
+		if st != 409 || e["field"] != "lines" || !strings.Contains(fmt.Sprint(e["message"]), "Refused by the rule “Sleeping Bags: 1 per card every 14 days”. It allows this again on") {
+			t.Errorf("second checkout: %d %v", st, m)
+		}
+		for body, field := range map[string]string{
+			fmt.Sprintf(`{"code":%q,"lines":[{"product_id":%d,"quantity":-1}]}`, code, bag): "lines[0].quantity",
+			fmt.Sprintf(`{"code":%q,"lines":[{"product_id":%d,"quantity":9}],"override":"perdu"}`, code, bag): "lines[0].quantity",
+			fmt.Sprintf(`{"code":%q,"lines":[{"product_id":%d,"quantity":1}]}`, code, bag+1):                   "lines[0].product_id",
+		} {
+			st, m := post("/api/v1/checkouts", body)
+			e, _ := m["error"].(map[string]any)
+			if st != http.StatusBadRequest || e["field"] != field {
+				t.Errorf("%s: %d %v", body, st, m)
+			}
+		}
+		b, err := stock.New(d).Box(ctx, sys, box.Code)
+		if err != nil || b.Items != 2 {
+			t.Errorf("the box holds %d, want 2 (%v)", b.Items, err)
+		}
+		// A mistyped code says so; an unknown one is not found.
+		bad := []byte(code)
+		bad[len(bad)-1] ^= 1
+		if w := call(f.h, "GET", "/api/v1/cards/"+string(bad), f.token, nil); w.Code != 400 && w.Code != 404 {
+			t.Errorf("mistyped code: %d %s", w.Code, w.Body)
+		}
+	})
+}
