@@ -9,11 +9,9 @@ import (
 	"testing"
 
 	"abri/internal/access"
-	"abri/internal/catalog"
 	"abri/internal/db"
 	"abri/internal/dbtest"
-	"abri/internal/people"
-	"abri/internal/place"
+	"abri/internal/shop/shoptest"
 	"abri/internal/stock"
 )
 
@@ -27,25 +25,8 @@ func TestShopAPI(t *testing.T) {
 		ctx := context.Background()
 		f := setup(t, d)
 		sys := access.SystemActor(f.org.ID, f.base.ID)
-		if err := d.InTx(ctx, func(tx *db.Tx) error { return catalog.Seed(ctx, tx) }); err != nil {
-			t.Fatal(err)
-		}
-		loc, err := place.New(d).CreateLocation(ctx, sys, place.LocationInput{Name: "Boutique", Kind: place.LocationShop})
-		if err != nil {
-			t.Fatal(err)
-		}
-		const bag = 102 // Sleeping Bags in the seeded catalogue
-		box, err := stock.New(d).CreateBox(ctx, sys, stock.NewBox{ProductID: bag, Size: "Mixed", Items: 3, LocationID: loc.ID})
-		if err != nil {
-			t.Fatal(err)
-		}
-		var code string
-		if err := d.InTx(ctx, func(tx *db.Tx) error {
-			_, code, err = people.Issue(ctx, tx, sys, people.NewCard{HouseholdSize: 3})
-			return err
-		}); err != nil {
-			t.Fatal(err)
-		}
+		sh := shoptest.Open(t, d, sys, 3)
+		code, bag := sh.Code, shoptest.Bag
 		post := func(path, body string) (int, map[string]any) {
 			w := call(f.h, "POST", path, f.token, strings.NewReader(body))
 			var m map[string]any
@@ -69,9 +50,9 @@ func TestShopAPI(t *testing.T) {
 			t.Errorf("second checkout: %d %v", st, m)
 		}
 		for body, field := range map[string]string{
-			fmt.Sprintf(`{"code":%q,"lines":[{"product_id":%d,"quantity":-1}]}`, code, bag): "lines[0].quantity",
+			fmt.Sprintf(`{"code":%q,"lines":[{"product_id":%d,"quantity":-1}]}`, code, bag):                   "lines[0].quantity",
 			fmt.Sprintf(`{"code":%q,"lines":[{"product_id":%d,"quantity":9}],"override":"perdu"}`, code, bag): "lines[0].quantity",
-			fmt.Sprintf(`{"code":%q,"lines":[{"product_id":%d,"quantity":1}]}`, code, bag+1):                   "lines[0].product_id",
+			fmt.Sprintf(`{"code":%q,"lines":[{"product_id":%d,"quantity":1}]}`, code, bag+1):                  "lines[0].product_id",
 		} {
 			st, m := post("/api/v1/checkouts", body)
 			e, _ := m["error"].(map[string]any)
@@ -79,7 +60,7 @@ func TestShopAPI(t *testing.T) {
 				t.Errorf("%s: %d %v", body, st, m)
 			}
 		}
-		b, err := stock.New(d).Box(ctx, sys, box.Code)
+		b, err := stock.New(d).Box(ctx, sys, sh.Box)
 		if err != nil || b.Items != 2 {
 			t.Errorf("the box holds %d, want 2 (%v)", b.Items, err)
 		}

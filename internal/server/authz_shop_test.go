@@ -7,8 +7,8 @@ import (
 
 	"abri/internal/access"
 	"abri/internal/db"
-	"abri/internal/people"
 	"abri/internal/shop"
+	"abri/internal/shop/shoptest"
 )
 
 // The free shop's rows of the authorization matrix. Shop volunteers,
@@ -38,14 +38,7 @@ func init() { matrix = append(matrix, shopRows...) }
 func addShopVars(t *testing.T, d *db.DB, sys access.Actor, vars map[string]string) {
 	t.Helper()
 	ctx := context.Background()
-	var code string
-	if err := d.InTx(ctx, func(tx *db.Tx) error {
-		var err error
-		_, code, err = people.Issue(ctx, tx, sys, people.NewCard{HouseholdSize: 1})
-		return err
-	}); err != nil {
-		t.Fatal(err)
-	}
+	code, _ := shoptest.Card(t, d, sys)
 	r, err := shop.CreateRule(ctx, d, sys, shop.RuleInput{Quantity: 3, Per: shop.PerCard, PeriodDays: 7})
 	if err != nil {
 		t.Fatal(err)

@@ -13,12 +13,9 @@ import (
 	"abri/internal/account"
 	"abri/internal/browsertest"
 	"abri/internal/catalog"
-	"abri/internal/db"
 	"abri/internal/i18n"
-	"abri/internal/people"
-	"abri/internal/place"
 	"abri/internal/shop"
-	"abri/internal/stock"
+	"abri/internal/shop/shoptest"
 )
 
 // The free shop in a real browser, at 390 × 844, in English and Arabic: a
@@ -58,38 +55,12 @@ func newShopWorld(t *testing.T, email, lang string) *shopWorld {
 			t.Fatal(err)
 		}
 	}
-	if err := d.InTx(ctx, func(tx *db.Tx) error { return catalog.Seed(ctx, tx) }); err != nil {
-		t.Fatal(err)
-	}
-	ps, err := catalog.Products(ctx, d, sys)
-	if err != nil {
-		t.Fatal(err)
-	}
-	for _, p := range ps {
-		if p.Name == "Sleeping Bags" {
-			w.bag = p.ID
-		}
-	}
-	loc, err := place.New(d).CreateLocation(ctx, sys, place.LocationInput{Name: "Boutique", Kind: place.LocationShop})
-	if err != nil {
-		t.Fatal(err)
-	}
-	b, err := stock.New(d).CreateBox(ctx, sys, stock.NewBox{ProductID: w.bag, Size: "Mixed", Items: 5, LocationID: loc.ID})
-	if err != nil {
-		t.Fatal(err)
-	}
-	w.box = b.Code
+	sh := shoptest.Open(t, d, sys, 5)
+	w.box, w.bag = sh.Box, shoptest.Bag
+	code2, _ := shoptest.Card(t, d, sys)
+	w.cards = []string{sh.Code, code2}
 	if w.rule, err = shop.CreateRule(ctx, d, sys, shop.RuleInput{ProductID: w.bag, Quantity: 1, Per: shop.PerCard, PeriodDays: 14}); err != nil {
 		t.Fatal(err)
-	}
-	for i := 0; i < 2; i++ {
-		if err := d.InTx(ctx, func(tx *db.Tx) error {
-			_, code, err := people.Issue(ctx, tx, sys, people.NewCard{HouseholdSize: 1})
-			w.cards = append(w.cards, code)
-			return err
-		}); err != nil {
-			t.Fatal(err)
-		}
 	}
 	return w
 }

@@ -12,13 +12,10 @@ import (
 	"time"
 
 	"abri/internal/access"
-	"abri/internal/catalog"
 	"abri/internal/command"
 	"abri/internal/db"
 	"abri/internal/dbtest"
-	"abri/internal/people"
-	"abri/internal/place"
-	"abri/internal/stock"
+	"abri/internal/shop/shoptest"
 )
 
 // The shop's screens over HTTP, without JavaScript: a coordinator makes a
@@ -31,26 +28,9 @@ func TestShopScreens(t *testing.T) {
 		ctx := context.Background()
 		f := setup(t, d)
 		sys := access.SystemActor(f.org.ID, f.base.ID)
-		if err := d.InTx(ctx, func(tx *db.Tx) error { return catalog.Seed(ctx, tx) }); err != nil {
-			t.Fatal(err)
-		}
-		loc, err := place.New(d).CreateLocation(ctx, sys, place.LocationInput{Name: "Boutique", Kind: place.LocationShop})
-		if err != nil {
-			t.Fatal(err)
-		}
-		const bag = "102" // Sleeping Bags in the seeded catalogue
-		if _, err := stock.New(d).CreateBox(ctx, sys, stock.NewBox{ProductID: 102, Size: "Mixed", Items: 4, LocationID: loc.ID}); err != nil {
-			t.Fatal(err)
-		}
-		var code string
-		var cardID int64
-		if err := d.InTx(ctx, func(tx *db.Tx) error {
-			c, cd, err := people.Issue(ctx, tx, sys, people.NewCard{HouseholdSize: 1})
-			code, cardID = cd, c.ID
-			return err
-		}); err != nil {
-			t.Fatal(err)
-		}
+		sh := shoptest.Open(t, d, sys, 4)
+		code, cardID := sh.Code, sh.CardID
+		const bag = "102" // shoptest.Bag
 		c := f.client(t)
 		c.mustLogin("cleo@example.org")
 		r := c.post("/shop/rules", url.Values{"what": {"product:" + bag}, "quantity": {"0"}, "per": {"card"}, "period_days": {"14"}})
@@ -100,7 +80,7 @@ func TestShopScreens(t *testing.T) {
 		}
 		var n, items int
 		d.QueryRow(ctx, "SELECT COUNT(*) FROM shop_checkouts WHERE overridden").Scan(&n)
-		d.QueryRow(ctx, "SELECT items FROM boxes WHERE location_id = ?", loc.ID).Scan(&items)
+		d.QueryRow(ctx, "SELECT items FROM boxes WHERE location_id = ?", sh.Location).Scan(&items)
 		if n != 1 || items != 2 {
 			t.Errorf("%d overridden checkouts, %d items left; want 1 and 2", n, items)
 		}
