@@ -124,5 +124,36 @@ func TestRoundsAPI(t *testing.T) {
 		wantError(t, call(f.h, "POST", path, foreign, strings.NewReader(batch)), 404, "not_found")
 		viewer := tokenFor(f.org.ID, f.base.ID, access.Viewer, "val@example.org")
 		wantError(t, call(f.h, "POST", path, viewer, strings.NewReader(batch)), 403, "forbidden")
+
+		// On and off the public schedule: only the field sent changes;
+		// bad input, another organisation and a role that may not plan
+		// change nothing.
+		round := fmt.Sprintf("/api/v1/rounds/%d", rd.ID)
+		public := func() bool {
+			t.Helper()
+			r, err := distribution.New(d).Round(ctx, f.actor, rd.ID)
+			if err != nil {
+				t.Fatal(err)
+			}
+			return r.Public
+		}
+		w = call(f.h, "PATCH", round, f.token, strings.NewReader(`{"public":false}`))
+		if w.Code != 200 || !strings.Contains(w.Body.String(), `"public":false`) || !strings.Contains(w.Body.String(), `"handed_out":2`) || public() {
+			t.Fatalf("take off the public schedule: %d %s", w.Code, w.Body)
+		}
+		if w = call(f.h, "PATCH", round, f.token, strings.NewReader(`{}`)); w.Code != 200 || public() {
+			t.Fatalf("an empty change: %d %s", w.Code, w.Body)
+		}
+		wantError(t, call(f.h, "PATCH", round, f.token, strings.NewReader(`{"public":"yes"}`)), 400, "invalid")
+		wantError(t, call(f.h, "PATCH", round, f.token, strings.NewReader(`{"public":true,"pin":{"lat":50.9}}`)), 400, "invalid")
+		wantError(t, call(f.h, "PATCH", round, foreign, strings.NewReader(`{"public":true}`)), 404, "not_found")
+		wantError(t, call(f.h, "PATCH", round, viewer, strings.NewReader(`{"public":true}`)), 403, "forbidden")
+		wantError(t, call(f.h, "PATCH", "/api/v1/rounds/0", f.token, strings.NewReader(`{"public":true}`)), 404, "not_found")
+		if public() {
+			t.Error("a refused change put the round on the public schedule")
+		}
+		if w = call(f.h, "PATCH", round, f.token, strings.NewReader(`{"public":true}`)); w.Code != 200 || !public() {
+			t.Fatalf("put on the public schedule: %d %s", w.Code, w.Body)
+		}
 	})
 }
