@@ -109,7 +109,9 @@ func changeMember(t *testing.T, path, prefix string) (string, string) {
 // and then in Arabic, exports incidents from the incident list (ticked in
 // English, every one the filters show in Arabic); the downloaded ZIP
 // passes abri verify-bundle, its evidence file is the one uploaded, and the
-// same ZIP with one byte of the evidence file changed fails, naming it.
+// same ZIP with one byte of the evidence file changed fails, naming it. The
+// reports under the list count the incident in its week and its tents in
+// its month.
 func TestJourneyExportBundle(t *testing.T) {
 	base, users := startDemo(t, "--data", t.TempDir())
 	token := users["coordinator"][2]
@@ -127,10 +129,24 @@ func TestJourneyExportBundle(t *testing.T) {
 			break
 		}
 	}
+	var products struct {
+		Products []struct {
+			ID   int64
+			Name string
+		}
+	}
+	apiGet(t, base, token, "/api/v1/products", &products)
+	var tents int64
+	for _, p := range products.Products {
+		if p.Name == "Tents" {
+			tents = p.ID
+		}
+	}
 	photo := []byte("%PDF-1.4 the eviction order, as handed to the observers")
 	for i, lang := range []string{"en", "ar"} {
 		var in struct{ ID int64 }
-		body := fmt.Sprintf(`{"site_id":%d,"kind":"seizure","starts_at":"2026-11-%02dT07:30:00Z","notes":"ملاحظة: Convoy at 7:30"}`, site, 3+i)
+		body := fmt.Sprintf(`{"site_id":%d,"kind":"seizure","starts_at":"2026-11-%02dT07:30:00Z","notes":"ملاحظة: Convoy at 7:30",
+			"items":[{"product_id":%d,"seized":3}]}`, site, 3+i, tents)
 		apiSend(t, base, token, "POST", "/api/v1/incidents", "application/json", strings.NewReader(body), http.StatusCreated, &in)
 		var mp bytes.Buffer
 		mw := multipart.NewWriter(&mp)
@@ -186,6 +202,19 @@ func TestJourneyExportBundle(t *testing.T) {
 		if !found {
 			t.Errorf("%s: the bundle does not hold the uploaded file byte for byte", lang)
 		}
+		// The reports under the list: the week of the incident counts it,
+		// and November's losses hold its three tents.
+		b.open(fmt.Sprintf("/incidents/weekly?site=%d&kind=seizure&from=%s&to=%s", site, day, day), "#incident-report")
+		if got := b.eval("week", `(() => { const r = document.querySelector('#incident-report tbody tr'); return r ? r.lastElementChild.textContent.trim() : "none"; })()`); got != "1" {
+			t.Errorf("%s: incidents that week %q, want 1", lang, got)
+		}
+		b.view("weekly-" + lang)
+		b.open(fmt.Sprintf("/incidents/losses?site=%d&kind=seizure&from=%s&to=%s", site, day, day), "#incident-report")
+		if got := b.eval("losses", `(() => Array.from(document.querySelectorAll('#incident-report tbody tr')).map(r => Array.from(r.cells).map(c => c.textContent.trim()).join("|")).join(";"))()`); !strings.HasPrefix(got, "2026-11|") || !strings.HasSuffix(got, "|3|0|3") {
+			t.Errorf("%s: losses %q, want November: 3 lost, 0 replaced, 3 owed", lang, got)
+		}
+		b.view("losses-" + lang)
+
 		bad, member := changeMember(t, path, "evidence/")
 		code, out, _ = run(t, "", "verify-bundle", bad)
 		if code != 1 || !strings.Contains(out, "FAILS: "+member) {
