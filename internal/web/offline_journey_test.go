@@ -88,7 +88,7 @@ type fieldWorld struct {
 
 const fieldPassword = "field volunteer password"
 
-func newFieldWorld(t *testing.T) *fieldWorld {
+func newFieldWorld(t *testing.T, tweak ...func(*server.Config)) *fieldWorld {
 	t.Helper()
 	ctx := context.Background()
 	d := dbtest.SQLite(t)
@@ -120,8 +120,12 @@ func newFieldWorld(t *testing.T) *fieldWorld {
 	w := &fieldWorld{d: d, site: site.ID}
 	front := httptest.NewServer(nil)
 	w.base = front.URL
-	s, err := server.New(server.Config{DB: d, Accounts: acc, BaseURL: front.URL, Version: "test",
-		Logger: slog.New(slog.NewTextHandler(io.Discard, nil))})
+	cfg := server.Config{DB: d, Accounts: acc, BaseURL: front.URL, Version: "test",
+		Logger: slog.New(slog.NewTextHandler(io.Discard, nil))}
+	for _, f := range tweak {
+		f(&cfg)
+	}
+	s, err := server.New(cfg)
 	if err != nil {
 		t.Fatal(err)
 	}

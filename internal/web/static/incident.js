@@ -2,13 +2,66 @@
 // command in the offline queue (queue.js), targeting its site, so a monitor
 // can log an eviction with no network; the queue sends it once the phone is
 // back online and the server applies it exactly once. Times are sent as
-// RFC 3339 with the phone's offset. Without the queue the form posts.
+// RFC 3339 with the phone's offset. Photos and files chosen or taken are
+// hashed here at once (SHA-256, crypto.subtle), kept with the command and
+// sent after it; the server hashes them again and a difference goes to a
+// coordinator. Without the queue the form posts (without its files).
 function abriIncident() {
   'use strict';
   var form = document.getElementById('incident-form');
   if (!form || !window.abri || !window.abri.queue) return;
   var q = window.abri.queue;
   var said = form.querySelector('[data-incident-said]');
+  var input = form.elements.photos;
+  var list = document.getElementById('incident-photo-list');
+  var box = form.querySelector('[data-incident-files]');
+  var captured = []; // {blob, sha256, captured_at, name}
+  var hashing = Promise.resolve();
+
+  function hex(buf) {
+    return Array.prototype.map.call(new Uint8Array(buf), function (b) { return (b + 0x100).toString(16).slice(1); }).join('');
+  }
+
+  function showFiles() {
+    if (!list) return;
+    list.textContent = '';
+    captured.forEach(function (f) {
+      var li = document.createElement('li');
+      li.className = 'row';
+      var code = document.createElement('code');
+      code.dir = 'ltr';
+      code.className = 'hash';
+      code.textContent = 'SHA-256 ' + f.sha256;
+      li.appendChild(code);
+      list.appendChild(li);
+    });
+  }
+
+  // Each file is hashed as it is taken: the hash that goes with it is of
+  // the bytes the phone had then.
+  if (input && window.crypto && crypto.subtle) {
+    input.addEventListener('change', function () {
+      var chosen = Array.prototype.slice.call(input.files || []);
+      var at = new Date().toISOString();
+      if (box && chosen.length) said.textContent = box.dataset.tHashing;
+      hashing = hashing.then(function () {
+        return Promise.all(chosen.map(function (file) {
+          return file.arrayBuffer().then(function (buf) {
+            return crypto.subtle.digest('SHA-256', buf).then(function (d) {
+              // The bytes hashed are the bytes kept, whatever happens to
+              // the file on the phone afterwards.
+              return { blob: new Blob([buf], { type: file.type }), sha256: hex(d), captured_at: at };
+            });
+          });
+        }));
+      }).then(function (fs) {
+        captured = captured.concat(fs);
+        input.value = '';
+        said.textContent = '';
+        showFiles();
+      });
+    });
+  }
 
   function num(name) {
     var el = form.elements[name];
@@ -45,8 +98,13 @@ function abriIncident() {
       if (!prod) continue;
       p.items.push({ product_id: parseInt(prod, 10), seized: num('seized_' + i), destroyed: num('destroyed_' + i), recovered: num('recovered_' + i) });
     }
-    q.enqueue({ type: 'incident.report', target: 'site:' + val('site'), payload: p }).then(function () {
+    hashing.then(function () {
+      var files = captured;
+      return q.enqueue({ type: 'incident.report', target: 'site:' + val('site'), payload: p, files: files });
+    }).then(function () {
       form.reset();
+      captured = [];
+      showFiles();
       said.textContent = form.dataset.tQueued;
     });
   });

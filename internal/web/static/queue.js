@@ -7,7 +7,11 @@
 // has acknowledged its id (applied, already applied, conflict and needs
 // review all acknowledge it). Network errors and 5xx answers are retried
 // with a backoff capped at three minutes; the server applies each id once,
-// so a resend never counts twice. It also registers the service worker
+// so a resend never counts twice. A command may carry files (the incident
+// form's photos, each with the SHA-256 computed here at capture): they are
+// kept in the same IndexedDB, written in the same transaction as their
+// command, and sent one at a time to /sync/evidence once the server has
+// acknowledged the command, then deleted. It also registers the service worker
 // (/sw.js), shows the status line of field screens, and asks before a
 // sign-out leaves unsent commands behind.
 (function () {
@@ -15,6 +19,8 @@
 
   var DB_NAME = 'abri-queue';
   var STORE = 'commands';
+  var FILES = 'files';
+  var FILE_TIMEOUT = 300000;
   var BATCH = 100;
   var MAX_BACKOFF = 180000;
   var SEND_TIMEOUT = 30000;
@@ -39,42 +45,72 @@
   function openDB() {
     if (dbPromise) return dbPromise;
     dbPromise = new Promise(function (resolve, reject) {
-      var req = indexedDB.open(DB_NAME, 1);
+      // Version 2 adds the files store; the commands store is kept as it
+      // is, with whatever waits in it.
+      var req = indexedDB.open(DB_NAME, 2);
       req.onupgradeneeded = function () {
-        var st = req.result.createObjectStore(STORE, { keyPath: 'seq', autoIncrement: true });
-        st.createIndex('user', 'user');
+        var db = req.result;
+        if (!db.objectStoreNames.contains(STORE)) {
+          db.createObjectStore(STORE, { keyPath: 'seq', autoIncrement: true }).createIndex('user', 'user');
+        }
+        if (!db.objectStoreNames.contains(FILES)) {
+          db.createObjectStore(FILES, { keyPath: 'id' }).createIndex('user', 'user');
+        }
       };
-      req.onsuccess = function () { resolve(req.result); };
+      req.onsuccess = function () {
+        var db = req.result;
+        // Another tab with a newer version: let it upgrade.
+        db.onversionchange = function () { db.close(); dbPromise = null; };
+        resolve(db);
+      };
       req.onerror = function () { dbPromise = null; reject(req.error); };
     });
     return dbPromise;
   }
 
-  function tx(mode, fn) {
+  // txOn runs fn(transaction) over some stores and resolves to what fn
+  // returned once the transaction has committed.
+  function txOn(stores, mode, fn) {
     return openDB().then(function (db) {
       return new Promise(function (resolve, reject) {
-        var t = db.transaction(STORE, mode);
+        var t = db.transaction(stores, mode);
         var out;
         t.oncomplete = function () { resolve(out); };
         t.onerror = function () { reject(t.error); };
         t.onabort = function () { reject(t.error); };
-        out = fn(t.objectStore(STORE));
+        out = fn(t);
       });
     });
   }
 
-  // all lists a person's commands, oldest first.
-  function all(user) {
-    return tx('readonly', function (st) {
+  function tx(mode, fn) {
+    return txOn(STORE, mode, function (t) { return fn(t.objectStore(STORE)); });
+  }
+
+  // byUser lists a person's records of a store.
+  function byUser(store, user) {
+    return txOn(store, 'readonly', function (t) {
       var out = [];
-      var req = st.index('user').openCursor(IDBKeyRange.only(user));
+      var req = t.objectStore(store).index('user').openCursor(IDBKeyRange.only(user));
       req.onsuccess = function () {
         var cur = req.result;
         if (cur) { out.push(cur.value); cur.continue(); }
       };
       return out;
-    }).then(function (list) {
+    });
+  }
+
+  // all lists a person's commands, oldest first.
+  function all(user) {
+    return byUser(STORE, user).then(function (list) {
       return list.sort(function (a, b) { return a.seq - b.seq; });
+    });
+  }
+
+  // filesOf lists a person's files, oldest first.
+  function filesOf(user) {
+    return byUser(FILES, user).then(function (list) {
+      return list.sort(function (a, b) { return a.added - b.added; });
     });
   }
 
@@ -94,14 +130,21 @@
     navigator.storage.persisted().then(function (p) { if (!p) return navigator.storage.persist(); }).catch(function () {});
   }
 
-  // enqueue stores a command and returns it (with its id) once it is on
-  // the phone; sending starts in the background.
+  // enqueue stores a command, and the files it carries (c.files: each
+  // {blob, sha256, captured_at}), and returns it (with its id) once it is
+  // on the phone; sending starts in the background.
   function enqueue(c) {
     var user = currentUser();
     if (!user) return Promise.reject(new Error('not signed in'));
     var rec = { id: uuid(), type: c.type, target: c.target, payload: c.payload || {}, made_at: new Date().toISOString(), user: user };
+    var files = (c.files || []).map(function (f, i) {
+      return { id: uuid(), command: rec.id, user: user, blob: f.blob, sha256: f.sha256, captured_at: f.captured_at || '', added: Date.now() + i };
+    });
     askPersist();
-    return tx('readwrite', function (st) { st.add(rec); }).then(function () {
+    return txOn(files.length ? [STORE, FILES] : STORE, 'readwrite', function (t) {
+      t.objectStore(STORE).add(rec);
+      files.forEach(function (f) { t.objectStore(FILES).add(f); });
+    }).then(function () {
       changed();
       kick(0);
       return { id: rec.id, made_at: rec.made_at };
@@ -177,6 +220,60 @@
     });
   }
 
+  function updateFile(f) {
+    return txOn(FILES, 'readwrite', function (t) { t.objectStore(FILES).put(f); });
+  }
+
+  function removeFile(id) {
+    return txOn(FILES, 'readwrite', function (t) { t.objectStore(FILES).delete(id); });
+  }
+
+  // sendFile sends the oldest file whose command the server has
+  // acknowledged (it is no longer queued here); it resolves like sendOnce.
+  // A file the server refuses for good (too large, not allowed) is kept,
+  // marked, and said on the status line; one whose report waits for a
+  // coordinator's review is tried again later.
+  function sendFile(user) {
+    return Promise.all([all(user), filesOf(user)]).then(function (r) {
+      var queued = {};
+      r[0].forEach(function (c) { queued[c.id] = true; });
+      var f = r[1].filter(function (x) { return !queued[x.command] && !x.refused; })[0];
+      if (!f) return 'empty';
+      var fd = new FormData();
+      fd.append('command', f.command);
+      fd.append('client_id', f.id);
+      fd.append('sha256', f.sha256);
+      if (f.captured_at) fd.append('captured_at', f.captured_at);
+      fd.append('file', f.blob, 'file');
+      setState('sending');
+      var ctl = 'AbortController' in window ? new AbortController() : null;
+      var tm = ctl ? setTimeout(function () { ctl.abort(); }, FILE_TIMEOUT) : null;
+      return fetch('/sync/evidence', {
+        method: 'POST', credentials: 'same-origin', headers: { 'Accept': 'application/json' }, body: fd,
+        signal: ctl ? ctl.signal : undefined
+      }).then(function (res) {
+        clearTimeout(tm);
+        return res.json().catch(function () { return null; }).then(function (body) {
+          var err = body && body.error ? body.error : null;
+          if (res.status === 201 || res.status === 200) {
+            return removeFile(f.id).then(function () { backoff = 0; setState('idle'); changed(); return 'sent'; });
+          }
+          if (res.status === 401) { setState('signin'); return 'wait'; }
+          if (res.status >= 500 || res.status === 408 || res.status === 429 || (res.status === 409 && !(err && err.field))) {
+            retryLater();
+            return 'wait';
+          }
+          f.refused = err ? err.message : String(res.status);
+          return updateFile(f).then(function () { changed(); return 'sent'; });
+        });
+      }, function () {
+        clearTimeout(tm);
+        retryLater();
+        return 'wait';
+      });
+    });
+  }
+
   // wanted says a command was queued (or sending asked for) since the
   // sender last looked: it looks again before it stops.
   var wanted = false;
@@ -188,7 +285,9 @@
       wanted = false;
       return sendOnce(user).then(function (r) {
         if (r === 'sent' || (r === 'empty' && wanted)) return loop();
-        return r;
+        if (r !== 'empty') return r;
+        // Every command acknowledged: now the files that came with them.
+        return sendFile(user).then(function (fr) { return fr === 'sent' ? loop() : fr; });
       });
     };
     return loop().catch(function () { retryLater(); return 'wait'; });
@@ -272,7 +371,11 @@
   function render() {
     var els = document.querySelectorAll('[data-abri-queue-status]');
     if (!els.length) return;
-    pending().then(function (list) {
+    var user = currentUser();
+    Promise.all([pending(), user ? filesOf(user) : []]).then(function (r) {
+      var list = r[0];
+      var files = r[1].filter(function (f) { return !f.refused; });
+      var refused = r[1].filter(function (f) { return f.refused; });
       Array.prototype.forEach.call(els, function (el) {
         var p = el.querySelector('[data-abri-queue-text]');
         var btn = el.querySelector('[data-abri-queue-send]');
@@ -293,11 +396,20 @@
           if (state === 'refused') parts.push(fmt(el.dataset.tRefused, refusedText));
         }
         if (reviewed) parts.push(fmt(el.dataset.tReview, reviewed));
+        if (files.length && el.dataset.tFiles) {
+          parts.push(fmt(el.dataset.tFiles, files.length));
+          if (list.length === 0 && state === 'offline') parts.push(el.dataset.tOffline);
+        }
+        if (refused.length && el.dataset.tFileRefused) {
+          warn = true;
+          parts.push(fmt(el.dataset.tFileRefused, refused[0].refused));
+        }
         p.textContent = parts.join(' ');
         el.setAttribute('data-waiting', String(list.length));
+        el.setAttribute('data-files', String(files.length));
         el.classList.toggle('warn', warn);
-        el.classList.toggle('waiting', list.length > 0);
-        if (btn) btn.hidden = !list.length;
+        el.classList.toggle('waiting', list.length + files.length > 0);
+        if (btn) btn.hidden = !(list.length + files.length);
       });
     }).catch(function () {});
   }
@@ -333,8 +445,12 @@
       };
       // Try to send first; ask only about what is still waiting.
       var tried = Promise.race([run(), new Promise(function (r) { setTimeout(r, 5000); })]);
-      tried.then(pending).then(function (list) {
-        if (!list.length || window.confirm(fmt(form.dataset.tUnsent, list.length))) go();
+      tried.then(function () {
+        var user = currentUser();
+        return Promise.all([pending(), user ? filesOf(user) : []]);
+      }).then(function (r) {
+        var n = r[0].length + r[1].length;
+        if (!n || window.confirm(fmt(form.dataset.tUnsent, n))) go();
       }, go);
     });
   }
@@ -359,7 +475,10 @@
   // ---- start ----
 
   window.abri = window.abri || {};
-  window.abri.queue = { enqueue: enqueue, pending: pending, send: function () { backoff = 0; return run(); }, currentUser: currentUser };
+  window.abri.queue = {
+    enqueue: enqueue, pending: pending, send: function () { backoff = 0; return run(); }, currentUser: currentUser,
+    files: function () { var u = currentUser(); return u ? filesOf(u) : Promise.resolve([]); }
+  };
 
   if ('serviceWorker' in navigator) {
     navigator.serviceWorker.register('/sw.js', { scope: '/' }).catch(function () {});
