@@ -24,6 +24,8 @@ var cardsByRole = map[access.Role][]card{
 		{Title: "web.card.places", Desc: "web.card.places_desc", Soon: true},
 		{Title: "web.card.retention", Desc: "web.card.retention_desc", Soon: true},
 		{Title: "web.card.journal", Desc: "web.card.journal_desc", Soon: true},
+		{Title: "web.card.shop", Desc: "web.card.shop_desc", Href: "/shop", Action: access.UseShop},
+		{Title: "web.card.card_desk", Desc: "web.card.card_desk_desc", Href: "/cards", Action: access.UseCards},
 	},
 	access.Coordinator: {
 		{Title: "web.card.stock", Desc: "web.card.stock_desc", Href: "/stock", Action: access.ViewStock},
@@ -32,6 +34,8 @@ var cardsByRole = map[access.Role][]card{
 		{Title: "web.card.losses", Desc: "web.card.losses_desc", Href: "/incidents", Action: access.ViewIncidents},
 		{Title: "web.card.figures", Desc: "web.card.figures_desc", Href: "/rounds/weekly", Action: access.ViewRounds},
 		{Title: "web.card.review", Desc: "web.card.review_desc", Href: "/review", Action: access.ReviewCommands},
+		{Title: "web.card.shop", Desc: "web.card.shop_desc", Href: "/shop", Action: access.UseShop},
+		{Title: "web.card.card_desk", Desc: "web.card.card_desk_desc", Href: "/cards", Action: access.UseCards},
 	},
 	access.Warehouse: {
 		{Title: "web.card.sort", Desc: "web.card.sort_desc", Href: "/stock/sort", Action: access.EditStock},
@@ -50,8 +54,9 @@ var cardsByRole = map[access.Role][]card{
 		{Title: "web.card.incidents", Desc: "web.card.incidents_desc", Href: "/incidents", Action: access.ViewIncidents},
 	},
 	access.Shop: {
-		{Title: "web.card.scan_card", Desc: "web.card.scan_card_desc", Soon: true},
-		{Title: "web.card.checkout", Desc: "web.card.checkout_desc", Soon: true},
+		{Title: "web.card.scan_card", Desc: "web.card.scan_card_desc", Href: "/shop", Action: access.UseShop},
+		{Title: "web.card.checkout", Desc: "web.card.checkout_desc", Href: "/shop", Action: access.UseShop},
+		{Title: "web.card.card_desk", Desc: "web.card.card_desk_desc", Href: "/cards", Action: access.UseCards},
 	},
 	access.Viewer: {
 		{Title: "web.card.stock", Desc: "web.card.stock_desc", Href: "/stock", Action: access.ViewStock},

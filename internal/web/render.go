@@ -165,14 +165,17 @@ type navItem struct {
 	Path   string
 	Key    string
 	Action access.Action
+	Only   access.Role // when set, a tab for this role alone (others reach it from the start page)
 }
 
 var navItems = []navItem{
 	{Path: "/", Key: "web.nav.dashboard", Action: access.ViewDashboard},
 	{Path: "/stock", Key: "web.nav.stock", Action: access.ViewStock},
 	{Path: "/scan", Key: "web.nav.scan", Action: access.ViewStock},
-	{Path: "/shop", Key: "shop.web.nav", Action: access.UseShop},
-	{Path: "/cards", Key: "web.nav.cards", Action: access.UseCards},
+	// The shop is a tab for shop volunteers, whose work it is; coordinators
+	// and admins reach it and the card desk from the start page, so that a
+	// phone's header keeps five tabs.
+	{Path: "/shop", Key: "shop.web.nav", Action: access.UseShop, Only: access.Shop},
 	{Path: "/admin/users", Key: "web.nav.users", Action: access.ManageUsers},
 	{Path: "/settings", Key: "web.nav.settings"},
 }
@@ -186,7 +189,7 @@ func navFor(p *account.Principal, current string) []navLink {
 	}
 	var links []navLink
 	for _, it := range navItems {
-		if it.Action != "" && !access.Allowed(p.Actor.Role, it.Action) {
+		if it.Action != "" && !access.Allowed(p.Actor.Role, it.Action) || it.Only != "" && it.Only != p.Actor.Role {
 			continue
 		}
 		cur := current == it.Path || it.Path != "/" && strings.HasPrefix(current, it.Path+"/")
