@@ -2,6 +2,7 @@ package shop
 
 import (
 	"context"
+	"encoding/json"
 	"errors"
 	"fmt"
 	"strings"
@@ -80,14 +81,27 @@ func refusedError(r Rule, again time.Time, loc *time.Location) error {
 	if again.IsZero() {
 		return &apperr.Error{Code: apperr.Conflict, Key: "shop.error.refused_never", Args: []any{ruleArg{r}}, Field: "lines", Err: &Refusal{Rule: r}}
 	}
-	return &apperr.Error{Code: apperr.Conflict, Key: "shop.error.refused", Args: []any{ruleArg{r}, Isolate(i18n.Day(loc, again))}, Field: "lines",
+	return &apperr.Error{Code: apperr.Conflict, Key: "shop.error.refused", Args: []any{ruleArg{r}, dayArg(i18n.Day(loc, again))}, Field: "lines",
 		Err: &Refusal{Rule: r, AgainAt: again}}
 }
 
 // Isolate keeps a date such as 2026-12-21 in reading order inside a
-// sentence of either direction (a Unicode left-to-right isolate): in Arabic
-// the digits and dashes of a bare date would be reordered.
-func Isolate(s string) string { return "\u2066" + s + "\u2069" }
+// sentence of a right-to-left language (a Unicode left-to-right isolate):
+// in Arabic the digits and dashes of a bare date are reordered. Other
+// languages get the date as it is.
+func Isolate(lang, s string) string {
+	if i18n.Dir(lang) != "rtl" {
+		return s
+	}
+	return "\u2066" + s + "\u2069"
+}
+
+// dayArg is a day as an error argument: isolated in a right-to-left
+// language, stored as the bare date.
+type dayArg string
+
+func (a dayArg) Localize(lang string) string  { return Isolate(lang, string(a)) }
+func (a dayArg) MarshalJSON() ([]byte, error) { return json.Marshal(string(a)) }
 
 // RefusalOf returns the refusal inside a checkout's error, if a rule
 // refused it.

@@ -113,9 +113,9 @@ func (s *server) shopShares(c *reqCtx, e shop.Entitlement) []shopShare {
 		name := sh.Rule.Name(c.Lang)
 		x := shopShare{RuleID: sh.Rule.ID, ProductID: sh.Rule.ProductID, CategoryID: sh.Rule.CategoryID, Left: sh.Left,
 			Text: sh.Rule.Text(c.Lang), LeftText: c.T("shop.web.left", name, i18n.Plural(c.Lang, "shop.web.available_n", sh.Left)),
-			Again: shop.Isolate(i18n.Day(c.zone(), today.Add(time.Duration(sh.Rule.PeriodDays)*24*time.Hour)))}
+			Again: shop.Isolate(c.Lang, i18n.Day(c.zone(), today.Add(time.Duration(sh.Rule.PeriodDays)*24*time.Hour)))}
 		if !sh.NextAt.IsZero() {
-			x.Next = shop.Isolate(i18n.Day(c.zone(), sh.NextAt))
+			x.Next = shop.Isolate(c.Lang, i18n.Day(c.zone(), sh.NextAt))
 		}
 		// What the screen says as a checkout kept on the phone takes the
 		// share down, for each count from 0 to what is left now.

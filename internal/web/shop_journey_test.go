@@ -108,7 +108,7 @@ func TestJourneyShop(t *testing.T) {
 			if n := w.items(t); n != 4 {
 				t.Errorf("the shop's box holds %d, want 4", n)
 			}
-			again := shop.Isolate(i18n.Day(time.UTC, time.Now().Add(14*24*time.Hour)))
+			again := shop.Isolate(lang, i18n.Day(time.UTC, time.Now().Add(14*24*time.Hour)))
 			refused := i18n.T(lang, "shop.web.refused_local", w.rule.Text(lang), again)
 			b.checkOut(w.bag)
 			if got := b.eval("refused", saidJS); got != "error|"+refused {
