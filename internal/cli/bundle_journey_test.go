@@ -182,6 +182,10 @@ func TestJourneyExportBundle(t *testing.T) {
 		if code != 0 {
 			t.Fatalf("%s: verify-bundle on the downloaded bundle: %d %s %s", lang, code, out, errOut)
 		}
+		// Signed with a key that is not the one asked for: refused.
+		if code, out, _ := run(t, "", "verify-bundle", "--key-id", "0123456789abcdef", path); code != 1 || !strings.Contains(out, "not 0123456789abcdef") {
+			t.Errorf("%s: verify-bundle with another key id: %d %q", lang, code, out)
+		}
 		zr, err := zip.OpenReader(path)
 		if err != nil {
 			t.Fatal(err)
