@@ -86,12 +86,15 @@ func Checkout(ctx context.Context, d *db.DB, actor access.Actor, code string, re
 	return out, err
 }
 
+// checkoutCard records the card's use first: people.Touch locks the card's
+// row (FOR UPDATE on PostgreSQL), so two shops checking out one card at the
+// same moment take turns and the second counts the first's checkout
+// against the rules. SQLite has one writer anyway.
 func checkoutCard(ctx context.Context, tx *db.Tx, actor access.Actor, c Card, req Request, madeAt time.Time, commandID string) (Receipt, error) {
-	r, err := CheckoutTx(ctx, tx, actor, c, req, madeAt, commandID)
-	if err != nil {
-		return r, err
+	if err := people.Touch(ctx, tx, c.ID, tx.Now); err != nil {
+		return Receipt{}, err
 	}
-	return r, people.Touch(ctx, tx, c.ID, tx.Now)
+	return CheckoutTx(ctx, tx, actor, c, req, madeAt, commandID)
 }
 
 // applyCommand is the offline checkout's handler: a card an erased or

@@ -293,16 +293,11 @@ func RecordRefusalTx(ctx context.Context, tx *db.Tx, actor access.Actor, ruleID 
 		return err
 	}
 	week := Week(tx.Now, loc)
-	res, err := tx.Exec(ctx, `UPDATE shop_refusals SET n = n + 1 WHERE org_id = ? AND base_id = ? AND rule_id = ? AND week = ?`,
-		actor.OrgID, actor.BaseID, ruleID, week)
-	if err != nil {
+	// One statement, so two refusals at once in the same week count two.
+	if _, err := tx.Exec(ctx, `INSERT INTO shop_refusals (org_id, base_id, rule_id, week, n) VALUES (?, ?, ?, ?, 1)
+		ON CONFLICT (org_id, base_id, rule_id, week) DO UPDATE SET n = shop_refusals.n + 1`,
+		actor.OrgID, actor.BaseID, ruleID, week); err != nil {
 		return fmt.Errorf("shop refusal: %w", err)
-	}
-	if n, _ := res.RowsAffected(); n == 0 {
-		if _, err := tx.Exec(ctx, `INSERT INTO shop_refusals (org_id, base_id, rule_id, week, n) VALUES (?, ?, ?, ?, 1)`,
-			actor.OrgID, actor.BaseID, ruleID, week); err != nil {
-			return fmt.Errorf("shop refusal: %w", err)
-		}
 	}
 	_, err = ledger.Append(ctx, tx, actor, "shop_rule", ruleID, Refused{Week: week})
 	return err

@@ -320,3 +320,35 @@ func TestErasedCardLeavesCounts(t *testing.T) {
 		}
 	})
 }
+
+// Two shops check out one card's only sleeping bag at the same moment:
+// exactly one gets it.
+func TestConcurrentCheckoutsOfOneCard(t *testing.T) {
+	dbtest.Each(t, func(t *testing.T, d *db.DB) {
+		ctx := context.Background()
+		w := newWorld(t, d)
+		one := shop.Request{Lines: []shop.Line{{ProductID: w.bag.ID, Quantity: 1}}}
+		errs := make(chan error, 4)
+		for range 4 {
+			go func() {
+				_, err := shop.Checkout(ctx, d, w.shopper, w.code, one)
+				errs <- err
+			}()
+		}
+		var ok, refused int
+		for range 4 {
+			err := <-errs
+			switch {
+			case err == nil:
+				ok++
+			case apperr.CodeOf(err) == apperr.Conflict:
+				refused++
+			default:
+				t.Errorf("checkout: %v", err)
+			}
+		}
+		if ok != 1 || refused != 3 || w.items(w.bagBox) != 4 {
+			t.Errorf("%d checkouts, %d refused, box holds %d; want 1, 3, 4", ok, refused, w.items(w.bagBox))
+		}
+	})
+}
