@@ -26,9 +26,18 @@ type AccessEntry struct {
 	At       time.Time
 }
 
-func logAccess(ctx context.Context, tx *db.Tx, actor access.Actor, cardID int64, what string) error {
-	if _, err := tx.Exec(ctx, "INSERT INTO card_access_log (org_id, base_id, user_id, card_id, what, at) VALUES (?, ?, ?, ?, ?, ?)",
-		actor.OrgID, actor.BaseID, actor.UserID, cardID, what, db.Micros(tx.Now)); err != nil {
+func logAccess(ctx context.Context, q db.Queryer, actor access.Actor, cardID int64, what string) error {
+	var at time.Time
+	switch q := q.(type) {
+	case *db.Tx:
+		at = q.Now
+	case *db.DB:
+		at = q.Clock.Now()
+	default:
+		at = time.Now()
+	}
+	if _, err := q.Exec(ctx, "INSERT INTO card_access_log (org_id, base_id, user_id, card_id, what, at) VALUES (?, ?, ?, ?, ?, ?)",
+		actor.OrgID, actor.BaseID, actor.UserID, cardID, what, db.Micros(at)); err != nil {
 		return fmt.Errorf("log card access: %w", err)
 	}
 	return nil

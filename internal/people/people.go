@@ -297,16 +297,25 @@ func Find(ctx context.Context, tx *db.Tx, actor access.Actor, code string) (Card
 	if err != nil {
 		return Card{}, fmt.Errorf("find card: %w", err)
 	}
-	if actor.Role == access.Admin && !actor.System {
-		if err := logAccess(ctx, tx, actor, card.ID, AccessLookup); err != nil {
-			return Card{}, err
-		}
+	if err := logAdminLookup(ctx, tx, actor, card.ID); err != nil {
+		return Card{}, err
 	}
 	return card, nil
 }
 
+// logAdminLookup writes a lookup by an administrator (never the system) to
+// the access log: the shop's own volunteers and coordinators look cards up
+// all day, an administrator's lookup is the one to account for.
+func logAdminLookup(ctx context.Context, q db.Queryer, actor access.Actor, cardID int64) error {
+	if actor.Role != access.Admin || actor.System {
+		return nil
+	}
+	return logAccess(ctx, q, actor, cardID, AccessLookup)
+}
+
 // Get returns a card of the actor's base by id (the card screen after
-// issuing); another base's card is not found.
+// issuing); another base's card is not found. A lookup by an administrator
+// is written to the access log, as Find's is.
 func Get(ctx context.Context, q db.Queryer, actor access.Actor, id int64) (Card, error) {
 	if err := require(actor, access.UseCards); err != nil {
 		return Card{}, err
@@ -317,6 +326,9 @@ func Get(ctx context.Context, q db.Queryer, actor access.Actor, id int64) (Card,
 	}
 	if err != nil {
 		return Card{}, fmt.Errorf("read card: %w", err)
+	}
+	if err := logAdminLookup(ctx, q, actor, card.ID); err != nil {
+		return Card{}, err
 	}
 	return card, nil
 }

@@ -183,6 +183,13 @@ func TestIssueAndFind(t *testing.T) {
 		if len(log) != 1 || log[0].What != people.AccessLookup || log[0].CardID != c.ID || log[0].UserID != w.admin.UserID {
 			t.Fatalf("access log %+v", log)
 		}
+		// Opening the card by its id is a lookup too.
+		if _, err := people.Get(ctx, d, w.admin, c.ID); err != nil {
+			t.Fatal(err)
+		}
+		if log, _ = people.AccessLog(ctx, d, w.admin, 0); len(log) != 2 || log[0].What != people.AccessLookup {
+			t.Fatalf("access log after the admin opened the card: %+v", log)
+		}
 		if _, err := people.AccessLog(ctx, d, w.coord, 0); !apperr.Is(err, apperr.NotFound) {
 			t.Fatalf("coordinator reads the access log: %v", err)
 		}
