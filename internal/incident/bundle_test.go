@@ -16,7 +16,7 @@ import (
 )
 
 // exportOne makes an incident with two files, opens one, and exports it.
-func exportOne(t *testing.T, w *world, st *incident.EvidenceStore, key *ledger.Key) ([]byte, int64) {
+func exportOne(t testing.TB, w *world, st *incident.EvidenceStore, key *ledger.Key) ([]byte, int64) {
 	t.Helper()
 	in := w.eviction()
 	in.Notes = "وصلت القافلة عند 7:30. Convoy at 7:30."
@@ -187,6 +187,14 @@ func FuzzCheckBundle(f *testing.F) {
 	fw.Write([]byte(`{}`))
 	zw.Close()
 	f.Add(b.Bytes())
+	// A real bundle, so the fuzzer starts from what abri writes.
+	w := newWorld(f, dbtest.SQLite(f))
+	st, err := incident.OpenEvidenceStore(f.TempDir(), 1<<20)
+	w.must(err)
+	key, err := ledger.NewKey()
+	w.must(err)
+	real, _ := exportOne(f, w, st, key)
+	f.Add(real)
 	f.Fuzz(func(t *testing.T, b []byte) {
 		incident.CheckBundle(bytes.NewReader(b), int64(len(b)))
 	})
