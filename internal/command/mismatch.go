@@ -103,8 +103,9 @@ func init() { ledger.Register[ReviewItemAccepted]() }
 // ResultOf is the result of a command of the actor's base that has
 // applied, at once or later from its review item, for a follow-up that
 // names the command by its device id (a photo sent after the incident it
-// belongs to). A command that waits for review, or was set aside, is a
-// Conflict; one never received is not found.
+// belongs to). A command that waits for review is a Conflict (try again
+// later); one set aside is Invalid at "command"; one never received is not
+// found.
 func ResultOf(ctx context.Context, d *db.DB, actor access.Actor, clientID, typ string) (json.RawMessage, error) {
 	clientID = strings.ToLower(strings.TrimSpace(clientID))
 	var outcome, result, reviewState, reviewResult string
@@ -123,6 +124,9 @@ func ResultOf(ctx context.Context, d *db.DB, actor access.Actor, clientID, typ s
 		return json.RawMessage(result), nil
 	case reviewState == StateApplied && reviewResult != "":
 		return json.RawMessage(reviewResult), nil
+	case reviewState == StateDismissed:
+		// Set aside for good: what follows it has nowhere to go.
+		return nil, apperr.New(apperr.Invalid, "command.set_aside").At("command")
 	}
 	return nil, apperr.New(apperr.Conflict, "command.not_applied")
 }

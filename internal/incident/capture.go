@@ -13,8 +13,9 @@ import (
 // ReportedBy is the incident an offline "incident.report" command made,
 // named by the command's device id: the phone sends its photos after the
 // command has applied, without knowing the incident's id. A command that
-// waits for review (or was set aside) is a Conflict; one not received is
-// not found.
+// waits for review is a Conflict (the phone tries again later); one set
+// aside is Invalid at "command" (the phone keeps the file and says so);
+// one not received is not found.
 func (s *Service) ReportedBy(ctx context.Context, actor access.Actor, commandID string) (int64, error) {
 	if err := require(actor, access.ReportIncidents); err != nil {
 		return 0, err

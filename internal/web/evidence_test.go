@@ -136,6 +136,17 @@ func TestSyncEvidence(t *testing.T) {
 				t.Errorf("%+v: %d %s", bad, r.status, r.body)
 			}
 		}
+		// The report set aside: the file has nowhere to go, for good.
+		var item int64
+		if err := d.QueryRow(ctx, "SELECT id FROM review_items WHERE client_id = ?", inReview).Scan(&item); err != nil {
+			t.Fatal(err)
+		}
+		if _, err := command.DismissReviewItem(ctx, d, coord, item, "Not one of our sites."); err != nil {
+			t.Fatal(err)
+		}
+		if r := c.sendFile(inReview, "3c1d9e2a-8b7f-4a6e-9d5c-1b2a3f4e5d6c", want, photo); r.status != http.StatusBadRequest || !strings.Contains(r.body, `"field":"command"`) {
+			t.Errorf("a file of a report set aside: %d %s", r.status, r.body)
+		}
 		if n := rows(); n != 0 {
 			t.Fatalf("%d files kept after refusals", n)
 		}
