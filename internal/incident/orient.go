@@ -3,7 +3,7 @@ package incident
 import (
 	"encoding/binary"
 	"image"
-	"image/draw"
+	"image/color"
 )
 
 // jpegOrientation reads the EXIF Orientation tag (1 to 8) of a JPEG; 1
@@ -85,14 +85,27 @@ func orient(img image.Image, o int) image.Image {
 		return img
 	}
 	bnd := img.Bounds()
-	src := image.NewRGBA(image.Rect(0, 0, bnd.Dx(), bnd.Dy()))
-	draw.Draw(src, src.Bounds(), img, bnd.Min, draw.Src)
 	w, h := bnd.Dx(), bnd.Dy()
 	dw, dh := w, h
 	if o >= 5 {
 		dw, dh = h, w
 	}
 	dst := image.NewRGBA(image.Rect(0, 0, dw, dh))
+	// A photo decodes as YCbCr: each pixel is converted as it is moved,
+	// so the photo is held once more, not twice.
+	pixel := func(sx, sy int, d []byte) {
+		c := img.At(bnd.Min.X+sx, bnd.Min.Y+sy)
+		r, g, b, a := c.RGBA()
+		d[0], d[1], d[2], d[3] = uint8(r>>8), uint8(g>>8), uint8(b>>8), uint8(a>>8)
+	}
+	if yc, ok := img.(*image.YCbCr); ok {
+		pixel = func(sx, sy int, d []byte) {
+			x, y := bnd.Min.X+sx, bnd.Min.Y+sy
+			yi, ci := yc.YOffset(x, y), yc.COffset(x, y)
+			d[0], d[1], d[2] = color.YCbCrToRGB(yc.Y[yi], yc.Cb[ci], yc.Cr[ci])
+			d[3] = 0xff
+		}
+	}
 	for y := range dh {
 		for x := range dw {
 			var sx, sy int
@@ -112,8 +125,8 @@ func orient(img image.Image, o int) image.Image {
 			case 8:
 				sx, sy = w-1-y, x
 			}
-			si, di := src.PixOffset(sx, sy), dst.PixOffset(x, y)
-			copy(dst.Pix[di:di+4], src.Pix[si:si+4])
+			di := dst.PixOffset(x, y)
+			pixel(sx, sy, dst.Pix[di:di+4])
 		}
 	}
 	return dst
