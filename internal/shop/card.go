@@ -128,7 +128,7 @@ func applyCommand(ctx context.Context, tx *db.Tx, actor access.Actor, cmd comman
 // eraseCard detaches a card's checkouts from it when the card is erased:
 // what was taken stays, as anonymous counts per product and week.
 func eraseCard(ctx context.Context, tx *db.Tx, c people.Card) (people.Coverage, error) {
-	res, err := tx.Exec(ctx, `UPDATE shop_checkouts SET card_id = 0 WHERE org_id = ? AND base_id = ? AND card_id = ?`, c.OrgID, c.BaseID, c.ID)
+	res, err := tx.Exec(ctx, `UPDATE shop_checkouts SET card_id = 0, override_reason = '' WHERE org_id = ? AND base_id = ? AND card_id = ?`, c.OrgID, c.BaseID, c.ID)
 	if err != nil {
 		return people.Coverage{}, fmt.Errorf("shop erase card: %w", err)
 	}

@@ -296,15 +296,22 @@ func TestErasedCardLeavesCounts(t *testing.T) {
 		w := newWorld(t, d)
 		_, err := shop.Checkout(ctx, d, w.shopper, w.code, shop.Request{Lines: []shop.Line{{ProductID: w.bag.ID, Quantity: 1}}})
 		w.must(err)
+		// A coordinator's reason is typed text, and may name the person.
+		_, err = shop.Checkout(ctx, d, w.coord, w.code, shop.Request{Lines: []shop.Line{{ProductID: w.bag.ID, Quantity: 1}}, Override: "Karim lost his in the eviction"})
+		w.must(err)
 		cov, err := people.Erase(ctx, d, w.coord, w.code)
 		w.must(err)
 		if fmt.Sprint(cov.Anonymised) == "[]" {
 			t.Errorf("coverage %+v", cov)
 		}
-		var left int
+		var left, reasons int
 		w.must(d.QueryRow(ctx, "SELECT COUNT(*) FROM shop_checkouts WHERE card_id <> 0").Scan(&left))
 		if left != 0 {
 			t.Errorf("%d checkouts still name a card", left)
+		}
+		w.must(d.QueryRow(ctx, "SELECT COUNT(*) FROM shop_checkouts WHERE override_reason <> ''").Scan(&reasons))
+		if reasons != 0 {
+			t.Errorf("%d override reasons kept after the card was erased", reasons)
 		}
 		rep, err := shop.Reports(ctx, d, w.coord, 2, w.clk.Now())
 		w.must(err)
