@@ -256,6 +256,13 @@ func (e *env) demo(args []string) error {
 		if err != nil {
 			return nil, fmt.Errorf("seed demo: %w", err)
 		}
+		evidence, err := incident.OpenEvidenceStore(f.data, int64(f.evidenceMB)<<20)
+		if err != nil {
+			return nil, err
+		}
+		if err := demo.SeedEvidence(e.ctx, d, evidence); err != nil {
+			return nil, fmt.Errorf("seed demo: %w", err)
+		}
 		return func() {
 			fmt.Fprintf(e.stdout, "abri demo: open %s/ and sign in as one of these (role, email, password, API token):\n", f.baseURL)
 			for _, u := range users {

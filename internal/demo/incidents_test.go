@@ -66,6 +66,23 @@ func TestDemoIncidents(t *testing.T) {
 		if replaced == 0 || owed == 0 {
 			t.Errorf("replaced %d, owed %d: want part of the losses met by past rounds", replaced, owed)
 		}
+		// The latest evictions carry photos, once however often it is seeded.
+		st, err := incident.OpenEvidenceStore(t.TempDir(), 50<<20)
+		if err != nil {
+			t.Fatal(err)
+		}
+		for range 2 {
+			if err := demo.SeedEvidence(ctx, d, st); err != nil {
+				t.Fatal(err)
+			}
+		}
+		var files, incidents int
+		if err := d.QueryRow(ctx, "SELECT COUNT(*), COUNT(DISTINCT incident_id) FROM incident_evidence").Scan(&files, &incidents); err != nil {
+			t.Fatal(err)
+		}
+		if files != 6 || incidents != 3 {
+			t.Errorf("demo evidence: %d files on %d incidents, want 6 on 3", files, incidents)
+		}
 		if rep, err := ledger.Verify(ctx, d); err != nil || !rep.OK() {
 			t.Errorf("abri verify after the demo: %v, %v", err, rep.Differences)
 		}
