@@ -155,6 +155,11 @@ func TestUserCommands(t *testing.T) {
 
 var userLine = regexp.MustCompile(`(?m)^user (\w+) (\S+) (\S+) (abri_\S+)$`)
 
+// demoStartWait bounds how long a journey waits for the demo to seed and
+// serve. Seeding takes seconds on its own, but a minute or more under the
+// race detector on two CPUs shared with the other packages' tests.
+const demoStartWait = 4 * time.Minute
+
 // startDemo runs "abri demo" on a free port until the test ends and returns
 // its URL and printed users by role.
 func startDemo(t *testing.T, args ...string) (string, map[string][]string) {
@@ -173,7 +178,7 @@ func startDemo(t *testing.T, args ...string) (string, map[string][]string) {
 			t.Error("demo did not stop within 30 s of cancel")
 		}
 	})
-	deadline := time.Now().Add(60 * time.Second)
+	deadline := time.Now().Add(demoStartWait)
 	for time.Now().Before(deadline) {
 		s := out.String()
 		if strings.Contains(s, "user viewer ") {
@@ -195,7 +200,7 @@ func startDemo(t *testing.T, args ...string) (string, map[string][]string) {
 		case <-time.After(50 * time.Millisecond):
 		}
 	}
-	t.Fatalf("demo did not print its users within 60 s: %q %q", out.String(), errb.String())
+	t.Fatalf("demo did not print its users within %s: %q %q", demoStartWait, out.String(), errb.String())
 	return "", nil
 }
 
