@@ -190,22 +190,10 @@ func (s *Service) Export(ctx context.Context, actor access.Actor, st *EvidenceSt
 	}
 	err = s.DB.InTx(ctx, func(tx *db.Tx) error {
 		ex.at = tx.Now
-		var evIDs []int64
-		for _, in := range ex.incidents {
-			for _, e := range in.Evidence {
-				evIDs = append(evIDs, e.ID)
-			}
-		}
-		prior, err := ledger.EntriesAbout(ctx, tx, actor.OrgID, "incident", ids)
+		prior, err := entriesOf(ctx, tx, actor.OrgID, ex.incidents)
 		if err != nil {
 			return err
 		}
-		files, err := ledger.EntriesAbout(ctx, tx, actor.OrgID, "evidence", evIDs)
-		if err != nil {
-			return err
-		}
-		prior = append(prior, files...)
-		slices.SortFunc(prior, func(a, b ledger.Event) int { return int(a.Seq - b.Seq) })
 		ex.entries = prior
 		for i, in := range ex.incidents {
 			p := IncidentExported{Incidents: ids}

@@ -1,12 +1,14 @@
 package incident
 
 import (
+	"cmp"
 	"context"
 	"fmt"
 	"slices"
 	"strings"
 
 	"abri/internal/access"
+	"abri/internal/db"
 	"abri/internal/ledger"
 )
 
@@ -30,27 +32,17 @@ func (s *Service) Custody(ctx context.Context, actor access.Actor, incidentID in
 	if err != nil {
 		return nil, err
 	}
-	ex := exported{incidents: []Incident{in}}
 	names, ids := map[int64]string{}, map[string]int64{}
-	var evIDs []int64
 	for _, e := range in.Evidence {
 		names[e.ID], ids[e.SHA256] = e.SHA256, e.ID
-		evIDs = append(evIDs, e.ID)
 	}
-	if len(evIDs) == 0 {
+	if len(in.Evidence) == 0 {
 		return []CustodyEntry{}, nil
 	}
-	for _, about := range []struct {
-		entity string
-		ids    []int64
-	}{{"incident", []int64{incidentID}}, {"evidence", evIDs}} {
-		es, err := ledger.EntriesAbout(ctx, s.DB, actor.OrgID, about.entity, about.ids)
-		if err != nil {
-			return nil, fmt.Errorf("read custody log: %w", err)
-		}
-		ex.entries = append(ex.entries, es...)
+	ex := exported{incidents: []Incident{in}}
+	if ex.entries, err = entriesOf(ctx, s.DB, actor.OrgID, ex.incidents); err != nil {
+		return nil, fmt.Errorf("read custody log: %w", err)
 	}
-	slices.SortFunc(ex.entries, func(a, b ledger.Event) int { return int(a.Seq - b.Seq) })
 	who, err := s.userNames(ctx, actor)
 	if err != nil {
 		return nil, err
@@ -60,6 +52,29 @@ func (s *Service) Custody(ctx context.Context, actor access.Actor, incidentID in
 		out = append(out, CustodyEntry{Custody: c, ActorName: who[c.ActorID], EvidenceID: ids[c.File]})
 	}
 	return out, nil
+}
+
+// entriesOf reads the ledger entries about some incidents and their
+// evidence files, in the order of the chain: what a custody log is made of.
+func entriesOf(ctx context.Context, q db.Queryer, orgID int64, ins []Incident) ([]ledger.Event, error) {
+	var inIDs, evIDs []int64
+	for _, in := range ins {
+		inIDs = append(inIDs, in.ID)
+		for _, e := range in.Evidence {
+			evIDs = append(evIDs, e.ID)
+		}
+	}
+	es, err := ledger.EntriesAbout(ctx, q, orgID, "incident", inIDs)
+	if err != nil {
+		return nil, err
+	}
+	files, err := ledger.EntriesAbout(ctx, q, orgID, "evidence", evIDs)
+	if err != nil {
+		return nil, err
+	}
+	es = append(es, files...)
+	slices.SortFunc(es, func(a, b ledger.Event) int { return cmp.Compare(a.Seq, b.Seq) })
+	return es, nil
 }
 
 // userNames maps the organisation's users to their names.
