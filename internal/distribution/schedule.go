@@ -7,6 +7,7 @@ import (
 	"time"
 
 	"abri/internal/access"
+	"abri/internal/account"
 	"abri/internal/apperr"
 	"abri/internal/db"
 	"abri/internal/ledger"
@@ -70,7 +71,6 @@ func PublicSchedule(ctx context.Context, q db.Queryer, slug string, now time.Tim
 		return sc, fmt.Errorf("public schedule: %w", err)
 	}
 	defer rows.Close()
-	zones := map[string]*time.Location{}
 	for rows.Next() {
 		var pr PublicRound
 		var st, en int64
@@ -78,14 +78,7 @@ func PublicSchedule(ctx context.Context, q db.Queryer, slug string, now time.Tim
 		if err := rows.Scan(&sc.OrgName, &pr.SiteName, &pr.SiteNote, &pr.Kind, &st, &en, &zone); err != nil {
 			return sc, fmt.Errorf("public schedule: %w", err)
 		}
-		if zones[zone] == nil {
-			loc, err := time.LoadLocation(zone)
-			if err != nil || zone == "" {
-				loc = time.UTC
-			}
-			zones[zone] = loc
-		}
-		pr.StartsAt, pr.EndsAt, pr.Zone = db.FromMicros(st), db.FromMicros(en), zones[zone]
+		pr.StartsAt, pr.EndsAt, pr.Zone = db.FromMicros(st), db.FromMicros(en), account.Location(zone)
 		sc.Rounds = append(sc.Rounds, pr)
 	}
 	if err := rows.Err(); err != nil {
