@@ -86,21 +86,30 @@ func Apply(ctx context.Context, d *db.DB, actor access.Actor, cmds []Command) ([
 func applyChunk(ctx context.Context, d *db.DB, actor access.Actor, part []Command, bare bool) ([]Outcome, error) {
 	var done []Outcome
 	err := d.InTx(ctx, func(tx *db.Tx) error {
-		done = done[:0]
-		cs, err := startChunk(ctx, tx, actor, part)
-		if err != nil {
-			return err
-		}
-		for _, c := range part {
-			o, err := cs.apply(ctx, tx, actor, c, bare)
-			if err != nil {
-				return err
-			}
-			done = append(done, o)
-		}
-		return cs.record(ctx, tx, actor)
+		var err error
+		done, err = runChunk(ctx, tx, actor, part, bare)
+		return err
 	})
 	return done, err
+}
+
+// runChunk applies part in tx: what its ids were given before is read in
+// one statement, each command is applied, and the new commands rows are
+// written in one statement.
+func runChunk(ctx context.Context, tx *db.Tx, actor access.Actor, part []Command, bare bool) ([]Outcome, error) {
+	cs, err := startChunk(ctx, tx, actor, part)
+	if err != nil {
+		return nil, err
+	}
+	done := make([]Outcome, 0, len(part))
+	for _, c := range part {
+		o, err := cs.apply(ctx, tx, actor, c, bare)
+		if err != nil {
+			return nil, err
+		}
+		done = append(done, o)
+	}
+	return done, cs.record(ctx, tx, actor)
 }
 
 // seen is a command's row: what became of it the first time.
@@ -132,14 +141,12 @@ var errRefused = errors.New("command: refused without a savepoint")
 func applyShared(ctx context.Context, d *db.DB, actor access.Actor, c Command) (Outcome, bool, error) {
 	var o Outcome
 	err := d.InTxGroup(ctx, actor.OrgID, func(tx *db.Tx) error {
-		cs, err := startChunk(ctx, tx, actor, []Command{c})
+		done, err := runChunk(ctx, tx, actor, []Command{c}, true)
 		if err != nil {
 			return err
 		}
-		if o, err = cs.apply(ctx, tx, actor, c, true); err != nil {
-			return err
-		}
-		return cs.record(ctx, tx, actor)
+		o = done[0]
+		return nil
 	})
 	if errors.Is(err, errRefused) {
 		return Outcome{}, false, nil
