@@ -217,12 +217,12 @@ func (in Input) clean() (Input, error) {
 	return in, nil
 }
 
-// require answers NotFound rather than Forbidden: to anyone who may not see
-// incidents, they do not exist.
 // MayView answers what Get and List answer an actor who may not see
 // incidents (not found), without reading any: nil when they may.
 func MayView(actor access.Actor) error { return require(actor, access.ViewIncidents) }
 
+// require answers NotFound rather than Forbidden: to anyone who may not see
+// incidents, they do not exist.
 func require(actor access.Actor, act access.Action) error {
 	err := actor.Require(act)
 	if apperr.Is(err, apperr.Forbidden) {
