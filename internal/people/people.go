@@ -206,6 +206,23 @@ func splitList(s string) []string {
 	return strings.Split(s, ",")
 }
 
+// newCode makes a card code; tests replace it to force a clash.
+var newCode = func() string { return checkcode.New(codeRandom) }
+
+// withNewCode stores a new code with store and returns it. 50 random bits
+// make a clash all but impossible; when one happens, another code does.
+// Each try runs in a savepoint: on PostgreSQL the failed statement would
+// otherwise abort the whole transaction, and the next try with it.
+func withNewCode(ctx context.Context, tx *db.Tx, store func(code string) error) (string, error) {
+	for try := 1; ; try++ {
+		code := newCode()
+		err := tx.Savepoint(ctx, func() error { return store(code) })
+		if err == nil || !db.IsUniqueViolation(err) || try == 4 {
+			return code, err
+		}
+	}
+}
+
 // Issue makes a card in the actor's base and returns it with its printable
 // code. The code is shown this once: only its HMAC is kept.
 func Issue(ctx context.Context, tx *db.Tx, actor access.Actor, in NewCard) (Card, string, error) {
@@ -231,20 +248,15 @@ func Issue(ctx context.Context, tx *db.Tx, actor access.Actor, in NewCard) (Card
 	}
 	c := Card{OrgID: actor.OrgID, BaseID: actor.BaseID, HouseholdSize: in.HouseholdSize, AgeBands: parseCounts(counts(in.AgeBands)),
 		Genders: parseCounts(counts(in.Genders)), Languages: in.Languages, HasFields: !in.Fields.Empty(), CreatedAt: tx.Now}
-	var code string
-	for try := 0; ; try++ {
-		code = checkcode.New(codeRandom)
+	code, err := withNewCode(ctx, tx, func(code string) error {
+		var err error
 		c.ID, err = tx.InsertID(ctx, `INSERT INTO cards (org_id, base_id, code_hmac, household_size, age_bands, genders, languages, created_at)
 			VALUES (?, ?, ?, ?, ?, ?, ?, ?)`, actor.OrgID, actor.BaseID, k.codeMAC(actor.BaseID, code), c.HouseholdSize,
 			counts(in.AgeBands), counts(in.Genders), strings.Join(in.Languages, ","), db.Micros(tx.Now))
-		if err == nil {
-			break
-		}
-		// 50 random bits: a clash is all but impossible, and then another
-		// code does.
-		if !db.IsUniqueViolation(err) || try == 3 {
-			return Card{}, "", fmt.Errorf("issue card: %w", err)
-		}
+		return err
+	})
+	if err != nil {
+		return Card{}, "", fmt.Errorf("issue card: %w", err)
 	}
 	if c.HasFields {
 		if err := storeFields(ctx, tx, k, c.ID, actor.OrgID, in.Fields); err != nil {
@@ -383,17 +395,13 @@ func Replace(ctx context.Context, tx *db.Tx, actor access.Actor, cardID int64) (
 	if err != nil {
 		return "", err
 	}
-	var code string
-	for try := 0; ; try++ {
-		code = checkcode.New(codeRandom)
-		_, err = tx.Exec(ctx, "UPDATE cards SET code_hmac = ? WHERE id = ? AND org_id = ? AND base_id = ?",
+	code, err := withNewCode(ctx, tx, func(code string) error {
+		_, err := tx.Exec(ctx, "UPDATE cards SET code_hmac = ? WHERE id = ? AND org_id = ? AND base_id = ?",
 			k.codeMAC(actor.BaseID, code), cardID, actor.OrgID, actor.BaseID)
-		if err == nil {
-			break
-		}
-		if !db.IsUniqueViolation(err) || try == 3 {
-			return "", fmt.Errorf("replace card: %w", err)
-		}
+		return err
+	})
+	if err != nil {
+		return "", fmt.Errorf("replace card: %w", err)
 	}
 	if _, err := ledger.Append(ctx, tx, actor, "card", cardID, CardReplaced{}); err != nil {
 		return "", err

@@ -260,3 +260,32 @@ func TestWeekOf(t *testing.T) {
 		}
 	}
 }
+
+// A new code that clashes with a card's of the base is drawn again, in the
+// same transaction, on both databases.
+func TestCodeClashDrawsAnother(t *testing.T) {
+	dbtest.Each(t, func(t *testing.T, d *db.DB) {
+		w := newWorld(t, d)
+		a, taken := w.issue(w.shop, people.NewCard{HouseholdSize: 1})
+		fresh := []string{taken, checkcode.New(people.CodeLen - 1), taken, checkcode.New(people.CodeLen - 1)}
+		defer people.SetNewCode(func() string { c := fresh[0]; fresh = fresh[1:]; return c })()
+		b, code := w.issue(w.shop, people.NewCard{HouseholdSize: 2})
+		if code == taken || b.ID == a.ID {
+			t.Fatalf("issued %q (card %d) after a clash with card %d", code, b.ID, a.ID)
+		}
+		var replaced string
+		w.must(d.InTx(ctx, func(tx *db.Tx) error {
+			var err error
+			replaced, err = people.Replace(ctx, tx, w.shop, b.ID)
+			return err
+		}))
+		for want, c := range map[int64]string{a.ID: taken, b.ID: replaced} {
+			if got, err := w.find(w.shop, c); err != nil || got.ID != want {
+				t.Fatalf("code %q finds %+v, %v; want card %d", c, got, err, want)
+			}
+		}
+		if len(fresh) != 0 {
+			t.Fatalf("%d codes left undrawn", len(fresh))
+		}
+	})
+}
