@@ -125,11 +125,17 @@ func entitlement(ctx context.Context, q db.Queryer, actor access.Actor, cardID, 
 	if err != nil {
 		return Entitlement{}, err
 	}
+	return entitlementOf(cardID, household, rules, uses, now), nil
+}
+
+// entitlementOf is what a card may take at now under rules, given the uses
+// the longest of them counts (usesOf since now less its period).
+func entitlementOf(cardID, household int64, rules []Rule, uses []use, now time.Time) Entitlement {
 	e := Entitlement{CardID: cardID, Household: max(household, 1)}
 	for _, r := range rules {
 		e.Shares = append(e.Shares, shareOf(r, e.Household, uses, now))
 	}
 	// The tightest first: what is used up, then what is nearly so.
 	sort.SliceStable(e.Shares, func(i, j int) bool { return e.Shares[i].Left < e.Shares[j].Left })
-	return e, nil
+	return e
 }

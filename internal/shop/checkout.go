@@ -266,10 +266,13 @@ func CheckoutTx(ctx context.Context, tx *db.Tx, actor access.Actor, card Card, r
 		Overridden: overridden, CommandID: commandID, MadeAt: db.Micros(madeAt), Lines: lines}); err != nil {
 		return Receipt{}, err
 	}
-	ent, err := entitlement(ctx, tx, actor, card.ID, household, now)
-	if err != nil {
-		return Receipt{}, err
+	// What the card may take after: the rules and uses read above, and the
+	// lines just taken, at now as stored (so every rule's window counts them).
+	at := db.FromMicros(db.Micros(now))
+	for _, l := range lines {
+		uses = append(uses, use{productID: l.ProductID, categoryID: l.CategoryID, qty: l.Quantity, at: at})
 	}
+	ent := entitlementOf(card.ID, household, rules, uses, now)
 	return Receipt{ID: id, CardID: card.ID, Lines: lines, Overridden: overridden, Entitlement: ent}, nil
 }
 

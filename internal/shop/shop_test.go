@@ -151,6 +151,14 @@ func TestCheckoutFollowsTheRules(t *testing.T) {
 		if s := share(rec.Entitlement, w.bagRule.ID); s.Left != 0 || !s.NextAt.Equal(t0.Add(14*24*time.Hour)) {
 			t.Errorf("after: %+v", s)
 		}
+		// The receipt's shares are those the card reads afresh.
+		after, err := shop.ForCode(ctx, d, w.shopper, w.code)
+		w.must(err)
+		for _, s := range after.Shares {
+			if got := share(rec.Entitlement, s.Rule.ID); got.Left != s.Left || got.Used != s.Used || !got.NextAt.Equal(s.NextAt) {
+				t.Errorf("receipt share %+v, afresh %+v", got, s)
+			}
+		}
 
 		// The same day again: refused, naming the rule and the day.
 		w.clk.Advance(2 * time.Hour)
