@@ -168,15 +168,14 @@ func CheckoutTx(ctx context.Context, tx *db.Tx, actor access.Actor, card Card, r
 	if err != nil {
 		return Receipt{}, err
 	}
+	inShop := make(map[int64]stock.Held, len(held))
+	for _, h := range held {
+		inShop[h.ProductID] = h
+	}
 	category := map[int64]int64{}
 	for i, l := range req.Lines {
-		var h *stock.Held
-		for k := range held {
-			if held[k].ProductID == l.ProductID {
-				h = &held[k]
-			}
-		}
-		if h == nil {
+		h, ok := inShop[l.ProductID]
+		if !ok {
 			return Receipt{}, apperr.New(apperr.Invalid, "shop.error.not_in_shop").At(fmt.Sprintf("lines[%d].product_id", i))
 		}
 		if l.Quantity > h.Items {
