@@ -50,6 +50,11 @@ func ruleRows(c *reqCtx, rs []shop.Rule) []shopRuleRow {
 
 // shopHome answers GET /shop: the camera and the code field.
 func (s *server) shopHome(w http.ResponseWriter, r *http.Request, c *reqCtx) error {
+	return s.renderShop(w, r, c, http.StatusOK, shopPage{})
+}
+
+// renderShop draws the shop screen with the rules in force now.
+func (s *server) renderShop(w http.ResponseWriter, r *http.Request, c *reqCtx, status int, p shopPage) error {
 	rules, err := shop.Rules(r.Context(), s.db, c.P.Actor)
 	if err != nil {
 		return err
@@ -60,7 +65,8 @@ func (s *server) shopHome(w http.ResponseWriter, r *http.Request, c *reqCtx) err
 			active = append(active, ru)
 		}
 	}
-	s.renderField(w, r, c, http.StatusOK, "shop", "shop.web.title", shopPage{Rules: ruleRows(c, active), CanManage: c.P.Actor.Can(access.ManageShop)})
+	p.Rules, p.CanManage = ruleRows(c, active), c.P.Actor.Can(access.ManageShop)
+	s.renderField(w, r, c, status, "shop", "shop.web.title", p)
 	return nil
 }
 
@@ -156,13 +162,7 @@ func (s *server) shopCard(w http.ResponseWriter, r *http.Request, c *reqCtx) err
 	if err != nil {
 		if apperr.Is(err, apperr.Invalid) || apperr.Is(err, apperr.NotFound) && apperr.FieldOf(err) == "code" {
 			msg := i18n.Message(c.Lang, apperr.As(err))
-			rules, rerr := shop.Rules(r.Context(), s.db, c.P.Actor)
-			if rerr != nil {
-				return rerr
-			}
-			s.renderField(w, r, c, apperr.Status(apperr.CodeOf(err)), "shop", "shop.web.title",
-				shopPage{Rules: ruleRows(c, rules), CanManage: c.P.Actor.Can(access.ManageShop), Error: msg, Code: code})
-			return nil
+			return s.renderShop(w, r, c, apperr.Status(apperr.CodeOf(err)), shopPage{Error: msg, Code: code})
 		}
 		return err
 	}
