@@ -303,9 +303,12 @@ func TestBoardShortfall(t *testing.T) {
 			{w.tent.ID, cat, 8, 5, 3, 2},
 			{w.bag.ID, cat, 10, 4, 6, 1},
 		})
-		// Every role that sees needs sees the board; it is scoped.
-		if _, err := w.nd.Board(ctx, w.foreign); err != nil {
-			t.Fatal(err)
+		// The other organisation's board holds its own need alone, against
+		// its own stock (none), whatever this one's needs and boxes.
+		theirs, err := w.nd.Board(ctx, w.foreign)
+		w.must(err)
+		if len(theirs) != 1 || theirs[0].ProductID != w.tent.ID || theirs[0].Needed != 99 || theirs[0].InHand != 0 {
+			t.Errorf("another organisation's board: %+v, want its 99 tents alone, none in hand", theirs)
 		}
 	})
 }
