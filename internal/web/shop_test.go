@@ -47,7 +47,8 @@ func TestShopScreens(t *testing.T) {
 		if r.status != http.StatusOK || !strings.Contains(r.body, "Sleeping Bags: 1 available") {
 			t.Fatalf("card: %d", r.status)
 		}
-		if strings.Contains(r.body, code) && !strings.Contains(r.body, `name="code" value=`) {
+		// The code, as typed, is in the page once: in the checkout form.
+		if typed := strings.ToLower(code); strings.Count(strings.ToLower(r.body), typed) != 1 || !strings.Contains(r.body, `name="code" value="`+typed+`"`) {
 			t.Error("the code is shown other than in the form")
 		}
 		r = c.post("/shop/checkout", url.Values{"code": {code}, "product": {bag}, "quantity": {"1"}})
