@@ -158,6 +158,12 @@
     return user ? all(user) : Promise.resolve([]);
   }
 
+  // pendingFiles lists the signed-in person's files waiting to be sent.
+  function pendingFiles() {
+    var user = currentUser();
+    return user ? filesOf(user) : Promise.resolve([]);
+  }
+
   function removeAcked(ids) {
     var acked = {};
     ids.forEach(function (id) { acked[id] = true; });
@@ -371,8 +377,7 @@
   function render() {
     var els = document.querySelectorAll('[data-abri-queue-status]');
     if (!els.length) return;
-    var user = currentUser();
-    Promise.all([pending(), user ? filesOf(user) : []]).then(function (r) {
+    Promise.all([pending(), pendingFiles()]).then(function (r) {
       var list = r[0];
       var files = r[1].filter(function (f) { return !f.refused; });
       var refused = r[1].filter(function (f) { return f.refused; });
@@ -446,8 +451,7 @@
       // Try to send first; ask only about what is still waiting.
       var tried = Promise.race([run(), new Promise(function (r) { setTimeout(r, 5000); })]);
       tried.then(function () {
-        var user = currentUser();
-        return Promise.all([pending(), user ? filesOf(user) : []]);
+        return Promise.all([pending(), pendingFiles()]);
       }).then(function (r) {
         var n = r[0].length + r[1].length;
         if (!n || window.confirm(fmt(form.dataset.tUnsent, n))) go();
@@ -477,7 +481,7 @@
   window.abri = window.abri || {};
   window.abri.queue = {
     enqueue: enqueue, pending: pending, send: function () { backoff = 0; return run(); }, currentUser: currentUser,
-    files: function () { var u = currentUser(); return u ? filesOf(u) : Promise.resolve([]); }
+    files: pendingFiles
   };
 
   if ('serviceWorker' in navigator) {
