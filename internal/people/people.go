@@ -385,9 +385,6 @@ func WeekOf(t time.Time) time.Time {
 // entitlements, answers to the new code only. It returns the new code,
 // shown this once.
 func Replace(ctx context.Context, tx *db.Tx, actor access.Actor, cardID int64) (string, error) {
-	if err := require(actor, access.UseCards); err != nil {
-		return "", err
-	}
 	if _, err := Get(ctx, tx, actor, cardID); err != nil {
 		return "", err
 	}
