@@ -84,27 +84,27 @@ func EraseTx(ctx context.Context, tx *db.Tx, actor access.Actor, cardID int64) (
 // Erase erases the card a code names in the actor's base, and scrubs the
 // database files. It answers what it covered.
 func Erase(ctx context.Context, d *db.DB, actor access.Actor, code string) (Coverage, error) {
-	var cov Coverage
-	err := d.InTx(ctx, func(tx *db.Tx) error {
+	return eraseScrubbed(ctx, d, actor, func(tx *db.Tx) (int64, error) {
 		c, err := Find(ctx, tx, actor, code)
-		if err != nil {
-			return err
-		}
-		cov, err = EraseTx(ctx, tx, actor, c.ID)
-		return err
+		return c.ID, err
 	})
-	if err != nil {
-		return Coverage{}, err
-	}
-	return cov, Scrub(ctx, d)
 }
 
 // EraseID is Erase for a card known by id (the card screen).
 func EraseID(ctx context.Context, d *db.DB, actor access.Actor, cardID int64) (Coverage, error) {
+	return eraseScrubbed(ctx, d, actor, func(*db.Tx) (int64, error) { return cardID, nil })
+}
+
+// eraseScrubbed erases the card which names, in a transaction of its own,
+// then scrubs the database files.
+func eraseScrubbed(ctx context.Context, d *db.DB, actor access.Actor, which func(tx *db.Tx) (int64, error)) (Coverage, error) {
 	var cov Coverage
 	err := d.InTx(ctx, func(tx *db.Tx) error {
-		var err error
-		cov, err = EraseTx(ctx, tx, actor, cardID)
+		id, err := which(tx)
+		if err != nil {
+			return err
+		}
+		cov, err = EraseTx(ctx, tx, actor, id)
 		return err
 	})
 	if err != nil {
