@@ -2,6 +2,7 @@ package web
 
 import (
 	"fmt"
+	"io"
 	"net/http"
 	"strings"
 	"time"
@@ -44,29 +45,14 @@ func (s *server) exportIncidents(w http.ResponseWriter, r *http.Request, c *reqC
 	return s.sendBundle(w, r, c, req)
 }
 
-// sendBundle streams the bundle. Before its first byte an error is an
-// ordinary error page; after it, the connection is cut so the browser
-// reports a failed download rather than keeping a file that looks whole.
+// sendBundle streams the bundle, which holds the incidents' evidence: no
+// cache keeps a copy.
 func (s *server) sendBundle(w http.ResponseWriter, r *http.Request, c *reqCtx, req incident.ExportRequest) error {
-	h := w.Header()
-	h.Set("Content-Type", "application/zip")
-	h.Set("Content-Disposition", `attachment; filename="abri-incidents-`+i18n.Day(c.zone(), s.db.Clock.Now())+`.zip"`)
-	h.Set("Cache-Control", "no-store")
-	_ = http.NewResponseController(w).SetWriteDeadline(time.Now().Add(30 * time.Minute))
-	sent := &countingWriter{w: w}
-	err := s.incidentSvc.Export(r.Context(), c.P.Actor, s.evidence, s.bundleKey, req, sent)
-	if err == nil {
-		return nil
-	}
-	if sent.n == 0 {
-		h.Del("Content-Disposition")
-		h.Del("Content-Type")
-		return err
-	}
-	if r.Context().Err() == nil {
-		s.log.Error("web: bundle cut short", "route", r.Pattern, "err", err.Error())
-	}
-	panic(http.ErrAbortHandler)
+	w.Header().Set("Cache-Control", "no-store")
+	name := "abri-incidents-" + i18n.Day(c.zone(), s.db.Clock.Now()) + ".zip"
+	return s.download(w, r, name, "application/zip", 30*time.Minute, func(w io.Writer) error {
+		return s.incidentSvc.Export(r.Context(), c.P.Actor, s.evidence, s.bundleKey, req, w)
+	})
 }
 
 // The shelter-loss reports: losses per month against items replaced, and

@@ -140,32 +140,39 @@ func (s *server) exportBoxes(format export.Format) handlerFunc {
 			return err
 		}
 		name := "abri-boxes-" + i18n.Day(c.P.Location(), s.db.Clock.Now()) + format.Extension()
-		h := w.Header()
-		h.Set("Content-Type", format.ContentType())
-		h.Set("Content-Disposition", `attachment; filename="`+name+`"`)
 		// Thousands of boxes to a phone on a poor link take longer than
 		// the server's default write timeout.
-		_ = http.NewResponseController(w).SetWriteDeadline(time.Now().Add(10 * time.Minute))
-		sent := &countingWriter{w: w}
-		err = export.Boxes(sent, format, c.Lang, c.P.Location(), func(fn func(stock.Box) error) error {
-			return s.stock.Each(ctx, actor, f, fn)
+		return s.download(w, r, name, format.ContentType(), 10*time.Minute, func(w io.Writer) error {
+			return export.Boxes(w, format, c.Lang, c.P.Location(), func(fn func(stock.Box) error) error {
+				return s.stock.Each(ctx, actor, f, fn)
+			})
 		})
-		if err == nil {
-			return nil
-		}
-		if sent.n == 0 {
-			// Nothing went out yet: an ordinary error page.
-			h.Del("Content-Disposition")
-			return err
-		}
-		// Half the file is out with a 200: cut the connection, so the
-		// browser reports a failed download instead of keeping a file that
-		// looks whole (as the API does).
-		if ctx.Err() == nil {
-			s.log.Error("web: export cut short", "route", r.Pattern, "format", string(format), "err", err.Error())
-		}
-		panic(http.ErrAbortHandler)
 	}
+}
+
+// download streams a file that write makes. Before its first byte an error
+// is an ordinary error page; after it, with half the file out under a 200,
+// the connection is cut, so the browser reports a failed download instead
+// of keeping a file that looks whole (as the API does).
+func (s *server) download(w http.ResponseWriter, r *http.Request, name, contentType string, timeout time.Duration, write func(io.Writer) error) error {
+	h := w.Header()
+	h.Set("Content-Type", contentType)
+	h.Set("Content-Disposition", `attachment; filename="`+name+`"`)
+	_ = http.NewResponseController(w).SetWriteDeadline(time.Now().Add(timeout))
+	sent := &countingWriter{w: w}
+	err := write(sent)
+	if err == nil {
+		return nil
+	}
+	if sent.n == 0 {
+		h.Del("Content-Disposition")
+		h.Del("Content-Type")
+		return err
+	}
+	if r.Context().Err() == nil {
+		s.log.Error("web: export cut short", "route", r.Pattern, "type", contentType, "err", err.Error())
+	}
+	panic(http.ErrAbortHandler)
 }
 
 // countingWriter counts the bytes that went through it.
