@@ -9,6 +9,7 @@ import (
 	"errors"
 	"fmt"
 	"io/fs"
+	"slices"
 	"strings"
 
 	"abri/internal/apperr"
@@ -45,14 +46,7 @@ var Names = map[string]string{"en": "English", "fr": "Français", "ar": "الع�
 
 var catalogues = map[string]map[string]string{}
 
-// full holds the complete catalogues: the languages a person may choose
-// for the whole interface.
-var full = map[string]bool{}
-
 func init() {
-	for _, l := range Languages {
-		full[l] = true
-	}
 	for _, l := range PublicLanguages {
 		m, err := load(l)
 		if err != nil {
@@ -159,7 +153,7 @@ func Tag(lang string) string {
 
 // Supported tells whether lang is a complete catalogue, one a person may
 // choose for the whole interface.
-func Supported(lang string) bool { return full[lang] }
+func Supported(lang string) bool { return slices.Contains(Languages, lang) }
 
 // SupportedPublic tells whether lang is one of the public pages' languages.
 func SupportedPublic(lang string) bool { _, ok := catalogues[lang]; return ok }
