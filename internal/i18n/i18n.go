@@ -119,12 +119,12 @@ func T(lang, key string, args ...any) string {
 type Localizer interface{ Localize(lang string) string }
 
 func localized(lang string, args []any) []any {
-	out := args
-	for i, a := range args {
+	if !slices.ContainsFunc(args, func(a any) bool { _, ok := a.(Localizer); return ok }) {
+		return args
+	}
+	out := slices.Clone(args)
+	for i, a := range out {
 		if l, ok := a.(Localizer); ok {
-			if &out[0] == &args[0] {
-				out = append([]any(nil), args...)
-			}
 			out[i] = l.Localize(lang)
 		}
 	}
