@@ -246,13 +246,16 @@ func Issue(ctx context.Context, tx *db.Tx, actor access.Actor, in NewCard) (Card
 			return Card{}, "", apperr.New(apperr.Invalid, "people.error.fields_off").At(in.Fields.firstField())
 		}
 	}
-	c := Card{OrgID: actor.OrgID, BaseID: actor.BaseID, HouseholdSize: in.HouseholdSize, AgeBands: parseCounts(counts(in.AgeBands)),
-		Genders: parseCounts(counts(in.Genders)), Languages: in.Languages, HasFields: !in.Fields.Empty(), CreatedAt: tx.Now}
+	// The card answers its composition as Find will read it back: zeros
+	// left out.
+	bands, genders := counts(in.AgeBands), counts(in.Genders)
+	c := Card{OrgID: actor.OrgID, BaseID: actor.BaseID, HouseholdSize: in.HouseholdSize, AgeBands: parseCounts(bands),
+		Genders: parseCounts(genders), Languages: in.Languages, HasFields: !in.Fields.Empty(), CreatedAt: tx.Now}
 	code, err := withNewCode(ctx, tx, func(code string) error {
 		var err error
 		c.ID, err = tx.InsertID(ctx, `INSERT INTO cards (org_id, base_id, code_hmac, household_size, age_bands, genders, languages, created_at)
 			VALUES (?, ?, ?, ?, ?, ?, ?, ?)`, actor.OrgID, actor.BaseID, k.codeMAC(actor.BaseID, code), c.HouseholdSize,
-			counts(in.AgeBands), counts(in.Genders), strings.Join(in.Languages, ","), db.Micros(tx.Now))
+			bands, genders, strings.Join(in.Languages, ","), db.Micros(tx.Now))
 		return err
 	})
 	if err != nil {
