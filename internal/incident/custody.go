@@ -32,6 +32,15 @@ func (s *Service) Custody(ctx context.Context, actor access.Actor, incidentID in
 	if err != nil {
 		return nil, err
 	}
+	return s.CustodyOf(ctx, actor, in)
+}
+
+// CustodyOf is Custody of an incident that Get has just answered the
+// actor: a page that shows the incident reads it once.
+func (s *Service) CustodyOf(ctx context.Context, actor access.Actor, in Incident) ([]CustodyEntry, error) {
+	if err := require(actor, access.ViewIncidents); err != nil {
+		return nil, err
+	}
 	names, ids := map[int64]string{}, map[string]int64{}
 	for _, e := range in.Evidence {
 		names[e.ID], ids[e.SHA256] = e.SHA256, e.ID
@@ -40,6 +49,7 @@ func (s *Service) Custody(ctx context.Context, actor access.Actor, incidentID in
 		return []CustodyEntry{}, nil
 	}
 	ex := exported{incidents: []Incident{in}}
+	var err error
 	if ex.entries, err = entriesOf(ctx, s.DB, actor.OrgID, ex.incidents); err != nil {
 		return nil, fmt.Errorf("read custody log: %w", err)
 	}

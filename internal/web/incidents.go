@@ -236,7 +236,7 @@ func (s *server) incidentShow(w http.ResponseWriter, r *http.Request, c *reqCtx)
 		return err
 	}
 	p := incidentPage{Incident: in, Zone: c.zone(), Lang: c.Lang}
-	log, err := s.incidentSvc.Custody(r.Context(), c.P.Actor, id)
+	log, err := s.incidentSvc.CustodyOf(r.Context(), c.P.Actor, in)
 	if err != nil {
 		return err
 	}
