@@ -25,7 +25,7 @@ func LoadOrCreate(path string, n int) ([]byte, error) {
 	}
 	key = make([]byte, n)
 	rand.Read(key)
-	if err := create(path, key); errors.Is(err, fs.ErrExist) {
+	if err := Create(path, key); errors.Is(err, fs.ErrExist) {
 		return load(path, n)
 	} else if err != nil {
 		return nil, fmt.Errorf("key %s: %w", path, err)
@@ -44,10 +44,11 @@ func load(path string, n int) ([]byte, error) {
 	return key, nil
 }
 
-// create writes key to a temporary file and links it to path, which fails
-// with fs.ErrExist when path is already there: path never holds part of a
-// key.
-func create(path string, key []byte) error {
+// Create writes key to a temporary file (mode 0600) beside path and links it
+// to path, which fails with fs.ErrExist when path is already there: path
+// never holds part of a key, so a process that loses a race to make it reads
+// the winner's whole key rather than an empty or half-written file.
+func Create(path string, key []byte) error {
 	f, err := os.CreateTemp(filepath.Dir(path), ".key-*") // mode 0600
 	if err != nil {
 		return err

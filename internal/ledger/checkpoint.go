@@ -19,6 +19,7 @@ import (
 	"abri/internal/access"
 	"abri/internal/apperr"
 	"abri/internal/db"
+	"abri/internal/keyfile"
 )
 
 // Checkpoints: the server signs each chain's head with an Ed25519 key kept
@@ -109,23 +110,12 @@ func LoadOrCreateKey(dir string) (*Key, error) {
 	if err != nil {
 		return nil, fmt.Errorf("checkpoint key: %w", err)
 	}
-	path := filepath.Join(dir, KeyFile)
-	f, err := os.OpenFile(path, os.O_WRONLY|os.O_CREATE|os.O_EXCL, 0o600)
-	if errors.Is(err, os.ErrExist) { // another process made it first
-		return LoadKey(dir)
-	}
-	if err != nil {
-		return nil, fmt.Errorf("checkpoint key: %w", err)
-	}
-	if err := pem.Encode(f, &pem.Block{Type: "PRIVATE KEY", Bytes: der}); err != nil {
-		f.Close()
-		return nil, fmt.Errorf("checkpoint key: %w", err)
-	}
-	if err := f.Sync(); err != nil {
-		f.Close()
-		return nil, fmt.Errorf("checkpoint key: %w", err)
-	}
-	if err := f.Close(); err != nil {
+	// Written whole and linked into place: a second process starting at
+	// once on a new data directory reads this key, never an empty file.
+	buf := pem.EncodeToMemory(&pem.Block{Type: "PRIVATE KEY", Bytes: der})
+	if err := keyfile.Create(filepath.Join(dir, KeyFile), buf); errors.Is(err, os.ErrExist) {
+		return LoadKey(dir) // another process made it first
+	} else if err != nil {
 		return nil, fmt.Errorf("checkpoint key: %w", err)
 	}
 	return k, nil

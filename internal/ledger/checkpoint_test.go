@@ -6,6 +6,7 @@ import (
 	"os"
 	"path/filepath"
 	"strings"
+	"sync"
 	"testing"
 	"time"
 
@@ -291,4 +292,39 @@ func TestLatestFor(t *testing.T) {
 			t.Fatalf("a coordinator: %v; want Forbidden", err)
 		}
 	})
+}
+
+// Two processes starting at once on a new data directory (serve and a
+// command) both get the one signing key: neither reads an empty or
+// half-written key file while the other is writing it.
+func TestLoadOrCreateKeyRace(t *testing.T) {
+	for range 20 {
+		dir := t.TempDir()
+		keys := make([]*ledger.Key, 8)
+		errs := make([]error, 8)
+		var wg sync.WaitGroup
+		for i := range keys {
+			wg.Add(1)
+			go func() {
+				defer wg.Done()
+				keys[i], errs[i] = ledger.LoadOrCreateKey(dir)
+			}()
+		}
+		wg.Wait()
+		for i := range keys {
+			if errs[i] != nil {
+				t.Fatalf("caller %d: %v", i, errs[i])
+			}
+			if keys[i].Public().ID != keys[0].Public().ID {
+				t.Fatalf("caller %d got key %s, caller 0 got %s", i, keys[i].Public().ID, keys[0].Public().ID)
+			}
+		}
+		st, err := os.Stat(filepath.Join(dir, ledger.KeyFile))
+		if err != nil || st.Mode().Perm() != 0o600 {
+			t.Fatalf("key file: %v, mode %v", err, st.Mode())
+		}
+		if left, _ := filepath.Glob(filepath.Join(dir, ".key-*")); len(left) != 0 {
+			t.Fatalf("temporary files left behind: %v", left)
+		}
+	}
 }
