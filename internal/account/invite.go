@@ -72,7 +72,9 @@ func (s *Service) AcceptInvitation(ctx context.Context, secret, password string)
 	if err != nil {
 		return User{}, err
 	}
-	err = s.DB.InTx(ctx, func(tx *db.Tx) error {
+	// Setting the password ends the user's sessions and tokens: through
+	// changePrincipals, so no cached token sign-in outlives it.
+	err = s.changePrincipals(ctx, func(tx *db.Tx) error {
 		res, err := tx.Exec(ctx, "UPDATE invitations SET used_at = ? WHERE token_hash = ? AND used_at = 0", db.Micros(tx.Now), tokenHash(secret))
 		if err != nil {
 			return fmt.Errorf("accept invitation: %w", err)

@@ -98,6 +98,24 @@ func TestTokenCacheRevokesAtOnce(t *testing.T) {
 		}
 		refused(secret, "LogoutEverywhere")
 
+		// Accepting an invitation sets the password, which ends what the
+		// user held before.
+		inv, link, err := w.s.Invite(ctx, w.adminA, account.NewUser{Email: "invited@calais.example",
+			Name: "Invited", BaseID: w.a1.ID, Role: access.Warehouse})
+		if err != nil {
+			t.Fatal(err)
+		}
+		u = access.Actor{UserID: inv.ID, OrgID: inv.OrgID, BaseID: w.a1.ID, Role: access.Warehouse}
+		secret, _, err = w.s.IssueToken(ctx, u, "phone")
+		if err != nil {
+			t.Fatal(err)
+		}
+		w.tokenPrincipal(secret)
+		if _, err := w.s.AcceptInvitation(ctx, link, "a good long password"); err != nil {
+			t.Fatal(err)
+		}
+		refused(secret, "AcceptInvitation")
+
 		// The language a principal carries follows at once too.
 		u, secret, _ = cached(access.Warehouse)
 		if err := w.s.SetLanguage(ctx, u, "ar"); err != nil {
