@@ -90,6 +90,7 @@ type report struct {
 	Boxes    int
 	Ceiling1 phaseResult // raw commits, 1 client
 	CeilingN phaseResult // raw commits, N clients
+	Checked  []opResult  // each operation of the mix once, alone, before the run
 	Ops      []opResult  // the mixed workload, in the order of operations
 	Elapsed  time.Duration
 	Group    db.GroupStats // the shared transactions of the mixed workload
@@ -211,6 +212,19 @@ func run(ctx context.Context, args []string, out io.Writer) (*report, error) {
 
 	hc := &http.Client{Timeout: 30 * time.Second, Transport: &http.Transport{MaxIdleConnsPerHost: o.clients, MaxIdleConns: 2 * o.clients}}
 	fmt.Fprintf(out, "\nmixed workload over HTTP, %d clients over %d group(s), mix %s, mean pause before a call %s\n", o.clients, len(groups), o.mix, pause)
+	rep.Checked = checkEach(ctx, hc, base, groups, weights)
+	fmt.Fprint(out, "  each operation once, alone, before the run:")
+	for _, r := range rep.Checked {
+		switch {
+		case r.Count > 0:
+			fmt.Fprintf(out, " %s ok", r.Name)
+		case r.Conflicts > 0:
+			fmt.Fprintf(out, " %s 409", r.Name)
+		default:
+			fmt.Fprintf(out, " %s FAILED (%s)", r.Name, strings.Join(r.FirstErrors, "; "))
+		}
+	}
+	fmt.Fprintln(out)
 	stopProfile, err := startProfile(o.cpuprofile)
 	if err != nil {
 		return nil, err

@@ -339,6 +339,24 @@ func mixedWithProbe(ctx context.Context, hc *http.Client, base string, groups []
 	return tp.results(elapsed), elapsed
 }
 
+// checkEach runs each operation of the mix once, one after another from one
+// client, before the measured run: every operation is then known to work
+// against this server however few calls the run itself draws of it (a
+// rarely drawn one, on a busy machine, may get none in a short run).
+func checkEach(ctx context.Context, hc *http.Client, base string, groups []*group, weights []int) []opResult {
+	tp := newTape()
+	c := &client{hc: hc, base: base, g: groups[0], rng: rand.New(rand.NewPCG(0, 11)), rec: tp.record}
+	var out []opResult
+	for j, op := range operations {
+		if weights[j] == 0 {
+			continue
+		}
+		op.run(ctx, c)
+		out = append(out, *tp.res[op.name])
+	}
+	return out
+}
+
 // results is what each operation did over elapsed.
 func (tp *tape) results(elapsed time.Duration) []opResult {
 	out := make([]opResult, 0, len(operations))
