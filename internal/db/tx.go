@@ -189,3 +189,11 @@ func FromMicros(us int64) time.Time {
 	}
 	return time.UnixMicro(us).UTC()
 }
+
+// Row is one row of a query, read when scanned: what Tx.Row returns.
+type Row interface{ Scan(dest ...any) error }
+
+// Row runs a one-row query in the transaction, like QueryRow.
+func (t *Tx) Row(ctx context.Context, q string, args ...any) Row {
+	return t.QueryRow(ctx, q, args...)
+}

@@ -444,7 +444,11 @@ func checkContent(ctx context.Context, q db.Queryer, p catalog.Product, size str
 // liveLocation returns a location of the actor's base that is not archived.
 // Another base's location is "not found" in the form's terms.
 func liveLocation(ctx context.Context, q db.Queryer, actor access.Actor, id int64) (place.Location, error) {
-	loc, err := place.GetLocation(ctx, q, actor, id)
+	return live(place.GetLocation(ctx, q, actor, id))
+}
+
+// live is liveLocation's rule on a location already read.
+func live(loc place.Location, err error) (place.Location, error) {
 	if apperr.Is(err, apperr.NotFound) || err == nil && loc.Archived {
 		return loc, apperr.New(apperr.Invalid, "stock.error.location_unknown").At("location")
 	}
@@ -600,6 +604,74 @@ func boxForUpdate(ctx context.Context, tx *db.Tx, actor access.Actor, code strin
 	return boxByCode(ctx, tx, actor, code)
 }
 
+// moveTarget is the location a change moves its box to, read in the same
+// statement as the box (boxToChange).
+type moveTarget struct {
+	id  int64
+	loc place.Location
+	err error // liveLocation's answer: not found or archived
+}
+
+// boxToChangeQuery locks a box and reads it, its tags and the location a
+// change moves it to, in one statement. On PostgreSQL the lock is taken in
+// a CTE on the boxes table alone (see boxForUpdate for why); the row it
+// returns is the box as it is now, even when the lock had to wait for
+// another transaction's change, but the rest of the statement (product,
+// location, tags) reads the snapshot taken when the statement began. The
+// last condition drops the row when the two differ; the caller then reads
+// the box again with a statement of its own. On SQLite, one writer, it
+// always holds.
+const boxToChangeQuery = `WITH lb AS MATERIALIZED (SELECT id, code, product_id, size, measure, items, location_id, state, expires_on,
+	comment, donation_id, version, created_at, updated_at FROM boxes WHERE code = ? AND org_id = ? AND base_id = ?%s)
+SELECT ` + boxCols + `,
+	(SELECT string_agg(t.name, ? ORDER BY t.name) FROM box_tags bt JOIN tags t ON t.id = bt.tag_id WHERE bt.box_id = b.id),
+	tl.id, tl.name, tl.kind, tl.default_state, tl.archived
+FROM lb b` + boxJoins + `
+	LEFT JOIN locations tl ON tl.id = ? AND tl.base_id = ? AND tl.org_id = ?
+WHERE (SELECT version FROM boxes WHERE id = b.id) = b.version`
+
+// boxToChange reads a box to change it, locking it on PostgreSQL, and when
+// to is set the live location it is to be moved to, in one round trip
+// instead of three (lock, read, location). The target is nil when it was
+// not read here (liveLocation then reads it).
+func boxToChange(ctx context.Context, tx *db.Tx, actor access.Actor, code string, to *int64) (Box, *moveTarget, error) {
+	var toID int64
+	if to != nil && actor.Require(access.ViewLocations) == nil {
+		toID = *to
+	}
+	var tags sql.NullString
+	var tID sql.NullInt64
+	var tName, tKind, tState sql.NullString
+	var tArchived sql.NullBool
+	q := fmt.Sprintf(boxToChangeQuery, tx.ForUpdate())
+	b, err := scanBox(withTags{tx.Row(ctx, q, code, actor.OrgID, actor.BaseID, "\n", toID, actor.BaseID, actor.OrgID),
+		&tags, []any{&tID, &tName, &tKind, &tState, &tArchived}})
+	if db.IsNoRows(err) {
+		// No such box, or it changed while the lock waited: read it as
+		// it is now (the lock, if the box exists, is held).
+		b, err = boxByCode(ctx, tx, actor, code)
+		return b, nil, err
+	}
+	if err != nil {
+		return b, nil, fmt.Errorf("read box: %w", err)
+	}
+	if tags.Valid {
+		b.Tags = strings.Split(tags.String, "\n")
+	}
+	if toID == 0 {
+		return b, nil, nil
+	}
+	t := &moveTarget{id: toID}
+	found := error(apperr.ErrNotFound())
+	if tID.Valid {
+		t.loc = place.Location{ID: tID.Int64, OrgID: actor.OrgID, BaseID: actor.BaseID, Name: tName.String, Kind: tKind.String,
+			DefaultState: tState.String, Archived: tArchived.Bool}
+		found = nil
+	}
+	t.loc, t.err = live(t.loc, found)
+	return b, t, nil
+}
+
 // boxByCode reads a box and its tags in one query (the tags joined by a
 // newline, which a tag cannot hold: normaliseTag folds every space).
 func boxByCode(ctx context.Context, q db.Queryer, actor access.Actor, code string) (Box, error) {
@@ -607,7 +679,7 @@ func boxByCode(ctx context.Context, q db.Queryer, actor access.Actor, code strin
 	b, err := scanBox(withTags{q.QueryRow(ctx, "SELECT "+boxCols+
 		", (SELECT string_agg(t.name, ? ORDER BY t.name) FROM box_tags bt JOIN tags t ON t.id = bt.tag_id WHERE bt.box_id = b.id)"+
 		boxFrom+" WHERE b.code = ? AND b.org_id = ? AND b.base_id = ?",
-		"\n", code, actor.OrgID, actor.BaseID), &tags})
+		"\n", code, actor.OrgID, actor.BaseID), &tags, nil})
 	if db.IsNoRows(err) {
 		return b, apperr.New(apperr.NotFound, "stock.error.box_unknown")
 	}
@@ -620,13 +692,16 @@ func boxByCode(ctx context.Context, q db.Queryer, actor access.Actor, code strin
 	return b, nil
 }
 
-// withTags scans a box row followed by its tags.
+// withTags scans a box row followed by its tags (and more, when asked).
 type withTags struct {
 	sc   interface{ Scan(...any) error }
 	tags *sql.NullString
+	more []any
 }
 
-func (w withTags) Scan(dest ...any) error { return w.sc.Scan(append(dest, w.tags)...) }
+func (w withTags) Scan(dest ...any) error {
+	return w.sc.Scan(append(append(dest, w.tags), w.more...)...)
+}
 
 // boxesByID reads boxes of the actor's base in the order of ids.
 func (s *Service) boxesByID(ctx context.Context, q db.Queryer, actor access.Actor, ids []int64) ([]Box, error) {

@@ -10,6 +10,7 @@ import (
 	"abri/internal/apperr"
 	"abri/internal/db"
 	"abri/internal/ledger"
+	"abri/internal/place"
 )
 
 // Change is what a person changes on one box. Nil fields stay as they are.
@@ -64,14 +65,14 @@ func (s *Service) UpdateBox(ctx context.Context, actor access.Actor, code string
 	// each in a savepoint of its own (db.InTxGroup): a stale version or a
 	// refused state change here undoes this change alone.
 	err = s.DB.InTxGroup(ctx, actor.OrgID, func(tx *db.Tx) error {
-		b, err := boxForUpdate(ctx, tx, actor, c)
+		b, to, err := boxToChange(ctx, tx, actor, c, ch.LocationID)
 		if err != nil {
 			return err
 		}
 		if ch.Version != b.Version {
 			return &apperr.Error{Code: apperr.Conflict, Key: "stock.error.stale", Err: &StaleError{Current: b, Seen: ch.Version}}
 		}
-		out, err = applyChange(ctx, tx, actor, b, ch)
+		out, err = applyChangeTo(ctx, tx, actor, b, ch, to)
 		return err
 	})
 	if err != nil {
@@ -84,6 +85,7 @@ func (s *Service) UpdateBox(ctx context.Context, actor access.Actor, code string
 // columns to set, the ledger event, and the box as the totals will see it.
 type boxEdit struct {
 	b, after Box
+	to       *moveTarget // the location moved to, when already read
 	ev       BoxChange
 	set      []string
 	args     []any
@@ -104,7 +106,13 @@ func (e *boxEdit) put(col string, stored any) {
 // change left it, built from what the transaction knows rather than read
 // again.
 func applyChange(ctx context.Context, tx *db.Tx, actor access.Actor, b Box, ch Change) (Box, error) {
-	e := &boxEdit{b: b, after: b, ev: BoxChange{Code: b.Code}}
+	return applyChangeTo(ctx, tx, actor, b, ch, nil)
+}
+
+// applyChangeTo is applyChange with the location moved to already read
+// (boxToChange), or nil.
+func applyChangeTo(ctx context.Context, tx *db.Tx, actor access.Actor, b Box, ch Change, to *moveTarget) (Box, error) {
+	e := &boxEdit{b: b, after: b, ev: BoxChange{Code: b.Code}, to: to}
 	for _, step := range []func() error{
 		func() error { return e.location(ctx, tx, actor, ch) },
 		func() error { return e.state(ch) },
@@ -138,7 +146,13 @@ func (e *boxEdit) location(ctx context.Context, tx *db.Tx, actor access.Actor, c
 	if !e.b.State.Movable() {
 		return apperr.New(apperr.Invalid, "stock.error.not_movable")
 	}
-	loc, err := liveLocation(ctx, tx, actor, *ch.LocationID)
+	var loc place.Location
+	var err error
+	if e.to != nil && e.to.id == *ch.LocationID {
+		loc, err = e.to.loc, e.to.err
+	} else {
+		loc, err = liveLocation(ctx, tx, actor, *ch.LocationID)
+	}
 	if err != nil {
 		return err
 	}
