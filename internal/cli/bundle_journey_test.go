@@ -113,7 +113,7 @@ func changeMember(t *testing.T, path, prefix string) (string, string) {
 // reports under the list count the incident in its week and its tents in
 // its month.
 func TestJourneyExportBundle(t *testing.T) {
-	base, users := startDemo(t, "--data", t.TempDir())
+	base, users := startDemo(t, "--data", seededData(t))
 	token := users["coordinator"][2]
 	var sites struct {
 		Sites []struct {

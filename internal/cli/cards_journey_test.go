@@ -15,7 +15,7 @@ import (
 // list of what was deleted, kept without the card and kept as counts. Every
 // control of the desk is at least 44 × 44 px and on the screen.
 func TestJourneyCardDesk(t *testing.T) {
-	base, users := startDemo(t, "--data", t.TempDir())
+	base, users := startDemo(t, "--data", seededData(t))
 	for _, lang := range []string{"en", "ar"} {
 		b := newBrowser(t, base, "cards-"+lang)
 		b.signIn(users["shop"])

@@ -16,7 +16,7 @@ import (
 // sorting screen's picker and the stock overview name the standard products
 // in Arabic, and typing Arabic words finds them.
 func TestJourneyProductNames(t *testing.T) {
-	base, users := startDemo(t, "--data", t.TempDir())
+	base, users := startDemo(t, "--data", seededData(t))
 	wh := users["warehouse"]
 	ctx := browsertest.New(t, 2*time.Minute)
 

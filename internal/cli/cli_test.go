@@ -160,48 +160,154 @@ var userLine = regexp.MustCompile(`(?m)^user (\w+) (\S+) (\S+) (abri_\S+)$`)
 // race detector on two CPUs shared with the other packages' tests.
 const demoStartWait = 4 * time.Minute
 
-// startDemo runs "abri demo" on a free port until the test ends and returns
-// its URL and printed users by role.
-func startDemo(t *testing.T, args ...string) (string, map[string][]string) {
-	t.Helper()
+// demo is a running "abri demo".
+type demo struct {
+	url    string
+	users  map[string][]string // role → email, password, token
+	cancel context.CancelFunc
+	done   chan int
+}
+
+// runDemo starts "abri demo" on a free port and waits until it has seeded
+// and printed its users.
+func runDemo(args ...string) (*demo, error) {
 	ctx, cancel := context.WithCancel(context.Background())
 	var out, errb syncBuffer
-	done := make(chan int, 1)
+	d := &demo{cancel: cancel, done: make(chan int, 1)}
 	go func() {
-		done <- cli.Run(ctx, append([]string{"demo", "--addr", "127.0.0.1:0"}, args...), strings.NewReader(""), &out, &errb)
+		d.done <- cli.Run(ctx, append([]string{"demo", "--addr", "127.0.0.1:0"}, args...), strings.NewReader(""), &out, &errb)
 	}()
-	t.Cleanup(func() {
+	fail := func(err error) (*demo, error) {
 		cancel()
 		select {
-		case <-done:
+		case <-d.done:
 		case <-time.After(30 * time.Second):
-			t.Error("demo did not stop within 30 s of cancel")
 		}
-	})
+		return nil, err
+	}
 	deadline := time.Now().Add(demoStartWait)
 	for time.Now().Before(deadline) {
 		s := out.String()
 		if strings.Contains(s, "user viewer ") {
 			m := regexp.MustCompile(`open (http://\S+)/ `).FindStringSubmatch(s)
 			if m == nil {
-				t.Fatalf("no URL in demo output: %q", s)
+				return fail(fmt.Errorf("no URL in demo output: %q", s))
 			}
-			users := map[string][]string{}
+			d.url, d.users = m[1], map[string][]string{}
 			for _, u := range userLine.FindAllStringSubmatch(s, -1) {
-				if _, seen := users[u[1]]; !seen {
-					users[u[1]] = u[2:]
+				if _, seen := d.users[u[1]]; !seen {
+					d.users[u[1]] = u[2:]
 				}
 			}
-			return m[1], users
+			return d, nil
 		}
 		select {
-		case code := <-done:
-			t.Fatalf("demo exited %d: %s", code, errb.String())
+		case code := <-d.done:
+			return nil, fmt.Errorf("demo exited %d: %s", code, errb.String())
 		case <-time.After(50 * time.Millisecond):
 		}
 	}
-	t.Fatalf("demo did not print its users within %s: %q %q", demoStartWait, out.String(), errb.String())
-	return "", nil
+	return fail(fmt.Errorf("demo did not print its users within %s: %q %q", demoStartWait, out.String(), errb.String()))
+}
+
+// stop cancels the demo and reports whether it stopped within 30 s.
+func (d *demo) stop() bool {
+	d.cancel()
+	select {
+	case <-d.done:
+		return true
+	case <-time.After(30 * time.Second):
+		return false
+	}
+}
+
+// startDemo runs "abri demo" on a free port until the test ends and returns
+// its URL and printed users by role.
+func startDemo(t *testing.T, args ...string) (string, map[string][]string) {
+	t.Helper()
+	d, err := runDemo(args...)
+	if err != nil {
+		t.Fatal(err)
+	}
+	t.Cleanup(func() {
+		if !d.stop() {
+			t.Error("demo did not stop within 30 s of cancel")
+		}
+	})
+	return d.url, d.users
+}
+
+// seeded is one data directory seeded by "abri demo" and stopped, which the
+// journeys copy: seeding the demo's year of data takes a minute under the
+// race detector, starting on an already seeded directory a few seconds (the
+// demo then only checks its data is there and prints new credentials).
+// TestDemoOnBothDatabases still seeds from nothing, on both databases.
+var seeded struct {
+	once sync.Once
+	dir  string
+	err  error
+}
+
+// seededData returns a copy of the seeded data directory, the test's own.
+func seededData(t *testing.T) string {
+	t.Helper()
+	seeded.once.Do(func() {
+		seeded.dir, seeded.err = os.MkdirTemp("", "abri-cli-demo-")
+		if seeded.err != nil {
+			return
+		}
+		d, err := runDemo("--data", seeded.dir)
+		if err != nil {
+			seeded.err = err
+			return
+		}
+		if !d.stop() {
+			seeded.err = fmt.Errorf("the seeding demo did not stop within 30 s")
+		}
+	})
+	if seeded.err != nil {
+		t.Fatalf("seeding the demo: %v", seeded.err)
+	}
+	dst := t.TempDir()
+	if err := copyTree(dst, seeded.dir); err != nil {
+		t.Fatal(err)
+	}
+	return dst
+}
+
+// copyTree copies the files under src into dst, keeping their modes (the
+// keys are 0600, and abri refuses keys others may read).
+func copyTree(dst, src string) error {
+	return filepath.WalkDir(src, func(path string, e os.DirEntry, err error) error {
+		if err != nil {
+			return err
+		}
+		rel, err := filepath.Rel(src, path)
+		if err != nil {
+			return err
+		}
+		info, err := e.Info()
+		if err != nil {
+			return err
+		}
+		to := filepath.Join(dst, rel)
+		if e.IsDir() {
+			return os.MkdirAll(to, info.Mode().Perm())
+		}
+		b, err := os.ReadFile(path)
+		if err != nil {
+			return err
+		}
+		return os.WriteFile(to, b, info.Mode().Perm())
+	})
+}
+
+func TestMain(m *testing.M) {
+	code := m.Run()
+	if seeded.dir != "" {
+		os.RemoveAll(seeded.dir)
+	}
+	os.Exit(code)
 }
 
 func TestDemoOnBothDatabases(t *testing.T) {

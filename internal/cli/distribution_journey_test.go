@@ -39,7 +39,7 @@ func apiGet(t *testing.T, base, token, path string, v any) {
 // in stock) and the needs board's shortfall of tents changes by what was
 // handed out and what left the stock.
 func TestJourneyDistributionRound(t *testing.T) {
-	base, users := startDemo(t, "--data", t.TempDir())
+	base, users := startDemo(t, "--data", seededData(t))
 	token := users["coordinator"][2]
 	var open struct {
 		Site  struct{ ID int64 }

@@ -15,7 +15,7 @@ import (
 // once the queue has sent it, a coordinator finds the incident and 4 + 2 new
 // replacement needs at the site on the needs board.
 func TestJourneyIncident(t *testing.T) {
-	base, users := startDemo(t, "--data", t.TempDir())
+	base, users := startDemo(t, "--data", seededData(t))
 	token := users["coordinator"][2]
 	var sites struct {
 		Sites []struct {

@@ -15,7 +15,7 @@ import (
 // demo: sign in as the demo coordinator, switch to Arabic and see a
 // right-to-left page, sign out.
 func TestJourneyCoordinatorArabic(t *testing.T) {
-	url, users := startDemo(t, "--data", t.TempDir())
+	url, users := startDemo(t, "--data", seededData(t))
 	coord := users["coordinator"]
 	ctx := browsertest.New(t, 90*time.Second)
 

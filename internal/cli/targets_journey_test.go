@@ -32,7 +32,7 @@ const measureTargets = `((min) => {
 // list, the overview) each must be at least 44 × 44 px (WCAG 2.5.5), on
 // every other screen at least 24 × 24 px (WCAG 2.5.8). It names any below.
 func TestJourneyTargetsBigEnough(t *testing.T) {
-	base, users := startDemo(t, "--data", t.TempDir())
+	base, users := startDemo(t, "--data", seededData(t))
 	b := newBrowser(t, base, "targets")
 	b.open("/login", `input[name="email"]`)
 	// ABRI_HTML_DIR keeps each page's HTML as the server sent it, for an

@@ -12,7 +12,7 @@ import (
 // the field (focused there, nothing saved), sets Europe/London, and a box's
 // history then shows London time, "GMT" said. Then the setting in Arabic.
 func TestJourneyTimeZone(t *testing.T) {
-	base, users := startDemo(t, "--data", t.TempDir())
+	base, users := startDemo(t, "--data", seededData(t))
 	b := newBrowser(t, base, "tz")
 	b.signIn(users["admin"])
 	b.open("/settings", "#time-zone")

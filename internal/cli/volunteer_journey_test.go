@@ -134,7 +134,7 @@ func (b *browser) language(lang string) {
 // phone is at most 120 px tall in English, French and Arabic, and each of
 // the five tabs lies within the screen, big enough for a thumb.
 func TestJourneyHeaderOnAPhone(t *testing.T) {
-	base, users := startDemo(t, "--data", t.TempDir())
+	base, users := startDemo(t, "--data", seededData(t))
 	b := newBrowser(t, base, "header")
 	b.signIn(users["admin"])
 	for _, lang := range []string{"en", "fr", "ar"} {

@@ -26,7 +26,7 @@ import (
 // cannot run headless) and see the move in its history. Then the same
 // screens in Arabic, right to left.
 func TestJourneyWarehouse(t *testing.T) {
-	base, users := startDemo(t, "--data", t.TempDir())
+	base, users := startDemo(t, "--data", seededData(t))
 	wh := users["warehouse"]
 	ctx := browsertest.New(t, 3*time.Minute)
 
