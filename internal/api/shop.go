@@ -5,6 +5,7 @@ import (
 	"time"
 
 	"abri/internal/account"
+	"abri/internal/apperr"
 	"abri/internal/catalog"
 	"abri/internal/shop"
 )
@@ -114,6 +115,12 @@ type checkoutRequest struct {
 	Code     string      `json:"code"`
 	Lines    []shop.Line `json:"lines"`
 	Override string      `json:"override"`
+	// CommandID and MadeAt, when a client sends them, make the checkout
+	// the command it would queue (POST /api/v1/commands, type
+	// shop.checkout): sent again either way, it is answered again and
+	// nothing more is taken.
+	CommandID string    `json:"command_id"`
+	MadeAt    time.Time `json:"made_at"`
 }
 
 type takenBody struct {
@@ -137,7 +144,11 @@ func (a *api) createCheckout(w http.ResponseWriter, r *http.Request, p account.P
 	if err := decodeJSON(w, r, &in); err != nil {
 		return err
 	}
-	rec, err := shop.Checkout(r.Context(), a.cfg.DB, p.Actor, in.Code, shop.Request{Lines: in.Lines, Override: in.Override})
+	if in.CommandID != "" && in.MadeAt.IsZero() {
+		return apperr.New(apperr.Invalid, "command.made_at_missing").At("made_at")
+	}
+	rec, err := shop.Checkout(r.Context(), a.cfg.DB, p.Actor, in.Code, shop.Request{Lines: in.Lines, Override: in.Override},
+		shop.Sent{CommandID: in.CommandID, MadeAt: in.MadeAt})
 	if err != nil {
 		return err
 	}

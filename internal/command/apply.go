@@ -237,6 +237,12 @@ func (cs *chunkState) apply(ctx context.Context, tx *db.Tx, actor access.Actor, 
 		}
 		return cs.needsReview(ctx, tx, actor, c, hash, rowID, herr)
 	}
+	return cs.applied(ctx, tx, actor, c, hash, rowID, result)
+}
+
+// applied records c as applied with its handler's result: its event and
+// its commands row (written by record).
+func (cs *chunkState) applied(ctx context.Context, tx *db.Tx, actor access.Actor, c Command, hash []byte, rowID int64, result any) (Outcome, error) {
 	res, err := encodeResult(result)
 	if err != nil {
 		return Outcome{}, fmt.Errorf("command %s: result: %w", c.Type, err)
@@ -250,6 +256,49 @@ func (cs *chunkState) apply(ctx context.Context, tx *db.Tx, actor access.Actor, 
 	cs.rows = append(cs.rows, commandRow{id: rowID, c: c, hash: hash, outcome: Applied, result: string(res)})
 	cs.seen[c.ID] = &seen{rowID: rowID, hash: hash, outcome: Applied, result: string(res)}
 	return Outcome{ID: c.ID, Status: Applied, Result: res}, nil
+}
+
+// Once applies c in tx with apply, at most once per id, for a screen that
+// sends a command online before it would queue it (the shop's checkout: a
+// lost answer sends the same command again through the queue). An id seen
+// before, through either way, is answered as Apply answers it (the first
+// result again, or its review item) and apply does not run; an id with
+// other content answers Conflict with no review item (the caller refuses
+// it, and nothing is kept: it was not queued). A new id runs apply; its
+// error is returned as it is (the caller's transaction rolls back and
+// nothing is recorded, so the device may still send the command), and its
+// success is recorded as Apply records it, in tx.
+func Once(ctx context.Context, tx *db.Tx, actor access.Actor, c Command, apply func() (any, error)) (Outcome, error) {
+	if err := actor.Require(access.SendCommands); err != nil {
+		return Outcome{}, err
+	}
+	if err := c.Validate(); err != nil {
+		return Outcome{}, err
+	}
+	cs, err := startChunk(ctx, tx, actor, []Command{c})
+	if err != nil {
+		return Outcome{}, err
+	}
+	hash := ContentHash(c)
+	if prev := cs.seen[c.ID]; prev != nil {
+		if bytes.Equal(prev.hash, hash) {
+			return prev.answer(c.ID), nil
+		}
+		return Outcome{ID: c.ID, Status: Conflict}, nil
+	}
+	rowID, err := cs.newRow()
+	if err != nil {
+		return Outcome{}, err
+	}
+	result, err := apply()
+	if err != nil {
+		return Outcome{}, err
+	}
+	o, err := cs.applied(ctx, tx, actor, c, hash, rowID, result)
+	if err != nil {
+		return Outcome{}, err
+	}
+	return o, cs.record(ctx, tx, actor)
 }
 
 // record writes the chunk's new commands rows, in one statement.

@@ -107,7 +107,7 @@ func BenchmarkCheckout(b *testing.B) {
 				req := shop.Request{Lines: []shop.Line{{ProductID: socks.ID, Quantity: 1}}}
 				for b.Loop() {
 					i++
-					if _, err := shop.Checkout(ctx, d, actor, codes[i%len(codes)], req); err != nil {
+					if _, err := shop.Checkout(ctx, d, actor, codes[i%len(codes)], req, shop.Sent{}); err != nil {
 						b.Fatal(err)
 					}
 				}

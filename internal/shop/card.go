@@ -4,6 +4,7 @@ import (
 	"context"
 	"encoding/json"
 	"fmt"
+	"strings"
 	"time"
 
 	"abri/internal/access"
@@ -63,9 +64,21 @@ func ForCard(ctx context.Context, d *db.DB, actor access.Actor, cardID int64) (E
 	return entitlement(ctx, d, actor, c.ID, int64(c.HouseholdSize), d.Clock.Now())
 }
 
+// Sent is what a device adds to a checkout it sends online: the id and
+// clock of the command it would queue if the answer were lost (shop.js
+// makes both before it posts). With an id, the checkout applies at most
+// once whichever way it comes: a resend, online or through the queue,
+// answers the first checkout again and takes nothing.
+type Sent struct {
+	CommandID string
+	MadeAt    time.Time
+}
+
 // Checkout checks out for the card a code names (POST /api/v1/checkouts
 // and the shop screen). A refusal by a rule is counted for the reports.
-func Checkout(ctx context.Context, d *db.DB, actor access.Actor, code string, req Request) (Receipt, error) {
+// With sent's command id, a checkout already made under that id is answered
+// again (Receipt.Repeat), and nothing is taken.
+func Checkout(ctx context.Context, d *db.DB, actor access.Actor, code string, req Request, sent Sent) (Receipt, error) {
 	if err := require(actor, access.UseShop); err != nil {
 		return Receipt{}, err
 	}
@@ -75,7 +88,11 @@ func Checkout(ctx context.Context, d *db.DB, actor access.Actor, code string, re
 		if err != nil {
 			return err
 		}
-		out, err = checkoutCard(ctx, tx, actor, cardOf(c), req, tx.Now, "")
+		if sent.CommandID == "" {
+			out, err = checkoutCard(ctx, tx, actor, cardOf(c), req, tx.Now, "")
+			return err
+		}
+		out, err = checkoutOnce(ctx, tx, actor, cardOf(c), req, sent)
 		return err
 	})
 	if r, ok := RefusalOf(err); ok {
@@ -84,6 +101,72 @@ func Checkout(ctx context.Context, d *db.DB, actor access.Actor, code string, re
 		}
 	}
 	return out, err
+}
+
+// commandResult is what a checkout command answers, online or queued.
+type commandResult struct {
+	CheckoutID int64 `json:"checkout_id"`
+}
+
+// checkoutOnce is an online checkout under the id of the command the
+// device would queue: the same command (type, target, payload, clock) as
+// shop.js queues, so that the queue sending it again after a lost answer
+// finds it applied (command.Once).
+func checkoutOnce(ctx context.Context, tx *db.Tx, actor access.Actor, c Card, req Request, sent Sent) (Receipt, error) {
+	req.Override = strings.TrimSpace(req.Override)
+	payload, err := json.Marshal(req)
+	if err != nil {
+		return Receipt{}, fmt.Errorf("shop checkout command: %w", err)
+	}
+	cmd := command.Command{ID: sent.CommandID, Type: CommandType, Target: command.Target("card", c.ID), Payload: payload, MadeAt: sent.MadeAt}
+	var rec Receipt
+	o, err := command.Once(ctx, tx, actor, cmd, func() (any, error) {
+		var err error
+		rec, err = checkoutCard(ctx, tx, actor, c, req, sent.MadeAt, strings.ToLower(sent.CommandID))
+		return commandResult{CheckoutID: rec.ID}, err
+	})
+	if err != nil {
+		return Receipt{}, err
+	}
+	switch o.Status {
+	case command.Applied:
+		return rec, nil
+	case command.AlreadyApplied:
+		var res commandResult
+		if err := json.Unmarshal(o.Result, &res); err != nil || res.CheckoutID == 0 {
+			return Receipt{}, fmt.Errorf("shop checkout command %s: result %s", cmd.ID, o.Result)
+		}
+		return receiptOf(ctx, tx, actor, c, res.CheckoutID)
+	case command.Conflict:
+		return Receipt{}, apperr.New(apperr.Conflict, "shop.error.command_reused").At("command_id")
+	default: // sent before and kept for review: nothing taken now
+		return Receipt{}, apperr.New(apperr.Conflict, "shop.error.in_review").At("lines")
+	}
+}
+
+// receiptOf is the receipt of a checkout made before, answered again, with
+// what the card may take now.
+func receiptOf(ctx context.Context, tx *db.Tx, actor access.Actor, c Card, id int64) (Receipt, error) {
+	rec := Receipt{ID: id, CardID: c.ID, Repeat: true}
+	rows, err := tx.Query(ctx, `SELECT l.product_id, l.category_id, l.box_id, b.code, l.quantity FROM shop_checkout_lines l JOIN boxes b ON b.id = l.box_id
+		WHERE l.checkout_id = ? AND l.org_id = ? AND l.base_id = ? ORDER BY l.id`, id, actor.OrgID, actor.BaseID)
+	if err != nil {
+		return Receipt{}, fmt.Errorf("shop receipt: %w", err)
+	}
+	for rows.Next() {
+		var l TakenLine
+		if err := rows.Scan(&l.ProductID, &l.CategoryID, &l.BoxID, &l.Box, &l.Quantity); err != nil {
+			rows.Close()
+			return Receipt{}, fmt.Errorf("shop receipt: %w", err)
+		}
+		rec.Lines = append(rec.Lines, l)
+	}
+	rows.Close()
+	if err := rows.Err(); err != nil {
+		return Receipt{}, fmt.Errorf("shop receipt: %w", err)
+	}
+	rec.Entitlement, err = entitlement(ctx, tx, actor, c.ID, c.Household, tx.Now)
+	return rec, err
 }
 
 // checkoutCard records the card's use first: people.Touch locks the card's
@@ -122,7 +205,7 @@ func applyCommand(ctx context.Context, tx *db.Tx, actor access.Actor, cmd comman
 	if err != nil {
 		return nil, err
 	}
-	return map[string]any{"checkout_id": r.ID}, nil
+	return commandResult{CheckoutID: r.ID}, nil
 }
 
 // eraseCard detaches a card's checkouts from it when the card is erased:

@@ -52,6 +52,9 @@ type Receipt struct {
 	Lines       []TakenLine
 	Overridden  []int64
 	Entitlement Entitlement
+	// Repeat: the checkout was made before under the same command id and
+	// is answered again; nothing was taken now.
+	Repeat bool
 }
 
 // Refusal is the cause inside the error of a checkout a rule refused: the

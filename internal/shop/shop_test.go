@@ -143,7 +143,7 @@ func TestCheckoutFollowsTheRules(t *testing.T) {
 		}
 
 		one := shop.Request{Lines: []shop.Line{{ProductID: w.bag.ID, Quantity: 1}}}
-		rec, err := shop.Checkout(ctx, d, w.shopper, w.code, one)
+		rec, err := shop.Checkout(ctx, d, w.shopper, w.code, one, shop.Sent{})
 		w.must(err)
 		if len(rec.Lines) != 1 || rec.Lines[0].Box != w.bagBox || w.items(w.bagBox) != 4 || w.items(w.shelf) != 20 {
 			t.Errorf("receipt %+v; shop box %d, shelf %d", rec, w.items(w.bagBox), w.items(w.shelf))
@@ -162,7 +162,7 @@ func TestCheckoutFollowsTheRules(t *testing.T) {
 
 		// The same day again: refused, naming the rule and the day.
 		w.clk.Advance(2 * time.Hour)
-		_, err = shop.Checkout(ctx, d, w.shopper, w.code, one)
+		_, err = shop.Checkout(ctx, d, w.shopper, w.code, one, shop.Sent{})
 		r, ok := shop.RefusalOf(err)
 		if !ok || apperr.CodeOf(err) != apperr.Conflict || r.Rule.ID != w.bagRule.ID || !r.AgainAt.Equal(t0.Add(14*24*time.Hour)) {
 			t.Fatalf("second checkout: %v (%+v)", err, r)
@@ -173,10 +173,10 @@ func TestCheckoutFollowsTheRules(t *testing.T) {
 		// A shop volunteer cannot set a rule aside; a coordinator can.
 		over := one
 		over.Override = "lost in the eviction this morning"
-		if _, err := shop.Checkout(ctx, d, w.shopper, w.code, over); apperr.CodeOf(err) != apperr.Forbidden {
+		if _, err := shop.Checkout(ctx, d, w.shopper, w.code, over, shop.Sent{}); apperr.CodeOf(err) != apperr.Forbidden {
 			t.Errorf("volunteer override: %v", err)
 		}
-		rec, err = shop.Checkout(ctx, d, w.coord, w.code, over)
+		rec, err = shop.Checkout(ctx, d, w.coord, w.code, over, shop.Sent{})
 		if err != nil || fmt.Sprint(rec.Overridden) != fmt.Sprint([]int64{w.bagRule.ID}) || w.items(w.bagBox) != 3 {
 			t.Errorf("override: %+v %v", rec, err)
 		}
@@ -189,7 +189,7 @@ func TestCheckoutFollowsTheRules(t *testing.T) {
 			"not in shop":    {Lines: []shop.Line{{ProductID: w.tent.ID, Quantity: 1}}},
 			"none":           {},
 		} {
-			_, err := shop.Checkout(ctx, d, w.shopper, w.code, req)
+			_, err := shop.Checkout(ctx, d, w.shopper, w.code, req, shop.Sent{})
 			if apperr.CodeOf(err) != apperr.Invalid {
 				t.Errorf("%s: %v", name, err)
 			}
@@ -198,10 +198,10 @@ func TestCheckoutFollowsTheRules(t *testing.T) {
 			t.Errorf("bad input took socks: %d", w.items(w.sockBox))
 		}
 		// Per person: 4 for a household of 2, 5 is refused.
-		if _, err := shop.Checkout(ctx, d, w.shopper, w.code, shop.Request{Lines: []shop.Line{{ProductID: w.socks.ID, Quantity: 5}}}); apperr.CodeOf(err) != apperr.Conflict {
+		if _, err := shop.Checkout(ctx, d, w.shopper, w.code, shop.Request{Lines: []shop.Line{{ProductID: w.socks.ID, Quantity: 5}}}, shop.Sent{}); apperr.CodeOf(err) != apperr.Conflict {
 			t.Errorf("5 socks: %v", err)
 		}
-		if _, err := shop.Checkout(ctx, d, w.shopper, w.code, shop.Request{Lines: []shop.Line{{ProductID: w.socks.ID, Quantity: 4}}}); err != nil {
+		if _, err := shop.Checkout(ctx, d, w.shopper, w.code, shop.Request{Lines: []shop.Line{{ProductID: w.socks.ID, Quantity: 4}}}, shop.Sent{}); err != nil {
 			t.Errorf("4 socks: %v", err)
 		}
 
@@ -302,10 +302,10 @@ func TestErasedCardLeavesCounts(t *testing.T) {
 	dbtest.Each(t, func(t *testing.T, d *db.DB) {
 		ctx := context.Background()
 		w := newWorld(t, d)
-		_, err := shop.Checkout(ctx, d, w.shopper, w.code, shop.Request{Lines: []shop.Line{{ProductID: w.bag.ID, Quantity: 1}}})
+		_, err := shop.Checkout(ctx, d, w.shopper, w.code, shop.Request{Lines: []shop.Line{{ProductID: w.bag.ID, Quantity: 1}}}, shop.Sent{})
 		w.must(err)
 		// A coordinator's reason is typed text, and may name the person.
-		_, err = shop.Checkout(ctx, d, w.coord, w.code, shop.Request{Lines: []shop.Line{{ProductID: w.bag.ID, Quantity: 1}}, Override: "Karim lost his in the eviction"})
+		_, err = shop.Checkout(ctx, d, w.coord, w.code, shop.Request{Lines: []shop.Line{{ProductID: w.bag.ID, Quantity: 1}}, Override: "Karim lost his in the eviction"}, shop.Sent{})
 		w.must(err)
 		cov, err := people.Erase(ctx, d, w.coord, w.code)
 		w.must(err)
@@ -346,7 +346,7 @@ func TestConcurrentCheckoutsOfOneCard(t *testing.T) {
 		errs := make(chan error, 4)
 		for range 4 {
 			go func() {
-				_, err := shop.Checkout(ctx, d, w.shopper, w.code, one)
+				_, err := shop.Checkout(ctx, d, w.shopper, w.code, one, shop.Sent{})
 				errs <- err
 			}()
 		}
@@ -364,6 +364,68 @@ func TestConcurrentCheckoutsOfOneCard(t *testing.T) {
 		}
 		if ok != 1 || refused != 3 || w.items(w.bagBox) != 4 {
 			t.Errorf("%d checkouts, %d refused, box holds %d; want 1, 3, 4", ok, refused, w.items(w.bagBox))
+		}
+	})
+}
+
+// A checkout sent online whose answer was lost goes into the device's
+// queue under the same command id: sent again online or through the
+// commands endpoint, it takes nothing more and writes no second event.
+func TestOnlineCheckoutThenQueuedOnce(t *testing.T) {
+	dbtest.Each(t, func(t *testing.T, d *db.DB) {
+		ctx := context.Background()
+		w := newWorld(t, d)
+		e, err := shop.ForCode(ctx, d, w.shopper, w.code)
+		w.must(err)
+		made := t0.Add(-1500 * time.Millisecond)
+		sent := shop.Sent{CommandID: "0A0B0C0D-0000-4000-8000-000000000001", MadeAt: made}
+		one := shop.Request{Lines: []shop.Line{{ProductID: w.bag.ID, Quantity: 1}}}
+		rec, err := shop.Checkout(ctx, d, w.shopper, w.code, one, sent)
+		w.must(err)
+		if rec.Repeat || w.items(w.bagBox) != 4 {
+			t.Fatalf("first checkout: repeat %v, box holds %d", rec.Repeat, w.items(w.bagBox))
+		}
+		// The same checkout, as shop.js queues it after a lost answer.
+		queued := command.Command{ID: "0a0b0c0d-0000-4000-8000-000000000001", Type: shop.CommandType, Target: command.Target("card", e.CardID),
+			Payload: json.RawMessage(fmt.Sprintf(`{"lines":[{"product_id":%d,"quantity":1}]}`, w.bag.ID)), MadeAt: made}
+		outs, err := command.Apply(ctx, d, w.shopper, []command.Command{queued})
+		w.must(err)
+		if outs[0].Status != command.AlreadyApplied || string(outs[0].Result) != fmt.Sprintf(`{"checkout_id":%d}`, rec.ID) {
+			t.Errorf("queued after online: %+v %s", outs[0], outs[0].Result)
+		}
+		again, err := shop.Checkout(ctx, d, w.shopper, w.code, one, sent)
+		w.must(err)
+		if !again.Repeat || again.ID != rec.ID || len(again.Lines) != 1 || again.Lines[0].Box != w.bagBox {
+			t.Errorf("online again: %+v", again)
+		}
+		if w.items(w.bagBox) != 4 {
+			t.Errorf("box holds %d, want 4: the checkout applied twice", w.items(w.bagBox))
+		}
+		var events, checkouts int
+		w.must(d.QueryRow(ctx, "SELECT COUNT(*) FROM ledger WHERE kind = 'shop.checkout'").Scan(&events))
+		w.must(d.QueryRow(ctx, "SELECT COUNT(*) FROM shop_checkouts").Scan(&checkouts))
+		if events != 1 || checkouts != 1 {
+			t.Errorf("%d shop.checkout events, %d checkouts; want 1, 1", events, checkouts)
+		}
+
+		// The other way round: queued first, then the same id online.
+		queued.ID, queued.MadeAt = "0a0b0c0d-0000-4000-8000-000000000002", made.Add(time.Second)
+		queued.Payload = json.RawMessage(fmt.Sprintf(`{"lines":[{"product_id":%d,"quantity":1}]}`, w.socks.ID))
+		outs, err = command.Apply(ctx, d, w.shopper, []command.Command{queued})
+		w.must(err)
+		if outs[0].Status != command.Applied {
+			t.Fatalf("queued: %+v", outs[0])
+		}
+		rec, err = shop.Checkout(ctx, d, w.shopper, w.code, shop.Request{Lines: []shop.Line{{ProductID: w.socks.ID, Quantity: 1}}},
+			shop.Sent{CommandID: queued.ID, MadeAt: queued.MadeAt})
+		w.must(err)
+		if !rec.Repeat || w.items(w.sockBox) != 9 {
+			t.Errorf("online after queued: repeat %v, socks left %d; want true, 9", rec.Repeat, w.items(w.sockBox))
+		}
+		// The same id with other content is not applied.
+		if _, err := shop.Checkout(ctx, d, w.shopper, w.code, shop.Request{Lines: []shop.Line{{ProductID: w.socks.ID, Quantity: 2}}},
+			shop.Sent{CommandID: queued.ID, MadeAt: queued.MadeAt}); apperr.CodeOf(err) != apperr.Conflict || w.items(w.sockBox) != 9 {
+			t.Errorf("other content under a used id: %v, socks left %d", err, w.items(w.sockBox))
 		}
 	})
 }

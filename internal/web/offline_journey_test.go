@@ -45,6 +45,7 @@ type fieldProxy struct {
 	cut      atomic.Bool  // every request fails as with no network
 	dropSync atomic.Int32 // swallow this many /sync/commands answers, after abri applied them
 	syncs    atomic.Int32 // /sync/commands requests that reached abri
+	dropShop atomic.Int32 // swallow this many /shop/checkout answers, after abri applied them
 }
 
 func (p *fieldProxy) ServeHTTP(w http.ResponseWriter, r *http.Request) {
@@ -52,10 +53,14 @@ func (p *fieldProxy) ServeHTTP(w http.ResponseWriter, r *http.Request) {
 		hangUp(w)
 		return
 	}
+	drop := &p.dropShop
 	if r.URL.Path == "/sync/commands" {
 		p.syncs.Add(1)
-		if p.dropSync.Load() > 0 {
-			p.dropSync.Add(-1)
+		drop = &p.dropSync
+	}
+	if r.URL.Path == "/sync/commands" || r.URL.Path == "/shop/checkout" {
+		if drop.Load() > 0 {
+			drop.Add(-1)
 			rec := httptest.NewRecorder()
 			p.rp.ServeHTTP(rec, r) // abri applies the batch…
 			hangUp(w)              // …and its answer never arrives

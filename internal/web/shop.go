@@ -184,6 +184,21 @@ type checkoutShare struct {
 	Next     string `json:"next"`
 }
 
+// sentOf reads the command id and clock the card screen's script adds to a
+// checkout (the command it queues if the answer is lost); a form sent
+// without the script has neither.
+func sentOf(r *http.Request) (shop.Sent, error) {
+	id := strings.TrimSpace(r.PostForm.Get("command_id"))
+	if id == "" {
+		return shop.Sent{}, nil
+	}
+	at, err := time.Parse(time.RFC3339Nano, r.PostForm.Get("made_at"))
+	if err != nil {
+		return shop.Sent{}, apperr.New(apperr.Invalid, "shop.error.made_at").At("made_at")
+	}
+	return shop.Sent{CommandID: id, MadeAt: at}, nil
+}
+
 // shopCheckout answers POST /shop/checkout: one product and a quantity for
 // the card whose code the form carries.
 func (s *server) shopCheckout(w http.ResponseWriter, r *http.Request, c *reqCtx) error {
@@ -197,10 +212,14 @@ func (s *server) shopCheckout(w http.ResponseWriter, r *http.Request, c *reqCtx)
 	p.Typed.ProductID, p.Typed.Quantity, p.Typed.Override = product, qty, r.PostForm.Get("override")
 	var rec shop.Receipt
 	var err error
-	if qerr != nil {
+	sent, serr := sentOf(r)
+	switch {
+	case qerr != nil:
 		err = apperr.New(apperr.Invalid, "shop.error.quantity", stock.MaxItems).At("lines[0].quantity")
-	} else {
-		rec, err = shop.Checkout(r.Context(), s.db, c.P.Actor, code, shop.Request{Lines: []shop.Line{{ProductID: product, Quantity: qty}}, Override: p.Typed.Override})
+	case serr != nil:
+		err = serr
+	default:
+		rec, err = shop.Checkout(r.Context(), s.db, c.P.Actor, code, shop.Request{Lines: []shop.Line{{ProductID: product, Quantity: qty}}, Override: p.Typed.Override}, sent)
 	}
 	wantsJSON := strings.Contains(r.Header.Get("Accept"), "application/json")
 	if err != nil {

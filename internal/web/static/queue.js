@@ -132,11 +132,13 @@
 
   // enqueue stores a command, and the files it carries (c.files: each
   // {blob, sha256, captured_at}), and returns it (with its id) once it is
-  // on the phone; sending starts in the background.
+  // on the phone; sending starts in the background. A screen that first
+  // sent the command online passes the id and made_at it sent (c.id,
+  // c.made_at, from newCommand), so the server applies it once.
   function enqueue(c) {
     var user = currentUser();
     if (!user) return Promise.reject(new Error('not signed in'));
-    var rec = { id: uuid(), type: c.type, target: c.target, payload: c.payload || {}, made_at: new Date().toISOString(), user: user };
+    var rec = { id: c.id || uuid(), type: c.type, target: c.target, payload: c.payload || {}, made_at: c.made_at || new Date().toISOString(), user: user };
     var files = (c.files || []).map(function (f, i) {
       return { id: uuid(), command: rec.id, user: user, blob: f.blob, sha256: f.sha256, captured_at: f.captured_at || '', added: Date.now() + i };
     });
@@ -480,7 +482,10 @@
 
   window.abri = window.abri || {};
   window.abri.queue = {
-    enqueue: enqueue, pending: pending, send: function () { backoff = 0; return run(); }, currentUser: currentUser,
+    enqueue: enqueue, pending: pending,
+    // newCommand gives the id and clock of a command a screen sends online
+    // first and queues only if the answer is lost.
+    newCommand: function () { return { id: uuid(), made_at: new Date().toISOString() }; }, send: function () { backoff = 0; return run(); }, currentUser: currentUser,
     files: pendingFiles
   };
 

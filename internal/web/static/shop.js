@@ -5,8 +5,10 @@
 // away it goes into the offline queue (queue.js) as a shop.checkout command
 // for the card's id (never its code), and the shares shown here go down.
 // Once synced, a checkout a rule refuses then (two shops, one card) becomes
-// a review item for a coordinator. Without this script the form posts and
-// the server answers with the page.
+// a review item for a coordinator. The post and the queued command carry
+// one command id, so a checkout whose answer was lost, sent again by the
+// queue, is answered again and takes nothing more. Without this script the
+// form posts and the server answers with the page.
 function abriShop() {
   'use strict';
   var box = document.getElementById('shop-card');
@@ -51,7 +53,12 @@ function abriShop() {
         return;
       }
     }
+    // The command this checkout becomes if the answer is lost: its id and
+    // clock go with the post, so the server applies it once either way.
+    var q = window.abri && window.abri.queue;
+    var sent = q && q.newCommand ? q.newCommand() : null;
     var body = new URLSearchParams(new FormData(form));
+    if (sent) { body.set('command_id', sent.id); body.set('made_at', sent.made_at); }
     var taken = function () {
       hit.forEach(function (li) {
         var left = Math.max(0, parseInt(li.dataset.left, 10) - qty);
@@ -84,10 +91,10 @@ function abriShop() {
       });
     }).catch(function () {
       // No network (or no answer): keep it on the phone, by the card's id.
-      if (!window.abri || !window.abri.queue) { say(box.dataset.tChoose, 'error'); return; }
+      if (!q || !sent) { say(box.dataset.tChoose, 'error'); return; }
       var payload = { lines: [{ product_id: parseInt(sel.value, 10), quantity: qty }] };
       if (override) payload.override = override;
-      window.abri.queue.enqueue({ type: 'shop.checkout', target: 'card:' + box.dataset.card, payload: payload });
+      q.enqueue({ id: sent.id, made_at: sent.made_at, type: 'shop.checkout', target: 'card:' + box.dataset.card, payload: payload });
       taken();
       say(fmt(box.dataset.tQueued, qty, opt.textContent.replace(/\s*\(\d+\)$/, '')), 'flash');
     });
