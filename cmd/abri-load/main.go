@@ -268,11 +268,20 @@ func run(ctx context.Context, args []string, out io.Writer) (*report, error) {
 	if t := result(rep.Ops, "tally"); t.Count > 0 {
 		fmt.Fprintf(out, "  tallies, one command a request: %.0f /s, p50 %.2f ms, p95 %.2f ms at the clients\n", t.Rate, ms(t.P50), ms(t.P95))
 	}
+	if r := result(rep.Ops, "incident"); r.Count > 0 {
+		fmt.Fprintf(out, "  eviction reports from observers' phones: %.1f /s, p50 %.2f ms, p95 %.2f ms at the clients\n", r.Rate, ms(r.P50), ms(r.P95))
+	}
 	if h := rep.Commands; h.count() > 0 {
 		p95 := h.quantile(0.95)
-		what := "tallies"
-		if result(rep.Ops, "batch").Count > 0 {
-			what = "tallies and batches together"
+		var kinds []string
+		for _, k := range []struct{ op, what string }{{"tally", "tallies"}, {"batch", "batches"}, {"incident", "eviction reports"}} {
+			if result(rep.Ops, k.op).Count > 0 {
+				kinds = append(kinds, k.what)
+			}
+		}
+		what := strings.Join(kinds, ", ")
+		if len(kinds) > 1 {
+			what += " together"
 		}
 		fmt.Fprintf(out, "  on the server, POST /api/v1/commands (%s): %.0f requests, %.1f %% answered within 10 ms (goal ≥ 95 %% for tallies), "+
 			"p50 ≈ %.1f ms, p95 ≈ %.1f ms (in the %s bucket)\n",

@@ -20,7 +20,7 @@ func TestLoad(t *testing.T) {
 	}
 	check := func(t *testing.T, dsn string) {
 		var out bytes.Buffer
-		args := []string{"-clients", "6", "-duration", "2s", "-groups", "3", "-mix", defaultMix + ",batch=2,tally=10"}
+		args := []string{"-clients", "6", "-duration", "2s", "-groups", "3", "-mix", defaultMix + ",batch=2,tally=10,incident=3"}
 		if dsn != "" {
 			args = append(args, "-db", dsn)
 		}

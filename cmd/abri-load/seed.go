@@ -29,6 +29,8 @@ type group struct {
 	// command batches (a quick count's taps at the site).
 	fieldToken string
 	site       int64
+	// An observer's token, for eviction reports sent from the phone.
+	observerToken string
 	// A round of the base that is out, and a product on it, for the
 	// tallies of the distribution screen (the demo has one; hosted groups
 	// none).
@@ -65,10 +67,13 @@ func seedDemo(ctx context.Context, d *db.DB, accounts *account.Service) ([]*grou
 	if err != nil {
 		return nil, fmt.Errorf("seed: %w", err)
 	}
-	field := ""
+	field, observer := "", ""
 	for _, u := range users {
 		if u.Role == string(access.Distribution) && field == "" {
 			field = u.Token
+		}
+		if u.Role == string(access.Observer) && observer == "" {
+			observer = u.Token
 		}
 	}
 	for _, u := range users {
@@ -83,7 +88,7 @@ func seedDemo(ctx context.Context, d *db.DB, accounts *account.Service) ([]*grou
 		if err != nil {
 			return nil, err
 		}
-		g.slug = "demo"
+		g.slug, g.observerToken = "demo", observer
 		if err := g.fieldSite(ctx, d, accounts, field, p.Actor); err != nil {
 			return nil, err
 		}
@@ -101,8 +106,9 @@ var (
 )
 
 // seedHosted seeds n organisations named load-001… as a hosted server holds
-// them: each with one base, an administrator and a warehouse volunteer (both
-// with API tokens and no password), shelves and a few hundred boxes. Groups
+// them: each with one base, an administrator, a warehouse volunteer, a
+// distribution volunteer and an observer (all with API tokens and no
+// password), shelves, a few hundred boxes and a round out. Groups
 // are seeded four at a time: on PostgreSQL their transactions overlap, on
 // SQLite they queue for the one writer.
 func seedHosted(ctx context.Context, d *db.DB, accounts *account.Service, n int) ([]*group, error) {
@@ -148,8 +154,8 @@ func seedGroup(ctx context.Context, d *db.DB, accounts *account.Service, i int) 
 			return nil, fmt.Errorf("%s: location: %w", slug, err)
 		}
 	}
-	var token, field string
-	for _, role := range []access.Role{access.Admin, access.Warehouse, access.Distribution} {
+	var token, field, observer string
+	for _, role := range []access.Role{access.Admin, access.Warehouse, access.Distribution, access.Observer} {
 		u, err := accounts.AddUser(ctx, sys, account.NewUser{
 			Email: fmt.Sprintf("%s@%s.load.abri.invalid", role, slug), Name: string(role), BaseID: base.ID, Role: role,
 		})
@@ -165,6 +171,8 @@ func seedGroup(ctx context.Context, d *db.DB, accounts *account.Service, i int) 
 			token = secret
 		case access.Distribution:
 			field = secret
+		case access.Observer:
+			observer = secret
 		}
 	}
 	quai, err := places.CreateSite(ctx, sys, place.SiteInput{Name: "Quai", Kind: place.SiteDistribution})
@@ -183,7 +191,7 @@ func seedGroup(ctx context.Context, d *db.DB, accounts *account.Service, i int) 
 	if err != nil {
 		return nil, fmt.Errorf("%s: %w", slug, err)
 	}
-	g.slug = slug
+	g.slug, g.observerToken = slug, observer
 	// A goods round out at the quay now, for the tallies.
 	rounds := distribution.New(d)
 	start := time.Now().Add(-10 * time.Minute)
