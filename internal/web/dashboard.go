@@ -21,7 +21,7 @@ type card struct {
 var cardsByRole = map[access.Role][]card{
 	access.Admin: {
 		{Title: "web.card.users", Desc: "web.card.users_desc", Href: "/admin/users", Action: access.ManageUsers},
-		{Title: "web.card.places", Desc: "web.card.places_desc", Soon: true},
+		{Title: "web.card.places", Desc: "web.card.places_desc", Href: "/sites", Action: access.ViewSites},
 		{Title: "web.card.retention", Desc: "web.card.retention_desc", Soon: true},
 		{Title: "web.card.journal", Desc: "web.card.journal_desc", Soon: true},
 		{Title: "web.card.shop", Desc: "web.card.shop_desc", Href: "/shop", Action: access.UseShop},
@@ -60,10 +60,14 @@ var cardsByRole = map[access.Role][]card{
 	},
 	access.Viewer: {
 		{Title: "web.card.stock", Desc: "web.card.stock_desc", Href: "/stock", Action: access.ViewStock},
-		{Title: "web.card.schedule", Desc: "web.card.schedule_desc", Soon: true},
+		{Title: "web.card.schedule", Desc: "web.card.schedule_desc", Href: scheduleHref},
 		{Title: "web.card.reports", Desc: "web.card.reports_desc", Href: "/rounds/weekly", Action: access.ViewRounds},
 	},
 }
+
+// scheduleHref stands for the organisation's public schedule, whose address
+// holds the organisation's short name.
+const scheduleHref = "/schedule/{org}"
 
 // everyoneCards close every start page.
 var everyoneCards = []card{
@@ -82,6 +86,9 @@ func (s *server) dashboard(w http.ResponseWriter, r *http.Request, c *reqCtx) er
 	for _, list := range [][]card{cardsByRole[c.P.Actor.Role], everyoneCards} {
 		for _, cd := range list {
 			if cd.Action == "" || access.Allowed(c.P.Actor.Role, cd.Action) {
+				if cd.Href == scheduleHref {
+					cd.Href = "/schedule/" + c.P.OrgSlug
+				}
 				cards = append(cards, cd)
 			}
 		}
