@@ -276,9 +276,32 @@ func (d *DB) runShared(g *group, first *member) {
 	batch = append(batch, g.take(maxShared-len(batch))...)
 	st := &txState{tx: stx, ctx: runCtx}
 	shared := len(batch) > 1
+	var p *pipe
+	if d.wq == nil {
+		// PostgreSQL: writes are queued and sent together (pipe.go).
+		p = &pipe{conn: conn, shared: shared, sent: -1, snaps: map[int]map[any]any{}, sp: savepointOf}
+		st.pipe = p
+	}
 	var ok []*member
 	end := func(commit bool) {
 		var err error
+		if p != nil {
+			if commit && p.broken == nil {
+				p.cur = -1
+				_ = (&Tx{s: st, db: d}).flush(runCtx) // a failure lands in p.failed or p.broken
+			}
+			if p.broken != nil {
+				err, commit = p.broken, false
+			}
+			ok = slices.DeleteFunc(ok, func(m *member) bool {
+				i := slices.Index(batch, m)
+				if p.failed[i] != nil {
+					m.err = p.failed[i]
+					return true
+				}
+				return false
+			})
+		}
 		if commit && len(ok) > 0 {
 			worked = time.Now()
 			if err = stx.Commit(); err != nil {
@@ -305,8 +328,10 @@ func (d *DB) runShared(g *group, first *member) {
 			m.err = fmt.Errorf("begin transaction: %w", err)
 			continue
 		}
-		sp := "abri_sp" + strconv.Itoa(i)
-		if shared {
+		sp := savepointOf(i)
+		if p != nil {
+			p.beginMember(st, i)
+		} else if shared {
 			if _, err := stx.ExecContext(runCtx, "SAVEPOINT "+sp); err != nil {
 				m.err = fmt.Errorf("savepoint: %w", err)
 				d.abandon(g, stx, batch, ok, i+1, err)
@@ -316,13 +341,36 @@ func (d *DB) runShared(g *group, first *member) {
 		}
 		tx := &Tx{s: st, db: d, Now: d.Clock.Now(), member: m.ctx}
 		m.err, m.panicVal, m.panicked = call(m.fn, tx)
+		if p != nil && p.broken != nil {
+			// Its own error, if any, came of it (QueryRow cannot
+			// carry it: see Tx.QueryRow).
+			if !m.panicked {
+				m.err = p.broken
+			}
+			d.abandon(g, stx, batch, ok, i+1, p.broken)
+			conn.Close()
+			return
+		}
 		if m.err == nil && !m.panicked {
+			if p != nil && p.failed[i] != nil {
+				// A write it queued failed when sent, after its fn
+				// returned or while it ignored the error: undone already.
+				m.err = p.failed[i]
+				continue
+			}
 			ok = append(ok, m)
 			continue
+		}
+		if p != nil && p.failed[i] != nil && !m.panicked {
+			m.err = p.failed[i] // the cause, whatever fn made of it
 		}
 		if !shared {
 			end(false)
 			return
+		}
+		if p != nil {
+			p.undoMember(st, i)
+			continue
 		}
 		if _, err := stx.ExecContext(runCtx, "ROLLBACK TO SAVEPOINT "+sp); err != nil {
 			d.abandon(g, stx, batch, ok, i+1, err)
@@ -332,6 +380,9 @@ func (d *DB) runShared(g *group, first *member) {
 	}
 	end(true)
 }
+
+// savepointOf names the savepoint of a shared transaction's caller i.
+func savepointOf(i int) string { return "abri_sp" + strconv.Itoa(i) }
 
 // abandon ends a shared transaction that can go no further (a savepoint
 // could not be made or rolled back): nothing in it commits. Those whose fn

@@ -4,6 +4,7 @@ import (
 	"context"
 	"errors"
 	"fmt"
+	"maps"
 )
 
 // savepointName is the one name abri's own savepoints use. Both databases
@@ -37,11 +38,13 @@ func (t *Tx) savepoint(ctx context.Context, fn func() error, release bool) (err 
 		return fmt.Errorf("savepoint: %w", err)
 	}
 	done := false
+	values := maps.Clone(t.s.local)
 	defer func() {
 		if done {
 			return
 		}
 		p := recover()
+		t.s.local = values
 		if _, rerr := t.Exec(ctx, "ROLLBACK TO SAVEPOINT "+savepointName); rerr != nil {
 			err = errors.Join(err, fmt.Errorf("rollback to savepoint: %w", rerr))
 		} else if _, rerr := t.Exec(ctx, "RELEASE SAVEPOINT "+savepointName); rerr != nil {

@@ -6,6 +6,8 @@ import (
 	"fmt"
 	"sync"
 	"time"
+
+	"github.com/jackc/pgx/v5"
 )
 
 // Tx is a write transaction with a fixed Now, taken once when it begins, so
@@ -28,7 +30,9 @@ type txState struct {
 	tx    *sql.Tx
 	ctx   context.Context // the context the transaction began with
 	stmts map[string]*sql.Stmt
-	want  []string // statements to prepare on the writer once the transaction ends
+	want  []string    // statements to prepare on the writer once the transaction ends
+	pipe  *pipe       // deferred writes (PostgreSQL, shared transactions); nil: none
+	local map[any]any // see Tx.Value
 }
 
 // Dialect of the database the transaction runs on.
@@ -132,6 +136,21 @@ func (t *Tx) ctx(ctx context.Context) context.Context {
 }
 
 func (t *Tx) Exec(ctx context.Context, q string, args ...any) (sql.Result, error) {
+	if p := t.s.pipe; p != nil {
+		if len(p.queue) > 0 {
+			var res sql.Result
+			rq := t.db.Rebind(q)
+			err := t.send(ctx, &rq, args, func(br pgx.BatchResults) error {
+				tag, err := br.Exec()
+				res = execResult(tag)
+				return err
+			})
+			return res, err
+		}
+		if err := t.sending(ctx); err != nil {
+			return nil, err
+		}
+	}
 	ctx = t.ctx(ctx)
 	if st := t.stmt(ctx, q); st != nil {
 		return st.ExecContext(ctx, args...)
@@ -140,6 +159,9 @@ func (t *Tx) Exec(ctx context.Context, q string, args ...any) (sql.Result, error
 }
 
 func (t *Tx) Query(ctx context.Context, q string, args ...any) (*sql.Rows, error) {
+	if err := t.sending(ctx); err != nil {
+		return nil, err
+	}
 	ctx = t.ctx(ctx)
 	if st := t.stmt(ctx, q); st != nil {
 		return st.QueryContext(ctx, args...)
@@ -148,6 +170,14 @@ func (t *Tx) Query(ctx context.Context, q string, args ...any) (*sql.Rows, error
 }
 
 func (t *Tx) QueryRow(ctx context.Context, q string, args ...any) *sql.Row {
+	if err := t.sending(ctx); err != nil {
+		// A row that fails when scanned, never sent (its context has
+		// ended). A *sql.Row cannot carry err itself; InTxGroup answers
+		// the caller with it (pipe.failed, pipe.broken).
+		ectx, cancel := context.WithCancel(context.Background())
+		cancel()
+		return t.s.tx.QueryRowContext(ectx, "SELECT 1")
+	}
 	ctx = t.ctx(ctx)
 	if st := t.stmt(ctx, q); st != nil {
 		return st.QueryRowContext(ctx, args...)
@@ -193,7 +223,25 @@ func FromMicros(us int64) time.Time {
 // Row is one row of a query, read when scanned: what Tx.Row returns.
 type Row interface{ Scan(dest ...any) error }
 
-// Row runs a one-row query in the transaction, like QueryRow.
+// Row runs a one-row query in the transaction, like QueryRow. With writes
+// queued (ExecLater), they are sent with it in one round trip.
 func (t *Tx) Row(ctx context.Context, q string, args ...any) Row {
+	if t.pending() {
+		return pipedRow{t: t, ctx: ctx, q: t.db.Rebind(q), args: args}
+	}
 	return t.QueryRow(ctx, q, args...)
+}
+
+// sending readies a statement sent on its own: the queued writes go first
+// (a round trip of their own), and the caller's work has now been sent.
+func (t *Tx) sending(ctx context.Context) error {
+	p := t.s.pipe
+	if p == nil {
+		return nil
+	}
+	if err := t.flush(ctx); err != nil {
+		return err
+	}
+	p.sent = max(p.sent, p.cur)
+	return nil
 }

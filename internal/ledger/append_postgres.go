@@ -21,6 +21,13 @@ import (
 // wrote, or the transaction that wrote it rolled back), the statement
 // changes nothing and the append reads the head, locking it, and runs the
 // statement again.
+//
+// Once a transaction has moved the head, it holds the head's lock until it
+// ends, so the head it wrote (kept with db.Tx.SetValue, which a rolled-back
+// savepoint takes back) is the truth, not a guess: the next append of the
+// same transaction cannot miss, needs no answer, and is queued
+// (db.Tx.ExecLaterOne) to be sent with the transaction's next statement. Were
+// it ever to change no row, it would fail its request, never skip an event.
 
 const appendStatement = `WITH head AS (
 	UPDATE ledger_heads SET seq = ?, hash = ? WHERE org_id = ? AND seq = ? AND hash = ? RETURNING org_id)
@@ -35,9 +42,22 @@ type headHint struct {
 
 type hintKey struct{ org int64 }
 
+// heldKey keeps, in a transaction, the head it moved (db.Tx.Value).
+type heldKey struct{ org int64 }
+
 func appendPostgres(ctx context.Context, tx *db.Tx, e *Event) error {
 	hints := tx.Hints()
 	key := hintKey{e.OrgID}
+	if v, ok := tx.Value(heldKey{e.OrgID}); ok {
+		h := v.(headHint)
+		e.Seq, e.PrevHash = h.seq+1, bytes.Clone(h.hash)
+		e.Hash = Hash(*e)
+		if err := tx.ExecLaterOne(ctx, appendStatement, appendArgs(e, h.seq, h.hash)...); err != nil {
+			return err
+		}
+		moved(tx, e)
+		return nil
+	}
 	if v, ok := hints.Load(key); ok {
 		h := v.(headHint)
 		done, err := insertChained(ctx, tx, e, h.seq, h.hash)
@@ -45,7 +65,7 @@ func appendPostgres(ctx context.Context, tx *db.Tx, e *Event) error {
 			return err
 		}
 		if done {
-			hints.Store(key, headHint{e.Seq, e.Hash})
+			moved(tx, e)
 			return nil
 		}
 	}
@@ -60,8 +80,21 @@ func appendPostgres(ctx context.Context, tx *db.Tx, e *Event) error {
 	if !done { // the head is locked: nobody can have moved it
 		return fmt.Errorf("chain head of organisation %d moved while locked", e.OrgID)
 	}
-	hints.Store(key, headHint{e.Seq, e.Hash})
+	moved(tx, e)
 	return nil
+}
+
+// moved notes that the transaction moved the chain's head to e: for this
+// process's next transactions a hint, for this one the truth.
+func moved(tx *db.Tx, e *Event) {
+	h := headHint{e.Seq, e.Hash}
+	tx.Hints().Store(hintKey{e.OrgID}, h)
+	tx.SetValue(heldKey{e.OrgID}, h)
+}
+
+func appendArgs(e *Event, seq int64, hash []byte) []any {
+	return []any{e.Seq, e.Hash, e.OrgID, seq, hash,
+		e.Seq, db.Micros(e.At), e.BaseID, e.ActorID, e.Kind, e.Version, e.Entity, e.EntityID, string(e.Payload), e.PrevHash, e.Hash}
 }
 
 // insertChained chains e to the head (seq, hash) and writes it, moving the
@@ -69,8 +102,7 @@ func appendPostgres(ctx context.Context, tx *db.Tx, e *Event) error {
 func insertChained(ctx context.Context, tx *db.Tx, e *Event, seq int64, hash []byte) (bool, error) {
 	e.Seq, e.PrevHash = seq+1, bytes.Clone(hash)
 	e.Hash = Hash(*e)
-	res, err := tx.Exec(ctx, appendStatement, e.Seq, e.Hash, e.OrgID, seq, hash,
-		e.Seq, db.Micros(e.At), e.BaseID, e.ActorID, e.Kind, e.Version, e.Entity, e.EntityID, string(e.Payload), e.PrevHash, e.Hash)
+	res, err := tx.Exec(ctx, appendStatement, appendArgs(e, seq, hash)...)
 	if err != nil {
 		return false, err
 	}

@@ -71,7 +71,7 @@ func addTotals(ctx context.Context, tx *db.Tx, changes ...totalChange) error {
 	if len(rows) == 0 {
 		return nil
 	}
-	_, err := tx.Exec(ctx, `INSERT INTO stock_totals (org_id, base_id, product_id, size, location_id, state, boxes, items, measure)
+	err := tx.ExecLater(ctx, `INSERT INTO stock_totals (org_id, base_id, product_id, size, location_id, state, boxes, items, measure)
 		VALUES `+strings.Join(rows, ", ")+`
 		ON CONFLICT (org_id, base_id, product_id, size, location_id, state) DO UPDATE SET
 		boxes = stock_totals.boxes + excluded.boxes, items = stock_totals.items + excluded.items,

@@ -306,7 +306,10 @@ func (e *boxEdit) save(ctx context.Context, tx *db.Tx, actor access.Actor) error
 	b := e.b
 	set := append(e.set, "version = version + 1", "updated_at = ?")
 	args := append(e.args, db.Micros(tx.Now), b.ID, actor.OrgID, actor.BaseID)
-	if _, err := tx.Exec(ctx, "UPDATE boxes SET "+strings.Join(set, ", ")+" WHERE id = ? AND org_id = ? AND base_id = ?", args...); err != nil {
+	// The box is locked and every value checked: the update, the ledger
+	// event and the totals need no answer, and in a shared transaction on
+	// PostgreSQL go with the next statement (db.Tx.ExecLater).
+	if err := tx.ExecLaterOne(ctx, "UPDATE boxes SET "+strings.Join(set, ", ")+" WHERE id = ? AND org_id = ? AND base_id = ?", args...); err != nil {
 		return fmt.Errorf("update box %s: %w", b.Code, err)
 	}
 	// The kind names the change a person made: a move (which may bring the
