@@ -5,12 +5,12 @@ import (
 	"testing"
 
 	"abri/internal/access"
-	"abri/internal/account"
 	"abri/internal/apperr"
 	"abri/internal/catalog"
 	"abri/internal/db"
 	"abri/internal/dbtest"
 	"abri/internal/ledger"
+	"abri/internal/testworld"
 )
 
 // world is two organisations: org A with bases A1 and A2, org B with base B1,
@@ -24,37 +24,15 @@ type world struct {
 
 func setup(t *testing.T, d *db.DB) world {
 	t.Helper()
-	ctx := context.Background()
-	if err := d.InTx(ctx, func(tx *db.Tx) error { return catalog.Seed(ctx, tx) }); err != nil {
-		t.Fatalf("seed: %v", err)
-	}
-	acc := account.New(d)
-	oa, ba1, err := acc.CreateOrganisation(ctx, "org-a", "Org A", "A1")
-	if err != nil {
-		t.Fatal(err)
-	}
-	ba2, err := acc.CreateBase(ctx, access.SystemActor(oa.ID, ba1.ID), "A2")
-	if err != nil {
-		t.Fatal(err)
-	}
-	ob, bb1, err := acc.CreateOrganisation(ctx, "org-b", "Org B", "B1")
-	if err != nil {
-		t.Fatal(err)
-	}
-	user := func(org, base int64, email string, role access.Role) access.Actor {
-		u, err := acc.AddUser(ctx, access.SystemActor(org, base), account.NewUser{Email: email, Name: email, BaseID: base, Role: role})
-		if err != nil {
-			t.Fatal(err)
-		}
-		return access.Actor{UserID: u.ID, OrgID: org, BaseID: base, Role: role}
-	}
+	testworld.Catalogue(t, d)
+	a1 := testworld.Org(t, d, "org-a", "Org A", "A1")
 	return world{
 		d: d, cat: catalog.New(d),
-		a1:       user(oa.ID, ba1.ID, "admin-a1@example.invalid", access.Admin),
-		a2:       user(oa.ID, ba2.ID, "admin-a2@example.invalid", access.Admin),
-		b1:       user(ob.ID, bb1.ID, "admin-b1@example.invalid", access.Admin),
-		a1Viewer: user(oa.ID, ba1.ID, "viewer-a1@example.invalid", access.Viewer),
-		a1Dist:   user(oa.ID, ba1.ID, "dist-a1@example.invalid", access.Distribution),
+		a1:       a1.User(access.Admin),
+		a2:       a1.Base("A2").User(access.Admin),
+		b1:       testworld.Org(t, d, "org-b", "Org B", "B1").User(access.Admin),
+		a1Viewer: a1.User(access.Viewer),
+		a1Dist:   a1.User(access.Distribution),
 	}
 }
 

@@ -11,12 +11,12 @@ import (
 	"time"
 
 	"abri/internal/access"
-	"abri/internal/account"
 	"abri/internal/apperr"
 	"abri/internal/command"
 	"abri/internal/db"
 	"abri/internal/dbtest"
 	"abri/internal/ledger"
+	"abri/internal/testworld"
 )
 
 // counted is the test handler's ledger event: the domain event a real
@@ -72,28 +72,12 @@ type world struct {
 
 func setup(t testing.TB, d *db.DB) world {
 	t.Helper()
-	ctx := context.Background()
-	acc := account.New(d)
-	oa, ba, err := acc.CreateOrganisation(ctx, "org-a", "Org A", "A1")
-	if err != nil {
-		t.Fatal(err)
-	}
-	ob, bb, err := acc.CreateOrganisation(ctx, "org-b", "Org B", "B1")
-	if err != nil {
-		t.Fatal(err)
-	}
-	user := func(org, base int64, email string, role access.Role) access.Actor {
-		u, err := acc.AddUser(ctx, access.SystemActor(org, base), account.NewUser{Email: email, Name: email, BaseID: base, Role: role})
-		if err != nil {
-			t.Fatal(err)
-		}
-		return access.Actor{UserID: u.ID, OrgID: org, BaseID: base, Role: role}
-	}
-	return world{d: d, ctx: ctx,
-		dist:  user(oa.ID, ba.ID, "dist@example.invalid", access.Distribution),
-		coord: user(oa.ID, ba.ID, "coord@example.invalid", access.Coordinator),
-		view:  user(oa.ID, ba.ID, "view@example.invalid", access.Viewer),
-		other: user(ob.ID, bb.ID, "dist-b@example.invalid", access.Distribution),
+	a := testworld.Org(t, d, "org-a", "Org A", "A1")
+	return world{d: d, ctx: context.Background(),
+		dist:  a.UserNamed(access.Distribution, "Dist"),
+		coord: a.User(access.Coordinator),
+		view:  a.User(access.Viewer),
+		other: testworld.Org(t, d, "org-b", "Org B", "B1").User(access.Distribution),
 	}
 }
 
@@ -304,7 +288,7 @@ func TestReviewItems(t *testing.T) {
 		if err != nil || len(items) != 2 {
 			t.Fatalf("list: %d %v", len(items), err)
 		}
-		if items[0].ID != outs[1].ReviewItemID || items[0].SentByName != "dist@example.invalid" || items[0].Reason.Key != "command.target_long" {
+		if items[0].ID != outs[1].ReviewItemID || items[0].SentByName != "Dist" || items[0].Reason.Key != "command.target_long" {
 			t.Errorf("newest item: %+v", items[0])
 		}
 		if _, err := command.GetReviewItem(w.ctx, d, w.other, items[0].ID); !apperr.Is(err, apperr.Forbidden) && !apperr.Is(err, apperr.NotFound) {

@@ -2,21 +2,19 @@ package distribution_test
 
 import (
 	"context"
-	"fmt"
 	"testing"
 	"time"
 
 	"abri/internal/access"
-	"abri/internal/account"
 	"abri/internal/apperr"
 	"abri/internal/catalog"
 	"abri/internal/clock"
 	"abri/internal/db"
 	"abri/internal/distribution"
-	"abri/internal/ledger"
 	"abri/internal/needs"
 	"abri/internal/place"
 	"abri/internal/stock"
+	"abri/internal/testworld"
 )
 
 var ctx = context.Background()
@@ -47,26 +45,17 @@ func newWorld(t testing.TB, d *db.DB) *world {
 	t.Helper()
 	w := &world{t: t, d: d, s: distribution.New(d), st: stock.New(d), nd: needs.New(d), clk: clock.NewFixed(t0)}
 	d.Clock = w.clk
-	w.must(d.InTx(ctx, func(tx *db.Tx) error { return catalog.Seed(ctx, tx) }))
-	acc := account.New(d)
-	oa, a1, err := acc.CreateOrganisation(ctx, "org-a", "Org A", "Calais warehouse")
-	w.must(err)
-	ob, b1, err := acc.CreateOrganisation(ctx, "org-b", "Org B", "Dover store")
-	w.must(err)
-	user := func(org, base int64, role access.Role) access.Actor {
-		u, err := acc.AddUser(ctx, access.SystemActor(org, base), account.NewUser{
-			Email: fmt.Sprintf("%s-%d@example.invalid", role, org), Name: string(role), BaseID: base, Role: role})
-		w.must(err)
-		return access.Actor{UserID: u.ID, OrgID: org, BaseID: base, Role: role}
-	}
-	w.admin = user(oa.ID, a1.ID, access.Admin)
-	w.coord = user(oa.ID, a1.ID, access.Coordinator)
-	w.wh = user(oa.ID, a1.ID, access.Warehouse)
-	w.dist = user(oa.ID, a1.ID, access.Distribution)
-	w.viewer = user(oa.ID, a1.ID, access.Viewer)
-	w.foreign = user(ob.ID, b1.ID, access.Coordinator)
+	testworld.Catalogue(t, d)
+	a := testworld.Org(t, d, "org-a", "Org A", "Calais warehouse")
+	w.admin = a.User(access.Admin)
+	w.coord = a.User(access.Coordinator)
+	w.wh = a.User(access.Warehouse)
+	w.dist = a.User(access.Distribution)
+	w.viewer = a.User(access.Viewer)
+	w.foreign = testworld.Org(t, d, "org-b", "Org B", "Dover store").User(access.Coordinator)
 
 	pl := place.New(d)
+	var err error
 	w.canal, err = pl.CreateSite(ctx, w.coord, place.SiteInput{Name: "Canal", Kind: place.SiteLiving})
 	w.must(err)
 	w.dunes, err = pl.CreateSite(ctx, w.coord, place.SiteInput{Name: "Dunes", Kind: place.SiteLiving})
@@ -75,28 +64,8 @@ func newWorld(t testing.TB, d *db.DB) *world {
 	w.must(err)
 	w.shelf, err = pl.CreateLocation(ctx, w.wh, place.LocationInput{Name: "A1", Kind: place.LocationShelf})
 	w.must(err)
-
-	ps, err := catalog.Products(ctx, d, w.wh)
-	w.must(err)
-	for _, p := range ps {
-		switch {
-		case p.Name == "Tents":
-			w.tent = p
-		case p.Name == "Sleeping Bags":
-			w.bag = p
-		case p.Name == "Winter Jackets" && p.Gender == catalog.GenderMale:
-			w.jacket = p
-		}
-	}
-	if w.tent.ID == 0 || w.bag.ID == 0 || w.jacket.ID == 0 {
-		t.Fatal("the seeded catalogue has no tents, sleeping bags or men's winter jackets")
-	}
-	t.Cleanup(func() {
-		rep, err := ledger.Verify(ctx, d)
-		if err != nil || !rep.OK() {
-			t.Errorf("ledger after the test: %v, %v, %d rows differ: %v", rep.Broken, err, rep.Differing, rep.Differences)
-		}
-	})
+	w.tent, w.bag, w.jacket = testworld.Shelter(t, d, w.wh)
+	testworld.VerifyLedger(t, d)
 	return w
 }
 

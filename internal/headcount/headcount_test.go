@@ -16,31 +16,17 @@ import (
 	"abri/internal/headcount"
 	"abri/internal/ledger"
 	"abri/internal/place"
+	"abri/internal/testworld"
 )
 
 func TestQuickCount(t *testing.T) {
 	dbtest.Each(t, func(t *testing.T, d *db.DB) {
 		ctx := context.Background()
-		acc := account.New(d)
-		org, base, err := acc.CreateOrganisation(ctx, "org-a", "Org A", "A1")
-		if err != nil {
-			t.Fatal(err)
-		}
-		ob, bb, err := acc.CreateOrganisation(ctx, "org-b", "Org B", "B1")
-		if err != nil {
-			t.Fatal(err)
-		}
-		user := func(o, b int64, email string, role access.Role) access.Actor {
-			u, err := acc.AddUser(ctx, access.SystemActor(o, b), account.NewUser{Email: email, Name: email, BaseID: b, Role: role})
-			if err != nil {
-				t.Fatal(err)
-			}
-			return access.Actor{UserID: u.ID, OrgID: o, BaseID: b, Role: role}
-		}
-		dist := user(org.ID, base.ID, "dist@example.invalid", access.Distribution)
-		wh := user(org.ID, base.ID, "wh@example.invalid", access.Warehouse)
-		other := user(ob.ID, bb.ID, "other@example.invalid", access.Distribution)
-		site, err := place.New(d).CreateSite(ctx, access.SystemActor(org.ID, base.ID), place.SiteInput{Name: "Canal", Kind: place.SiteLiving})
+		a := testworld.Org(t, d, "org-a", "Org A", "A1")
+		dist := a.User(access.Distribution)
+		wh := a.User(access.Warehouse)
+		other := testworld.Org(t, d, "org-b", "Org B", "B1").User(access.Distribution)
+		site, err := place.New(d).CreateSite(ctx, a.System(), place.SiteInput{Name: "Canal", Kind: place.SiteLiving})
 		if err != nil {
 			t.Fatal(err)
 		}
@@ -99,24 +85,16 @@ func TestQuickCount(t *testing.T) {
 func TestQuickCountDayIsTheBasesDay(t *testing.T) {
 	dbtest.Each(t, func(t *testing.T, d *db.DB) {
 		ctx := context.Background()
-		acc := account.New(d)
-		org, base, err := acc.CreateOrganisation(ctx, "org-a", "Org A", "A1")
-		if err != nil {
-			t.Fatal(err)
-		}
-		admin := access.SystemActor(org.ID, base.ID)
-		if err := acc.SetTimeZone(ctx, admin, "Europe/Paris"); err != nil {
+		a := testworld.Org(t, d, "org-a", "Org A", "A1")
+		admin := a.System()
+		if err := account.New(d).SetTimeZone(ctx, admin, "Europe/Paris"); err != nil {
 			t.Fatal(err)
 		}
 		site, err := place.New(d).CreateSite(ctx, admin, place.SiteInput{Name: "Canal", Kind: place.SiteLiving})
 		if err != nil {
 			t.Fatal(err)
 		}
-		u, err := acc.AddUser(ctx, admin, account.NewUser{Email: "dist@example.invalid", Name: "Dist", BaseID: base.ID, Role: access.Distribution})
-		if err != nil {
-			t.Fatal(err)
-		}
-		dist := access.Actor{UserID: u.ID, OrgID: org.ID, BaseID: base.ID, Role: access.Distribution}
+		dist := a.User(access.Distribution)
 		night := time.Date(2026, 12, 6, 23, 30, 0, 0, time.UTC) // 00:30 on 7 December in Paris
 		outs, err := command.Apply(ctx, d, dist, []command.Command{{ID: "00000000-0000-4000-8000-000000000001",
 			Type: headcount.CommandType, Target: command.Target("site", site.ID),

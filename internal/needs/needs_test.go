@@ -7,7 +7,6 @@ import (
 	"time"
 
 	"abri/internal/access"
-	"abri/internal/account"
 	"abri/internal/apperr"
 	"abri/internal/catalog"
 	"abri/internal/clock"
@@ -18,6 +17,7 @@ import (
 	"abri/internal/needs"
 	"abri/internal/place"
 	"abri/internal/stock"
+	"abri/internal/testworld"
 )
 
 var ctx = context.Background()
@@ -46,25 +46,16 @@ func newWorld(t *testing.T, d *db.DB) *world {
 	t.Helper()
 	w := &world{t: t, d: d, nd: needs.New(d), rs: distribution.New(d), st: stock.New(d), clk: clock.NewFixed(t0)}
 	d.Clock = w.clk
-	w.must(d.InTx(ctx, func(tx *db.Tx) error { return catalog.Seed(ctx, tx) }))
-	acc := account.New(d)
-	oa, a1, err := acc.CreateOrganisation(ctx, "needs-a", "Needs A", "Calais")
-	w.must(err)
-	ob, b1, err := acc.CreateOrganisation(ctx, "needs-b", "Needs B", "Dover")
-	w.must(err)
-	user := func(org, base int64, role access.Role) access.Actor {
-		u, err := acc.AddUser(ctx, access.SystemActor(org, base), account.NewUser{
-			Email: fmt.Sprintf("%s-%d@example.invalid", role, org), Name: string(role), BaseID: base, Role: role})
-		w.must(err)
-		return access.Actor{UserID: u.ID, OrgID: org, BaseID: base, Role: role}
-	}
-	w.coord = user(oa.ID, a1.ID, access.Coordinator)
-	w.dist = user(oa.ID, a1.ID, access.Distribution)
-	w.wh = user(oa.ID, a1.ID, access.Warehouse)
-	w.viewer = user(oa.ID, a1.ID, access.Viewer)
-	w.foreign = user(ob.ID, b1.ID, access.Coordinator)
+	testworld.Catalogue(t, d)
+	a := testworld.Org(t, d, "needs-a", "Needs A", "Calais")
+	w.coord = a.User(access.Coordinator)
+	w.dist = a.User(access.Distribution)
+	w.wh = a.User(access.Warehouse)
+	w.viewer = a.User(access.Viewer)
+	w.foreign = testworld.Org(t, d, "needs-b", "Needs B", "Dover").User(access.Coordinator)
 
 	pl := place.New(d)
+	var err error
 	w.canal, err = pl.CreateSite(ctx, w.coord, place.SiteInput{Name: "Canal", Kind: place.SiteLiving})
 	w.must(err)
 	w.dunes, err = pl.CreateSite(ctx, w.coord, place.SiteInput{Name: "Dunes", Kind: place.SiteLiving})
@@ -73,29 +64,10 @@ func newWorld(t *testing.T, d *db.DB) *world {
 	w.must(err)
 	w.shelf, err = pl.CreateLocation(ctx, w.wh, place.LocationInput{Name: "A1", Kind: place.LocationShelf})
 	w.must(err)
-	ps, err := catalog.Products(ctx, d, w.wh)
-	w.must(err)
-	for _, p := range ps {
-		switch {
-		case p.Name == "Tents":
-			w.tent = p
-		case p.Name == "Sleeping Bags":
-			w.bag = p
-		case p.Name == "Winter Jackets" && p.Gender == catalog.GenderMale:
-			w.jacket = p
-		}
-	}
-	if w.tent.ID == 0 || w.bag.ID == 0 || w.jacket.ID == 0 || w.tent.CategoryID != w.bag.CategoryID || w.tent.CategoryID == w.jacket.CategoryID {
-		t.Fatal("the seeded catalogue lacks tents and sleeping bags (one category) or men's winter jackets (another)")
-	}
+	w.tent, w.bag, w.jacket = testworld.Shelter(t, d, w.wh)
 	w.foreignProduct, err = catalog.New(d).AddProduct(ctx, w.foreign, catalog.NewProduct{Name: "Harbour blankets", CategoryID: w.tent.CategoryID, SizeRangeID: w.tent.SizeRangeID})
 	w.must(err)
-	t.Cleanup(func() {
-		rep, err := ledger.Verify(ctx, d)
-		if err != nil || !rep.OK() {
-			t.Errorf("ledger after the test: %v, %v, %d rows differ: %v", rep.Broken, err, rep.Differing, rep.Differences)
-		}
-	})
+	testworld.VerifyLedger(t, d)
 	return w
 }
 

@@ -6,12 +6,12 @@ import (
 	"testing"
 
 	"abri/internal/access"
-	"abri/internal/account"
 	"abri/internal/apperr"
 	"abri/internal/db"
 	"abri/internal/dbtest"
 	"abri/internal/ledger"
 	"abri/internal/place"
+	"abri/internal/testworld"
 )
 
 // world is organisation A with bases A1 and A2, and organisation B with B1.
@@ -26,33 +26,13 @@ type world struct {
 
 func setup(t *testing.T, d *db.DB) world {
 	t.Helper()
-	ctx := context.Background()
-	acc := account.New(d)
-	oa, ba1, err := acc.CreateOrganisation(ctx, "org-a", "Org A", "A1")
-	if err != nil {
-		t.Fatal(err)
-	}
-	ba2, err := acc.CreateBase(ctx, access.SystemActor(oa.ID, ba1.ID), "A2")
-	if err != nil {
-		t.Fatal(err)
-	}
-	ob, bb1, err := acc.CreateOrganisation(ctx, "org-b", "Org B", "B1")
-	if err != nil {
-		t.Fatal(err)
-	}
-	user := func(org, base int64, email string, role access.Role) access.Actor {
-		u, err := acc.AddUser(ctx, access.SystemActor(org, base), account.NewUser{Email: email, Name: email, BaseID: base, Role: role})
-		if err != nil {
-			t.Fatal(err)
-		}
-		return access.Actor{UserID: u.ID, OrgID: org, BaseID: base, Role: role}
-	}
-	w := world{d: d, pl: place.New(d), a1: map[access.Role]access.Actor{}, ctx: ctx}
+	a1 := testworld.Org(t, d, "org-a", "Org A", "A1")
+	w := world{d: d, pl: place.New(d), a1: map[access.Role]access.Actor{}, ctx: context.Background()}
 	for _, r := range access.Roles {
-		w.a1[r] = user(oa.ID, ba1.ID, string(r)+"-a1@example.invalid", r)
+		w.a1[r] = a1.User(r)
 	}
-	w.a2 = user(oa.ID, ba2.ID, "coordinator-a2@example.invalid", access.Coordinator)
-	w.b1 = user(ob.ID, bb1.ID, "admin-b1@example.invalid", access.Admin)
+	w.a2 = a1.Base("A2").User(access.Coordinator)
+	w.b1 = testworld.Org(t, d, "org-b", "Org B", "B1").User(access.Admin)
 	return w
 }
 
