@@ -69,6 +69,8 @@ const (
 	// exist (404).
 	ViewIncidents   Action = "incidents.view"
 	ReportIncidents Action = "incidents.report"
+	// The organisation's list of forces an incident may name.
+	ManageIncidentForces Action = "incidents.forces"
 	// Free-shop cards: the shop issues, looks up, replaces and erases them
 	// (and reads optional personal fields, each read logged); coordinators
 	// and admins set a base's card settings; admins read the access log.
@@ -121,8 +123,9 @@ var policy = map[Action][]Role{
 	RecordHeadcount: {Admin, Coordinator, Distribution},
 	// An incident's losses open replacement needs in the same transaction,
 	// so reporting one needs no ManageNeeds.
-	ViewIncidents:   {Admin, Coordinator, Observer},
-	ReportIncidents: {Admin, Coordinator, Observer},
+	ViewIncidents:        {Admin, Coordinator, Observer},
+	ReportIncidents:      {Admin, Coordinator, Observer},
+	ManageIncidentForces: {Admin, Coordinator},
 	// Free-shop cards.
 	UseCards:          {Admin, Coordinator, Shop},
 	ManageCards:       {Admin, Coordinator},

@@ -101,6 +101,7 @@ var routes = []route{
 	{"GET", "/api/v1/incidents", false, (*api).listIncidents},
 	{"POST", "/api/v1/incidents", false, (*api).createIncident},
 	{"GET", "/api/v1/incidents/export", false, (*api).exportIncidents},
+	{"GET", "/api/v1/incidents/forces", false, (*api).incidentForces},
 	{"GET", "/api/v1/incidents/{id}", false, (*api).getIncident},
 	{"POST", "/api/v1/incidents/{id}/evidence", false, (*api).uploadEvidence},
 	// Free-shop cards (GET /api/v1/cards/{code}, what a card may take, is

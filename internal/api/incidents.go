@@ -16,29 +16,40 @@ import (
 // incidentBody is an incident as the API answers it. Notes are free text
 // and come back only to those who may see the incident.
 type incidentBody struct {
-	ID                  int64                `json:"id"`
-	Site                idName               `json:"site"`
-	Kind                string               `json:"kind"`
-	StartsAt            time.Time            `json:"starts_at"`
-	EndsAt              *time.Time           `json:"ends_at"`
-	LegalBasis          string               `json:"legal_basis"`
-	Bailiff             string               `json:"bailiff"`
-	Interpreter         string               `json:"interpreter"`
-	Notice              string               `json:"notice"`
-	RecoveryOffered     string               `json:"recovery_offered"`
-	PeoplePresent       int64                `json:"people_present"`
-	PeopleArrested      int64                `json:"people_arrested"`
-	BusShelter          int64                `json:"bus_shelter"`
-	BusDetention        int64                `json:"bus_detention"`
-	ForceUsed           []string             `json:"force_used"`
-	ObserversChecked    int64                `json:"observers_checked"`
-	ObserversFined      int64                `json:"observers_fined"`
-	ObserversObstructed int64                `json:"observers_obstructed"`
-	Forces              []incident.ForceLine `json:"forces,omitempty"`
-	Items               []incidentItemBody   `json:"items,omitempty"`
-	Notes               string               `json:"notes"`
-	Evidence            []evidenceBody       `json:"evidence,omitempty"`
-	CreatedAt           time.Time            `json:"created_at"`
+	ID                  int64               `json:"id"`
+	Site                idName              `json:"site"`
+	Kind                string              `json:"kind"`
+	StartsAt            time.Time           `json:"starts_at"`
+	EndsAt              *time.Time          `json:"ends_at"`
+	LegalBasis          string              `json:"legal_basis"`
+	Bailiff             string              `json:"bailiff"`
+	Interpreter         string              `json:"interpreter"`
+	Notice              string              `json:"notice"`
+	RecoveryOffered     string              `json:"recovery_offered"`
+	PeoplePresent       int64               `json:"people_present"`
+	PeopleArrested      int64               `json:"people_arrested"`
+	BusShelter          int64               `json:"bus_shelter"`
+	BusDetention        int64               `json:"bus_detention"`
+	ForceUsed           []string            `json:"force_used"`
+	ObserversChecked    int64               `json:"observers_checked"`
+	ObserversFined      int64               `json:"observers_fined"`
+	ObserversObstructed int64               `json:"observers_obstructed"`
+	Forces              []incidentForceBody `json:"forces,omitempty"`
+	Items               []incidentItemBody  `json:"items,omitempty"`
+	Notes               string              `json:"notes"`
+	Evidence            []evidenceBody      `json:"evidence,omitempty"`
+	CreatedAt           time.Time           `json:"created_at"`
+}
+
+// incidentForceBody is a force present: the organisation's force by id,
+// the default's code when it is one, and its name in the reader's
+// language (as typed for a force the organisation added or renamed).
+type incidentForceBody struct {
+	ForceID  int64  `json:"force_id"`
+	Force    string `json:"force,omitempty"`
+	Name     string `json:"name"`
+	Vehicles int64  `json:"vehicles"`
+	Officers int64  `json:"officers"`
 }
 
 type evidenceBody struct {
@@ -78,7 +89,10 @@ func incidentOf(in incident.Incident, lang string) incidentBody {
 		LegalBasis: in.LegalBasis, Bailiff: in.Bailiff, Interpreter: in.Interpreter, Notice: in.Notice, RecoveryOffered: in.RecoveryOffered,
 		PeoplePresent: in.PeoplePresent, PeopleArrested: in.PeopleArrested, BusShelter: in.BusShelter, BusDetention: in.BusDetention,
 		ForceUsed: append([]string{}, in.ForceUsed...), ObserversChecked: in.ObserversChecked, ObserversFined: in.ObserversFined,
-		ObserversObstructed: in.ObserversObstructed, Forces: in.Forces, Notes: in.Notes, CreatedAt: in.CreatedAt.UTC()}
+		ObserversObstructed: in.ObserversObstructed, Notes: in.Notes, CreatedAt: in.CreatedAt.UTC()}
+	for _, f := range in.Forces {
+		b.Forces = append(b.Forces, incidentForceBody{ForceID: f.ForceID, Force: f.Force, Name: f.Label(lang), Vehicles: f.Vehicles, Officers: f.Officers})
+	}
 	if !in.EndsAt.IsZero() {
 		e := in.EndsAt.UTC()
 		b.EndsAt = &e
@@ -232,4 +246,31 @@ func (a *api) uploadEvidence(w http.ResponseWriter, r *http.Request, p account.P
 			return nil
 		}
 	}
+}
+
+// forceBody is one force of the organisation's list.
+type forceBody struct {
+	ID      int64  `json:"id"`
+	Code    string `json:"code,omitempty"`
+	Name    string `json:"name"`
+	Retired bool   `json:"retired"`
+}
+
+// incidentForces answers GET /api/v1/incidents/forces: the organisation's
+// forces an incident's "forces" name by id, the retired ones too (refused
+// on new incidents), each named in the reader's language.
+func (a *api) incidentForces(w http.ResponseWriter, r *http.Request, p account.Principal) error {
+	fs, err := a.incidents.Forces(r.Context(), p.Actor)
+	if err != nil {
+		return err
+	}
+	lang := langOf(r, p)
+	out := struct {
+		Forces []forceBody `json:"forces"`
+	}{Forces: []forceBody{}}
+	for _, f := range fs {
+		out.Forces = append(out.Forces, forceBody{ID: f.ID, Code: f.Code, Name: f.Label(lang), Retired: f.Retired})
+	}
+	a.writeJSON(w, r, http.StatusOK, out)
+	return nil
 }

@@ -181,15 +181,15 @@ func (s *Service) Export(ctx context.Context, actor access.Actor, st *EvidenceSt
 		return apperr.New(apperr.Unavailable, "bundle.error.off")
 	}
 	var ex exported
-	for _, id := range ids {
-		in, err := s.Get(ctx, actor, id)
-		if err != nil {
-			return err
-		}
-		ex.incidents = append(ex.incidents, in)
-	}
+	// The incidents, their lines and files are read in the export's own
+	// transaction, set-wise: the bundle is one snapshot, the one its
+	// events and checkpoint record.
 	err = s.DB.InTx(ctx, func(tx *db.Tx) error {
 		ex.at = tx.Now
+		var err error
+		if ex.incidents, err = readIncidents(ctx, tx, actor, ids); err != nil {
+			return err
+		}
 		prior, err := entriesOf(ctx, tx, actor.OrgID, ex.incidents)
 		if err != nil {
 			return err

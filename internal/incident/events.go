@@ -9,7 +9,10 @@ import "abri/internal/ledger"
 // IncidentReported records an incident as its monitor stated it: what, where,
 // when, the forces, the formalities, counts of people, force used, what
 // happened to the observers and the items taken, with the need opened for
-// each product still owed.
+// each product still owed. Version 2 names each force by its id in the
+// organisation's list (force_id; force is the default's code, absent for
+// a force the organisation added); version 1 named the seven defaults by
+// code only, and replay finds them in the list by that code.
 type IncidentReported struct {
 	SiteID              int64       `json:"site_id"`
 	Kind                string      `json:"kind"`
@@ -35,10 +38,10 @@ type IncidentReported struct {
 }
 
 func (IncidentReported) EventKind() string { return "incident.reported" }
-func (IncidentReported) EventVersion() int { return 1 }
+func (IncidentReported) EventVersion() int { return 2 }
 
 func init() {
-	ledger.Register[IncidentReported]()
+	ledger.Register[IncidentReported](1)
 }
 
 // EvidenceUploaded attaches a file to an incident: the SHA-256 of its

@@ -34,9 +34,6 @@ func New(d *db.DB) *Service { return &Service{DB: d} }
 // Kinds of incident; each has the key "incident.kind.<kind>".
 var Kinds = []string{"eviction", "seizure", "destruction", "identity_check", "violence", "observers", "other"}
 
-// Forces a monitor may see; each has the key "incident.force.<force>".
-var Forces = []string{"national_police", "riot_police", "gendarmerie", "border_police", "municipal_police", "cleaning_contractor", "other"}
-
 // LegalBases stated at an incident; each has the key "incident.legal.<basis>".
 var LegalBases = []string{"court_order", "administrative_order", "none_given", "unknown"}
 
@@ -57,9 +54,15 @@ const (
 // NotesHintKey is the key of the warning every notes field shows.
 const NotesHintKey = "incident.notes_hint"
 
-// ForceLine is one kind of force present, with what was counted of it.
+// ForceLine is one force of the organisation's list present, with what
+// was counted of it. A form names the force by ForceID, or a default by
+// its code in Force; read back, Force is the default's code ("" for a
+// force the organisation added) and Name the organisation's name for it
+// ("" for a default not renamed: Label gives it in a language).
 type ForceLine struct {
-	Force    string `json:"force"`
+	ForceID  int64  `json:"force_id,omitempty"`
+	Force    string `json:"force,omitempty"`
+	Name     string `json:"name,omitempty"`
 	Vehicles int64  `json:"vehicles"`
 	Officers int64  `json:"officers"`
 }
@@ -166,26 +169,12 @@ func (in Input) clean() (Input, error) {
 	if len(in.Forces) > MaxLines || len(in.Items) > MaxLines {
 		return in, apperr.New(apperr.Invalid, "incident.error.too_many_lines", MaxLines).At("items")
 	}
-	forces := map[string]ForceLine{}
 	for _, f := range in.Forces {
-		if !slices.Contains(Forces, f.Force) {
-			return in, apperr.New(apperr.Invalid, "incident.error.choice").At("forces")
-		}
 		if err := count("forces", f.Vehicles); err != nil {
 			return in, err
 		}
 		if err := count("forces", f.Officers); err != nil {
 			return in, err
-		}
-		if _, dup := forces[f.Force]; dup {
-			return in, apperr.New(apperr.Invalid, "incident.error.duplicate_line").At("forces")
-		}
-		forces[f.Force] = f
-	}
-	in.Forces = in.Forces[:0:0]
-	for _, f := range Forces {
-		if l, ok := forces[f]; ok {
-			in.Forces = append(in.Forces, l)
 		}
 	}
 	items := map[int64]bool{}
@@ -269,6 +258,9 @@ func ReportTx(ctx context.Context, tx *db.Tx, actor access.Actor, in Input) (int
 			return 0, err
 		}
 	}
+	if in.Forces, err = resolveForces(ctx, tx, actor.OrgID, in.Forces); err != nil {
+		return 0, err
+	}
 	var ends int64
 	if !in.EndsAt.IsZero() {
 		ends = db.Micros(in.EndsAt)
@@ -285,8 +277,8 @@ func ReportTx(ctx context.Context, tx *db.Tx, actor access.Actor, in Input) (int
 		return 0, fmt.Errorf("report incident: %w", err)
 	}
 	for _, f := range in.Forces {
-		if _, err := tx.Exec(ctx, "INSERT INTO incident_forces (incident_id, force, org_id, vehicles, officers) VALUES (?, ?, ?, ?, ?)",
-			id, f.Force, actor.OrgID, f.Vehicles, f.Officers); err != nil {
+		if _, err := tx.Exec(ctx, "INSERT INTO incident_force_lines (incident_id, force_id, org_id, vehicles, officers) VALUES (?, ?, ?, ?, ?)",
+			id, f.ForceID, actor.OrgID, f.Vehicles, f.Officers); err != nil {
 			return 0, fmt.Errorf("report incident forces: %w", err)
 		}
 	}

@@ -247,7 +247,7 @@ func TestVerifyNamesAChangedRow(t *testing.T) {
 		for _, c := range []struct{ set, undo, table, col string }{
 			{"UPDATE incidents SET people_arrested = 9 WHERE id = ?", "UPDATE incidents SET people_arrested = 2 WHERE id = ?", "incidents", "people_arrested"},
 			{"UPDATE incident_items SET seized = 40 WHERE incident_id = ? AND seized = 4", "UPDATE incident_items SET seized = 4 WHERE incident_id = ? AND seized = 40", "incident_items", "seized"},
-			{"UPDATE incident_forces SET officers = 4 WHERE incident_id = ? AND force = 'riot_police'", "UPDATE incident_forces SET officers = 40 WHERE incident_id = ? AND force = 'riot_police'", "incident_forces", "officers"},
+			{"UPDATE incident_force_lines SET officers = 4 WHERE incident_id = ? AND officers = 40", "UPDATE incident_force_lines SET officers = 40 WHERE incident_id = ? AND officers = 4", "incident_force_lines", "officers"},
 		} {
 			_, err := d.Exec(ctx, c.set, id)
 			w.must(err)

@@ -10,6 +10,7 @@ import (
 	"abri/internal/apperr"
 	"abri/internal/catalog"
 	"abri/internal/db"
+	"abri/internal/ledger"
 )
 
 // Incident is one recorded incident, as read back.
@@ -87,66 +88,112 @@ func scanIncident(sc interface{ Scan(...any) error }) (Incident, error) {
 	return in, err
 }
 
-// Get returns one incident of the actor's base with its forces and items.
+// Get returns one incident of the actor's base with its forces, items
+// and files.
 func (s *Service) Get(ctx context.Context, actor access.Actor, id int64) (Incident, error) {
 	if err := require(actor, access.ViewIncidents); err != nil {
 		return Incident{}, err
 	}
-	in, err := scanIncident(s.DB.QueryRow(ctx, "SELECT "+incidentCols+" WHERE i.id = ? AND i.org_id = ? AND i.base_id = ?", id, actor.OrgID, actor.BaseID))
-	if db.IsNoRows(err) {
-		return in, apperr.ErrNotFound()
-	}
+	is, err := readIncidents(ctx, s.DB, actor, []int64{id})
 	if err != nil {
-		return in, fmt.Errorf("read incident: %w", err)
+		return Incident{}, err
 	}
-	rows, err := s.DB.Query(ctx, "SELECT force, vehicles, officers FROM incident_forces WHERE incident_id = ? AND org_id = ?", id, actor.OrgID)
+	return is[0], nil
+}
+
+// readIncidents reads the chosen incidents of the actor's base, in the
+// order of ids, with their forces, items and files: four queries whatever
+// their number, so that inside a transaction they are one snapshot. An id
+// not of the base is NotFound.
+func readIncidents(ctx context.Context, q ledger.Reader, actor access.Actor, ids []int64) ([]Incident, error) {
+	in := "?" + strings.Repeat(", ?", len(ids)-1)
+	args := []any{actor.OrgID, actor.BaseID}
+	for _, id := range ids {
+		args = append(args, id)
+	}
+	byID := map[int64]*Incident{}
+	out := make([]Incident, len(ids))
+	rows, err := q.Query(ctx, "SELECT "+incidentCols+" WHERE i.org_id = ? AND i.base_id = ? AND i.id IN ("+in+")", args...)
 	if err != nil {
-		return in, fmt.Errorf("read incident forces: %w", err)
+		return nil, fmt.Errorf("read incidents: %w", err)
 	}
-	forces := map[string]ForceLine{}
+	read := map[int64]Incident{}
 	for rows.Next() {
-		var f ForceLine
-		if err := rows.Scan(&f.Force, &f.Vehicles, &f.Officers); err != nil {
+		x, err := scanIncident(rows)
+		if err != nil {
 			rows.Close()
-			return in, fmt.Errorf("read incident forces: %w", err)
+			return nil, fmt.Errorf("read incidents: %w", err)
 		}
-		forces[f.Force] = f
+		read[x.ID] = x
 	}
 	rows.Close()
 	if err := rows.Err(); err != nil {
-		return in, fmt.Errorf("read incident forces: %w", err)
+		return nil, fmt.Errorf("read incidents: %w", err)
 	}
-	for _, f := range Forces {
-		if l, ok := forces[f]; ok {
-			in.Forces = append(in.Forces, l)
+	for i, id := range ids {
+		x, ok := read[id]
+		if !ok {
+			return nil, apperr.ErrNotFound()
 		}
+		out[i] = x
+		byID[id] = &out[i]
 	}
-	if in.Evidence, err = s.evidenceOf(ctx, actor, id); err != nil {
-		return in, err
-	}
-	rows, err = s.DB.Query(ctx, `SELECT it.product_id, it.seized, it.destroyed, it.recovered, it.need_id, p.name, COALESCE(p.gender, ''),
-		p.base_id IS NULL, COALESCE(n.met, 0), COALESCE(n.quantity, 0), COALESCE(n.state, '')
-		FROM incident_items it JOIN products p ON p.id = it.product_id LEFT JOIN needs n ON n.id = it.need_id
-		WHERE it.incident_id = ? AND it.org_id = ? ORDER BY it.product_id`, id, actor.OrgID)
+	// The lines are of the organisation's incidents, all of which were
+	// found in its base above.
+	lineArgs := append([]any{actor.OrgID}, args[2:]...)
+	err = ledger.ScanRows(ctx, q, func(scan func(...any) error) error {
+		var id int64
+		var f ForceLine
+		if err := scan(&id, &f.ForceID, &f.Force, &f.Name, &f.Vehicles, &f.Officers); err != nil {
+			return err
+		}
+		byID[id].Forces = append(byID[id].Forces, f)
+		return nil
+	}, `SELECT fl.incident_id, fl.force_id, l.code, l.name, fl.vehicles, fl.officers
+		FROM incident_force_lines fl JOIN incident_force_list l ON l.id = fl.force_id
+		WHERE fl.org_id = ? AND fl.incident_id IN (`+in+`) ORDER BY fl.incident_id, fl.force_id`, lineArgs...)
 	if err != nil {
-		return in, fmt.Errorf("read incident items: %w", err)
+		return nil, fmt.Errorf("read incident forces: %w", err)
 	}
-	defer rows.Close()
-	for rows.Next() {
+	err = ledger.ScanRows(ctx, q, func(scan func(...any) error) error {
+		var id int64
 		var it Item
 		var quantity int64
 		var state string
-		if err := rows.Scan(&it.ProductID, &it.Seized, &it.Destroyed, &it.Recovered, &it.NeedID, &it.ProductName, &it.Gender,
+		if err := scan(&id, &it.ProductID, &it.Seized, &it.Destroyed, &it.Recovered, &it.NeedID, &it.ProductName, &it.Gender,
 			&it.Standard, &it.Replaced, &quantity, &state); err != nil {
-			return in, fmt.Errorf("read incident items: %w", err)
+			return err
 		}
 		if state != "cancelled" && quantity > it.Replaced {
 			it.Owed = quantity - it.Replaced
 		}
-		in.Items = append(in.Items, it)
+		byID[id].Items = append(byID[id].Items, it)
+		return nil
+	}, `SELECT it.incident_id, it.product_id, it.seized, it.destroyed, it.recovered, it.need_id, p.name, COALESCE(p.gender, ''),
+		p.base_id IS NULL, COALESCE(n.met, 0), COALESCE(n.quantity, 0), COALESCE(n.state, '')
+		FROM incident_items it JOIN products p ON p.id = it.product_id LEFT JOIN needs n ON n.id = it.need_id
+		WHERE it.org_id = ? AND it.incident_id IN (`+in+`) ORDER BY it.incident_id, it.product_id`, lineArgs...)
+	if err != nil {
+		return nil, fmt.Errorf("read incident items: %w", err)
 	}
-	return in, rows.Err()
+	err = ledger.ScanRows(ctx, q, func(scan func(...any) error) error {
+		e, err := scanEvidence(scanner(scan))
+		if err != nil {
+			return err
+		}
+		byID[e.IncidentID].Evidence = append(byID[e.IncidentID].Evidence, e.Evidence)
+		return nil
+	}, "SELECT "+evidenceCols+" FROM incident_evidence WHERE org_id = ? AND incident_id IN ("+in+") ORDER BY id", lineArgs...)
+	if err != nil {
+		return nil, fmt.Errorf("read incident evidence: %w", err)
+	}
+	return out, nil
 }
+
+// scanner makes a scan function a row for scanEvidence.
+type scanner func(...any) error
+
+func (s scanner) Scan(dest ...any) error { return s(dest...) }
 
 // Filter narrows the list of incidents.
 type Filter struct {
@@ -182,23 +229,4 @@ func (s *Service) List(ctx context.Context, actor access.Actor, f Filter) ([]Inc
 		is = append(is, in)
 	}
 	return is, rows.Err()
-}
-
-// evidenceOf lists an incident's files, oldest first (their hashes only:
-// reading a file is Open, which the custody log records).
-func (s *Service) evidenceOf(ctx context.Context, actor access.Actor, id int64) ([]Evidence, error) {
-	rows, err := s.DB.Query(ctx, "SELECT "+evidenceCols+" FROM incident_evidence WHERE incident_id = ? AND org_id = ? ORDER BY id", id, actor.OrgID)
-	if err != nil {
-		return nil, fmt.Errorf("read incident evidence: %w", err)
-	}
-	defer rows.Close()
-	var es []Evidence
-	for rows.Next() {
-		e, err := scanEvidence(rows)
-		if err != nil {
-			return nil, fmt.Errorf("read incident evidence: %w", err)
-		}
-		es = append(es, e.Evidence)
-	}
-	return es, rows.Err()
 }

@@ -30,12 +30,45 @@ type replayedEvidence struct {
 	last     ledger.Touch
 }
 
+type replayedForce struct {
+	added   bool // by a force.added; a default otherwise
+	name    string
+	retired bool
+	last    ledger.Touch
+}
+
 type incidentReplay struct {
-	is map[int64]*replayed
-	ev map[int64]*replayedEvidence
+	is     map[int64]*replayed
+	ev     map[int64]*replayedEvidence
+	forces map[int64]*replayedForce
+}
+
+func (r *incidentReplay) force(id int64) *replayedForce {
+	if r.forces == nil {
+		r.forces = map[int64]*replayedForce{}
+	}
+	if r.forces[id] == nil {
+		r.forces[id] = &replayedForce{}
+	}
+	return r.forces[id]
 }
 
 func (r *incidentReplay) Apply(e ledger.Event, p ledger.Payload) {
+	if e.Entity == "incident_force" {
+		f := r.force(e.EntityID)
+		switch p := p.(type) {
+		case ForceAdded:
+			f.added, f.name = true, p.Name
+		case ForceRenamed:
+			f.name = p.Name
+		case ForceRetired:
+			f.retired = p.Retired
+		default:
+			return
+		}
+		f.last = ledger.TouchOf(e)
+		return
+	}
 	if u, ok := p.(EvidenceUploaded); ok && e.Entity == "evidence" {
 		if r.ev == nil {
 			r.ev = map[int64]*replayedEvidence{}
@@ -105,31 +138,42 @@ func (r *incidentReplay) Compare(ctx context.Context, q ledger.Reader, org int64
 		line string
 	}
 	lines := map[key]bool{}
+	codes, err := r.compareForces(ctx, q, org, &ds)
+	if err != nil {
+		return nil, err
+	}
+	// A line of an event names its force by id, or (version 1) a default
+	// by its code: the list's row of that code.
+	forceOf := func(l ForceLine) int64 {
+		if l.ForceID != 0 {
+			return l.ForceID
+		}
+		return codes[l.Force]
+	}
 	err = ledger.ScanRows(ctx, q, func(scan func(...any) error) error {
-		var id, vehicles, officers int64
-		var force string
+		var id, force, vehicles, officers int64
 		if err := scan(&id, &force, &vehicles, &officers); err != nil {
 			return err
 		}
-		lines[key{id, "force " + force}] = true
-		row := fmt.Sprintf("incident %d force %s", id, force)
+		lines[key{id, fmt.Sprintf("force %d", force)}] = true
+		row := fmt.Sprintf("incident %d force %d", id, force)
 		x := r.is[id]
 		var want *ForceLine
 		if x != nil {
 			for i := range x.r.Forces {
-				if x.r.Forces[i].Force == force {
+				if forceOf(x.r.Forces[i]) == force {
 					want = &x.r.Forces[i]
 				}
 			}
 		}
 		if want == nil {
-			ds.Unexpected("incident_forces", row)
+			ds.Unexpected("incident_force_lines", row)
 			return nil
 		}
-		ds.Col("incident_forces", row, x.last, "vehicles", want.Vehicles, vehicles)
-		ds.Col("incident_forces", row, x.last, "officers", want.Officers, officers)
+		ds.Col("incident_force_lines", row, x.last, "vehicles", want.Vehicles, vehicles)
+		ds.Col("incident_force_lines", row, x.last, "officers", want.Officers, officers)
 		return nil
-	}, "SELECT incident_id, force, vehicles, officers FROM incident_forces WHERE org_id = ?", org)
+	}, "SELECT incident_id, force_id, vehicles, officers FROM incident_force_lines WHERE org_id = ?", org)
 	if err != nil {
 		return nil, fmt.Errorf("verify incident forces: %w", err)
 	}
@@ -168,8 +212,8 @@ func (r *incidentReplay) Compare(ctx context.Context, q ledger.Reader, org int64
 	}
 	for id, x := range r.is {
 		for _, f := range x.r.Forces {
-			if !lines[key{id, "force " + f.Force}] {
-				ds.Missing("incident_forces", fmt.Sprintf("incident %d force %s", id, f.Force), x.last)
+			if !lines[key{id, fmt.Sprintf("force %d", forceOf(f))}] {
+				ds.Missing("incident_force_lines", fmt.Sprintf("incident %d force %d", id, forceOf(f)), x.last)
 			}
 		}
 		for _, it := range x.r.Items {
@@ -224,4 +268,46 @@ func (r *incidentReplay) compareEvidence(ctx context.Context, q ledger.Reader, o
 		}
 	}
 	return nil
+}
+
+// compareForces checks the organisation's list of forces against the
+// events: a row with a code is a default, there from the organisation's
+// start (the migration or first use put it there, not an event); any
+// other row needs its incident.force_added. It answers the rows' ids by
+// code, for lines of events that named a default by its code.
+func (r *incidentReplay) compareForces(ctx context.Context, q ledger.Reader, org int64, ds *ledger.Diffs) (map[string]int64, error) {
+	codes := map[string]int64{}
+	seen := map[int64]bool{}
+	err := ledger.ScanRows(ctx, q, func(scan func(...any) error) error {
+		var id, retired int64
+		var code, name string
+		if err := scan(&id, &code, &name, &retired); err != nil {
+			return err
+		}
+		seen[id] = true
+		if code != "" {
+			codes[code] = id
+		}
+		row := fmt.Sprintf("force %d", id)
+		x := r.forces[id]
+		if x == nil {
+			x = &replayedForce{}
+		}
+		if code == "" && !x.added || code != "" && x.added {
+			ds.Unexpected("incident_force_list", row)
+			return nil
+		}
+		ds.Col("incident_force_list", row, x.last, "name", x.name, name)
+		ds.Col("incident_force_list", row, x.last, "retired", x.retired, retired != 0)
+		return nil
+	}, "SELECT id, code, name, retired_at FROM incident_force_list WHERE org_id = ?", org)
+	if err != nil {
+		return nil, fmt.Errorf("verify incident forces: %w", err)
+	}
+	for id, x := range r.forces {
+		if !seen[id] {
+			ds.Missing("incident_force_list", fmt.Sprintf("force %d", id), x.last)
+		}
+	}
+	return codes, nil
 }

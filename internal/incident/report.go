@@ -70,7 +70,7 @@ func (r report) sections() []section {
 			add(r.t("incident.web."+c.key), strconv.FormatInt(c.n, 10))
 		}
 		for _, f := range in.Forces {
-			add(r.t("incident.web.forces"), r.t("bundle.report.force", r.t("incident.force."+f.Force), f.Vehicles, f.Officers))
+			add(r.t("incident.web.forces"), r.t("bundle.report.force", f.Label(r.Lang), f.Vehicles, f.Officers))
 		}
 		var used []string
 		for _, f := range in.ForceUsed {

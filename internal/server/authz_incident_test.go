@@ -50,6 +50,14 @@ var incidentRows = []check{
 	{"GET", "/api/v1/incidents/{id}/evidence/{file}", "/api/v1/incidents/{incident}/evidence/{evidence}", "", "401 200 200 404 404 200 404 404 404"},
 	{"GET", "/api/v1/incidents/{id}/evidence/{file}/original", "/api/v1/incidents/{incident}/evidence/{evidence}/original", "", "401 200 200 404 404 200 404 404 404"},
 	{"GET", "/api/v1/incidents/{id}/custody", "/api/v1/incidents/{incident}/custody", "", "401 200 200 404 404 200 404 404 404"},
+	// The organisation's forces: observers see the list, coordinators and
+	// admins change it. Asked with an empty name or a bad value, so
+	// nothing changes for the next rows.
+	{"GET", "/incidents/forces", "", "", "303>/login 200 200 404 404 200 404 404 200"},
+	{"POST", "/incidents/forces", "", "name=", "303>/login 400 400 404 404 403 404 404 400"},
+	{"POST", "/incidents/forces/{id}", "/incidents/forces/{force}", "name=", "303>/login 400 400 404 404 403 404 404 404"},
+	{"POST", "/incidents/forces/{id}/retire", "/incidents/forces/{force}/retire", "retired=x", "303>/login 400 400 404 404 403 404 404 400"},
+	{"GET", "/api/v1/incidents/forces", "", "", "401 200 200 404 404 200 404 404 200"},
 	// The queue's photo endpoint: a body that is not multipart is refused
 	// at the file; a missing session is JSON too.
 	{"POST", "/sync/evidence", "", "command=x", "401 400 400 404 404 400 404 404 400"},
@@ -78,6 +86,11 @@ func addIncidentVars(t *testing.T, d *db.DB, sys access.Actor, vars map[string]s
 	if err != nil {
 		t.Fatal(err)
 	}
+	fs, err := incident.New(d).Forces(ctx, sys)
+	if err != nil {
+		t.Fatal(err)
+	}
+	vars["{force}"] = strconv.FormatInt(fs[0].ID, 10)
 	vars["{incident_site}"] = strconv.FormatInt(site.ID, 10)
 	vars["{incident}"] = strconv.FormatInt(id, 10)
 	// A photo whose hash the phone got wrong: a file to open, and a

@@ -102,8 +102,14 @@ func (s *server) renderIncidentForm(w http.ResponseWriter, r *http.Request, c *r
 	for _, a := range incident.Answers {
 		p.Answers = append(p.Answers, option{Value: a, Label: c.T("incident.answer." + a)})
 	}
-	for _, f := range incident.Forces {
-		p.Forces = append(p.Forces, option{Value: f, Label: c.T("incident.force." + f)})
+	// The organisation's forces come with the page, so the form offers
+	// them offline too; a retired force is not offered.
+	fs, err := s.incidentSvc.Forces(r.Context(), c.P.Actor)
+	if err != nil {
+		return err
+	}
+	for _, f := range incident.Offered(fs) {
+		p.Forces = append(p.Forces, option{Value: strconv.FormatInt(f.ID, 10), Label: f.Label(c.Lang)})
 	}
 	for _, f := range incident.ForcesUsed {
 		p.ForcesUsed = append(p.ForcesUsed, option{Value: f, Label: c.T("incident.force_used." + f)})
@@ -125,8 +131,11 @@ func (s *server) renderIncidentForm(w http.ResponseWriter, r *http.Request, c *r
 }
 
 // incidentFormInput reads the posted form; a count left empty is 0, one
-// that is not a number is -1 so the domain names its field.
-func incidentFormInput(r *http.Request, c *reqCtx) (incident.Input, map[string]string, map[string]bool) {
+// that is not a number is -1 so the domain names its field. A force is
+// read among all of the organisation's, retired ones too, so that a force
+// retired while the form was open is refused with a message rather than
+// dropped unsaid.
+func incidentFormInput(r *http.Request, c *reqCtx, forces []incident.Force) (incident.Input, map[string]string, map[string]bool) {
 	pf := r.PostForm
 	form, checked := map[string]string{}, map[string]bool{}
 	for k := range pf {
@@ -156,11 +165,12 @@ func incidentFormInput(r *http.Request, c *reqCtx) (incident.Input, map[string]s
 		in.ForceUsed = append(in.ForceUsed, f)
 		checked["used_"+f] = true
 	}
-	for _, f := range incident.Forces {
-		v, o := num("vehicles_"+f), num("officers_"+f)
-		if pf.Get("force_"+f) != "" || v != 0 || o != 0 {
-			checked["force_"+f] = true
-			in.Forces = append(in.Forces, incident.ForceLine{Force: f, Vehicles: v, Officers: o})
+	for _, f := range forces {
+		k := strconv.FormatInt(f.ID, 10)
+		v, o := num("vehicles_"+k), num("officers_"+k)
+		if pf.Get("force_"+k) != "" || v != 0 || o != 0 {
+			checked["force_"+k] = true
+			in.Forces = append(in.Forces, incident.ForceLine{ForceID: f.ID, Vehicles: v, Officers: o})
 		}
 	}
 	for i := range incidentItemRows {
@@ -196,7 +206,11 @@ func (s *server) reportIncident(w http.ResponseWriter, r *http.Request, c *reqCt
 	if err := parseForm(r); err != nil {
 		return err
 	}
-	in, form, checked := incidentFormInput(r, c)
+	forces, err := s.incidentSvc.Forces(r.Context(), c.P.Actor)
+	if err != nil {
+		return err
+	}
+	in, form, checked := incidentFormInput(r, c, forces)
 	id, err := s.incidentSvc.Report(r.Context(), c.P.Actor, in)
 	if err != nil {
 		if msg, status := formError(c, err); msg != "" {

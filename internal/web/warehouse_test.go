@@ -787,6 +787,7 @@ func TestPageWeight(t *testing.T) {
 			"/incidents/losses.csv": "",
 			"/incidents/weekly":     "/incidents/weekly",
 			"/incidents/weekly.csv": "",
+			"/incidents/forces":     "/incidents/forces",
 			// Evidence files are files, not pages.
 			"/incidents/{id}/evidence/{file}":          "",
 			"/incidents/{id}/evidence/{file}/original": "",

@@ -89,9 +89,11 @@ function abriIncident() {
     Array.prototype.forEach.call(form.querySelectorAll('input[name="force_used"]:checked'), function (c) { p.force_used.push(c.value); });
     Array.prototype.forEach.call(form.querySelectorAll('input[name^="force_"][type="checkbox"]'), function (c) {
       if (c.name === 'force_used') return;
+      // Each force is the organisation's, by its id in the list the page
+      // came with.
       var f = c.name.slice(6);
       var v = num('vehicles_' + f), o = num('officers_' + f);
-      if (c.checked || v || o) p.forces.push({ force: f, vehicles: v, officers: o });
+      if (c.checked || v || o) p.forces.push({ force_id: parseInt(f, 10), vehicles: v, officers: o });
     });
     for (var i = 0; form.elements['product_' + i]; i++) {
       var prod = val('product_' + i);
