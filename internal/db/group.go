@@ -279,7 +279,7 @@ func (d *DB) runShared(g *group, first *member) {
 	var p *pipe
 	if d.wq == nil {
 		// PostgreSQL: writes are queued and sent together (pipe.go).
-		p = &pipe{conn: conn, shared: shared, sent: -1, snaps: map[int]map[any]any{}, sp: savepointOf}
+		p = &pipe{conn: conn, shared: shared, sent: -1, snaps: map[int]map[any]any{}}
 		st.pipe = p
 	}
 	var ok []*member

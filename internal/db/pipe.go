@@ -65,8 +65,17 @@ type pipe struct {
 	failed map[int]error // callers failed by a queued write at send time
 	broken error         // the transaction can go no further
 	snaps  map[int]map[any]any
-	sp     func(i int) string
 }
+
+// requestSavepoint is the savepoint of each caller of a shared transaction
+// on PostgreSQL: one name for all, so that its statement is prepared once
+// per connection, not once per caller's place in a transaction. The callers'
+// savepoints nest; ROLLBACK TO acts on the innermost of the name, which is
+// the current caller's, or, when a queued write fails when sent, its
+// caller's (the callers after it had their savepoints in the part of the
+// pipeline that did not run). The name differs from Tx.Savepoint's, whose
+// savepoints may be left open inside a caller's (SavepointKept).
+const requestSavepoint = "abri_req"
 
 // errRetry answers a caller whose work was rolled back because a write of
 // another caller before it, sent in the same pipeline, failed.
@@ -217,7 +226,7 @@ func (t *Tx) failAt(l later, cause error) {
 		return
 	}
 	if p.shared {
-		if _, err := t.s.tx.ExecContext(t.s.ctx, "ROLLBACK TO SAVEPOINT "+p.sp(m)); err != nil {
+		if _, err := t.s.tx.ExecContext(t.s.ctx, "ROLLBACK TO SAVEPOINT "+requestSavepoint); err != nil {
 			p.broken = fmt.Errorf("shared transaction: %w (rollback to savepoint: %v)", cause, err)
 			return
 		}
@@ -240,7 +249,7 @@ func (p *pipe) beginMember(st *txState, i int) {
 	p.cur, p.ran = i, i
 	p.snaps[i] = maps.Clone(st.local)
 	if p.shared {
-		p.queue = append(p.queue, later{q: "SAVEPOINT " + p.sp(i), owner: i, sp: true})
+		p.queue = append(p.queue, later{q: "SAVEPOINT " + requestSavepoint, owner: i, sp: true})
 	}
 }
 
@@ -259,7 +268,7 @@ func (p *pipe) undoMember(st *txState, i int) bool {
 	}
 	p.queue = p.queue[:n]
 	if p.sent >= i {
-		p.queue = append(p.queue, later{q: "ROLLBACK TO SAVEPOINT " + p.sp(i), owner: -1})
+		p.queue = append(p.queue, later{q: "ROLLBACK TO SAVEPOINT " + requestSavepoint, owner: -1})
 	}
 	return false
 }

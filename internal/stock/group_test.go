@@ -206,3 +206,63 @@ func TestMovesFromTwoServers(t *testing.T) {
 		version++
 	}
 }
+
+// TestSharedMovesRoundTrips counts what box moves sharing a transaction on
+// PostgreSQL send (through a counting proxy): statements, and round trips,
+// the waits for the server that bound how many moves one organisation makes
+// a second. A move's savepoint, update, ledger event and totals ride with
+// the next move's read (db.Tx.ExecLater), so a shared transaction of n
+// moves takes about n round trips and a few for the transaction itself.
+func TestSharedMovesRoundTrips(t *testing.T) {
+	c := &queryCounter{}
+	d := dbtest.Open(t, pgCountingProxy(t, dbtest.PostgresDSN(t), c))
+	if _, err := d.Migrate(ctx); err != nil {
+		t.Fatal(err)
+	}
+	w := newWorld(t, d)
+	const n = 16
+	var boxes []stock.Box
+	for i := range n {
+		boxes = append(boxes, w.jackets("M", int64(i+1)))
+	}
+	org := w.wh.OrgID
+	// Twice: the first round prepares the statements on the connection
+	// (pgx keeps them per connection), the second is counted.
+	for round, to := range []int64{w.shelf2.ID, w.shelf1.ID} {
+		began, stop, held := make(chan struct{}), make(chan struct{}), make(chan error, 1)
+		go func() {
+			held <- d.InTxGroup(ctx, org, func(*db.Tx) error { close(began); <-stop; return nil })
+		}()
+		<-began
+		errs := make(chan error, n)
+		for i, b := range boxes {
+			go func() {
+				_, err := w.s.UpdateBox(ctx, w.dist, b.Code, stock.Change{Version: b.Version + int64(round), LocationID: &to})
+				errs <- err
+			}()
+			waitFor(t, func() bool { return d.GroupWaiting(org) == i+1 })
+		}
+		c.reset()
+		close(stop)
+		w.must(<-held)
+		for range n {
+			w.must(<-errs)
+		}
+	}
+	stmts, trips := float64(c.count())/n, float64(c.roundTrips())/n
+	t.Logf("%d moves in one shared transaction: %.2f statements and %.2f round trips a move (the held transaction's commit included)", n, stmts, trips)
+	if trips > 1.5 {
+		t.Errorf("%.2f round trips a move, want about 1", trips)
+	}
+}
+
+func waitFor(t *testing.T, ok func() bool) {
+	t.Helper()
+	deadline := time.Now().Add(10 * time.Second)
+	for !ok() {
+		if time.Now().After(deadline) {
+			t.Fatal("timed out")
+		}
+		time.Sleep(time.Millisecond)
+	}
+}

@@ -18,11 +18,17 @@ import (
 // database through a counter, runs the call there a few times and reports
 // statements per call. The timed runs use the plain handle.
 
-// queryCounter counts statements. Its zero value counts nothing.
-type queryCounter struct{ n atomic.Int64 }
+// queryCounter counts statements and, on PostgreSQL, round trips. Its zero
+// value counts nothing.
+type queryCounter struct{ n, trips atomic.Int64 }
 
-func (c *queryCounter) reset()       { c.n.Store(0) }
+func (c *queryCounter) reset()       { c.n.Store(0); c.trips.Store(0) }
 func (c *queryCounter) count() int64 { return c.n.Load() }
+
+// roundTrips is how many times a client waited for the server's answer:
+// each Sync ('S', which ends an extended-protocol statement, or a whole
+// pipeline of them) and each simple-protocol Query ('Q').
+func (c *queryCounter) roundTrips() int64 { return c.trips.Load() }
 
 // sqliteCountParam marks the SQLite DSNs whose connections are counted; the
 // driver ignores a query parameter it does not know.
@@ -60,7 +66,8 @@ func countSQLite() *queryCounter {
 // pgCountingProxy listens on loopback and forwards connections to the
 // PostgreSQL server of dsn, counting the statements clients run: each
 // simple-protocol Query ('Q') and each extended-protocol Execute ('E')
-// message. It returns the DSN to connect through it.
+// message, and the round trips (queryCounter.roundTrips). It returns the DSN
+// to connect through it.
 func pgCountingProxy(tb testing.TB, dsn string, c *queryCounter) string {
 	tb.Helper()
 	u, err := url.Parse(dsn)
@@ -121,6 +128,9 @@ func countPG(client io.Reader, server io.Writer, c *queryCounter) {
 		}
 		if hdr[0] == 'Q' || hdr[0] == 'E' {
 			c.n.Add(1)
+		}
+		if hdr[0] == 'Q' || hdr[0] == 'S' {
+			c.trips.Add(1)
 		}
 		n := int(binary.BigEndian.Uint32(hdr[1:]))
 		if _, err := server.Write(hdr[:]); err != nil {
