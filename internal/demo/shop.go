@@ -159,9 +159,6 @@ func seedShopDays(ctx context.Context, d *db.DB, a access.Actor, offer []int64) 
 				}
 				err := tx.Savepoint(ctx, func() error {
 					_, err := shop.CheckoutTx(ctx, tx, a, shop.Card{ID: c.id, Household: c.household}, shop.Request{Lines: lines}, at, "")
-					if err == nil {
-						err = people.Touch(ctx, tx, c.id, at)
-					}
 					return err
 				})
 				if r, ok := shop.RefusalOf(err); ok {

@@ -6,6 +6,7 @@ import (
 	"crypto/hmac"
 	"crypto/rand"
 	"crypto/sha256"
+	"encoding/base64"
 	"encoding/binary"
 	"errors"
 	"fmt"
@@ -13,6 +14,7 @@ import (
 	"sync/atomic"
 	"testing"
 
+	"abri/internal/access"
 	"abri/internal/keyfile"
 )
 
@@ -118,4 +120,50 @@ func cardAD(cardID int64) []byte {
 	var b [8]byte
 	binary.BigEndian.PutUint64(b[:], uint64(cardID))
 	return append([]byte("abri card fields v1\x00"), b[:]...)
+}
+
+// A card reference is how a shop screen names a card in a command it
+// queues offline (internal/shop): the card's id sealed under the fields key
+// with a fresh nonce, so that every reference is different. The commands
+// table and the ledger keep only hashes of what a device sent, and a review
+// item keeps the reference: neither holds the card's id, nor links two
+// checkouts of one card, without the key file.
+
+// CardRef makes a new reference to a card of the actor's base.
+func CardRef(actor access.Actor, cardID int64) (string, error) {
+	k, err := keys()
+	if err != nil {
+		return "", err
+	}
+	nonce := make([]byte, k.aead.NonceSize())
+	rand.Read(nonce)
+	var id [8]byte
+	binary.BigEndian.PutUint64(id[:], uint64(cardID))
+	return base64.RawURLEncoding.EncodeToString(k.aead.Seal(nonce, nonce, id[:], refAD(actor))), nil
+}
+
+// OpenCardRef reads the card id of a reference made in the actor's base;
+// anything else is the error of an unknown card.
+func OpenCardRef(actor access.Actor, ref string) (int64, error) {
+	k, err := keys()
+	if err != nil {
+		return 0, err
+	}
+	b, err := base64.RawURLEncoding.DecodeString(ref)
+	n := k.aead.NonceSize()
+	if err != nil || len(b) < n {
+		return 0, errNotFound()
+	}
+	id, err := k.aead.Open(nil, b[:n], b[n:], refAD(actor))
+	if err != nil || len(id) != 8 {
+		return 0, errNotFound()
+	}
+	return int64(binary.BigEndian.Uint64(id)), nil
+}
+
+func refAD(actor access.Actor) []byte {
+	var b [16]byte
+	binary.BigEndian.PutUint64(b[:8], uint64(actor.OrgID))
+	binary.BigEndian.PutUint64(b[8:], uint64(actor.BaseID))
+	return append([]byte("abri card ref v1\x00"), b[:]...)
 }

@@ -12,6 +12,7 @@ package people
 
 import (
 	"context"
+	"crypto/rand"
 	"errors"
 	"fmt"
 	"slices"
@@ -256,6 +257,9 @@ func Issue(ctx context.Context, tx *db.Tx, actor access.Actor, in NewCard) (Card
 		c.ID, err = tx.InsertID(ctx, `INSERT INTO cards (org_id, base_id, code_hmac, household_size, age_bands, genders, languages, created_at)
 			VALUES (?, ?, ?, ?, ?, ?, ?, ?)`, actor.OrgID, actor.BaseID, k.codeMAC(actor.BaseID, code), c.HouseholdSize,
 			bands, genders, strings.Join(in.Languages, ","), db.Micros(tx.Now))
+		if err == nil {
+			_, err = tx.Exec(ctx, "UPDATE cards SET secret = ? WHERE id = ?", newSecret(), c.ID)
+		}
 		return err
 	})
 	if err != nil {
@@ -348,40 +352,66 @@ func Get(ctx context.Context, q db.Queryer, actor access.Actor, id int64) (Card,
 	return card, nil
 }
 
-// Touch records a use of a card at the given time, in the caller's
-// transaction (the shop's checkout): it restarts the card's retention clock
-// and, on a card's first use in a week, counts it among the week's cards
-// served. An earlier time than the last use changes nothing.
-func Touch(ctx context.Context, tx *db.Tx, cardID int64, at time.Time) error {
-	var org, base, last int64
-	err := tx.QueryRow(ctx, "SELECT org_id, base_id, last_used_at FROM cards WHERE id = ?"+tx.ForUpdate(), cardID).Scan(&org, &base, &last)
+// Touch records a use of a card of the actor's base at the given time, in
+// the caller's transaction (the shop's checkout): it restarts the card's
+// retention clock. An earlier time than the last use changes nothing. It
+// locks the card's row (FOR UPDATE on PostgreSQL), so two checkouts of one
+// card at once take turns. It answers the card's secret (Secret).
+func Touch(ctx context.Context, tx *db.Tx, actor access.Actor, cardID int64, at time.Time) ([]byte, error) {
+	if err := require(actor, access.UseCards); err != nil {
+		return nil, err
+	}
+	var last int64
+	var secret []byte
+	err := tx.QueryRow(ctx, "SELECT last_used_at, secret FROM cards WHERE id = ? AND org_id = ? AND base_id = ?"+tx.ForUpdate(),
+		cardID, actor.OrgID, actor.BaseID).Scan(&last, &secret)
 	if db.IsNoRows(err) {
-		return errNotFound()
+		return nil, errNotFound()
 	}
 	if err != nil {
-		return fmt.Errorf("touch card: %w", err)
+		return nil, fmt.Errorf("touch card: %w", err)
 	}
-	us := db.Micros(at)
-	if us <= last {
-		return nil
-	}
-	if week := WeekOf(at); last < db.Micros(week) {
-		if _, err := tx.Exec(ctx, `INSERT INTO card_weeks (org_id, base_id, week, cards_served) VALUES (?, ?, ?, 1)
-			ON CONFLICT (base_id, week) DO UPDATE SET cards_served = card_weeks.cards_served + 1`, org, base, db.Micros(week)); err != nil {
-			return fmt.Errorf("count card week: %w", err)
+	if len(secret) == 0 { // a card made before cards had secrets
+		secret = newSecret()
+		if _, err := tx.Exec(ctx, "UPDATE cards SET secret = ? WHERE id = ?", secret, cardID); err != nil {
+			return nil, fmt.Errorf("touch card: %w", err)
 		}
 	}
-	if _, err := tx.Exec(ctx, "UPDATE cards SET last_used_at = ? WHERE id = ?", us, cardID); err != nil {
-		return fmt.Errorf("touch card: %w", err)
+	if us := db.Micros(at); us > last {
+		if _, err := tx.Exec(ctx, "UPDATE cards SET last_used_at = ? WHERE id = ?", us, cardID); err != nil {
+			return nil, fmt.Errorf("touch card: %w", err)
+		}
 	}
-	return nil
+	return secret, nil
 }
 
-// WeekOf is the start of t's week: Monday 00:00 UTC.
-func WeekOf(t time.Time) time.Time {
-	t = t.UTC()
-	d := time.Date(t.Year(), t.Month(), t.Day(), 0, 0, 0, 0, time.UTC)
-	return d.AddDate(0, 0, -((int(d.Weekday()) + 6) % 7))
+// newSecret makes a card's secret: 32 random bytes, kept in the card's row
+// and erased with it. The shop's checkout events carry HMAC(secret,
+// checkout id) instead of the card's id, so that once the card is erased
+// nothing links its checkouts to each other.
+func newSecret() []byte {
+	b := make([]byte, 32)
+	if _, err := rand.Read(b); err != nil {
+		panic(err) // crypto/rand does not fail on supported systems
+	}
+	return b
+}
+
+// Secrets reads the secrets of the organisation's cards by id, for
+// `abri verify` (a checkout event's commitment is checked against its
+// card's secret while the card lives).
+func Secrets(ctx context.Context, q ledger.Reader, org int64) (map[int64][]byte, error) {
+	out := map[int64][]byte{}
+	err := ledger.ScanRows(ctx, q, func(scan func(...any) error) error {
+		var id int64
+		var s []byte
+		if err := scan(&id, &s); err != nil {
+			return err
+		}
+		out[id] = s
+		return nil
+	}, "SELECT id, secret FROM cards WHERE org_id = ? AND secret IS NOT NULL", org)
+	return out, err
 }
 
 // Replace gives a lost card a new code: the same card, with its history and

@@ -205,25 +205,22 @@ func indexOf(b byte) int {
 	return -1
 }
 
-func TestTouchCountsWeeksAndReplaceKeepsTheCard(t *testing.T) {
+func TestTouchAndReplaceKeepTheCard(t *testing.T) {
 	dbtest.Each(t, func(t *testing.T, d *db.DB) {
 		w := newWorld(t, d)
 		c, code := w.issue(w.shop, people.NewCard{HouseholdSize: 1})
 		c2, _ := w.issue(w.shop, people.NewCard{HouseholdSize: 2})
 		touch := func(id int64, at time.Time) {
-			w.must(d.InTx(ctx, func(tx *db.Tx) error { return people.Touch(ctx, tx, id, at) }))
+			w.must(d.InTx(ctx, func(tx *db.Tx) error { _, err := people.Touch(ctx, tx, w.shop, id, at); return err }))
 		}
 		touch(c.ID, t0)                   // Tuesday
 		touch(c.ID, t0.Add(48*time.Hour)) // same week: counted once
 		touch(c2.ID, t0.Add(time.Hour))
 		touch(c.ID, t0.AddDate(0, 0, 7)) // next week
 		touch(c.ID, t0)                  // earlier than the last use: nothing
-		week := db.Micros(people.WeekOf(t0))
-		if n := w.count("SELECT cards_served FROM card_weeks WHERE week = ?", week); n != 2 {
-			t.Fatalf("week 1 served %d, want 2", n)
-		}
-		if n := w.count("SELECT cards_served FROM card_weeks WHERE week = ?", db.Micros(people.WeekOf(t0.AddDate(0, 0, 7)))); n != 1 {
-			t.Fatalf("week 2 served %d, want 1", n)
+		// Another base's shop cannot touch the card.
+		if err := d.InTx(ctx, func(tx *db.Tx) error { _, err := people.Touch(ctx, tx, w.otherBase, c.ID, t0); return err }); !apperr.Is(err, apperr.NotFound) {
+			t.Fatalf("touch from another base: %v", err)
 		}
 		got, err := people.Get(ctx, d, w.shop, c.ID)
 		w.must(err)
@@ -246,19 +243,6 @@ func TestTouchCountsWeeksAndReplaceKeepsTheCard(t *testing.T) {
 			t.Fatalf("foreign replace: %v", err)
 		}
 	})
-}
-
-func TestWeekOf(t *testing.T) {
-	for in, want := range map[string]string{
-		"2026-12-07T00:00:00Z": "2026-12-07", // Monday
-		"2026-12-06T23:59:59Z": "2026-11-30", // Sunday
-		"2026-12-01T09:00:00Z": "2026-11-30",
-	} {
-		at, _ := time.Parse(time.RFC3339, in)
-		if got := people.WeekOf(at).Format("2006-01-02"); got != want {
-			t.Errorf("WeekOf(%s) = %s, want %s", in, got, want)
-		}
-	}
 }
 
 // A new code that clashes with a card's of the base is drawn again, in the

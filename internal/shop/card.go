@@ -15,18 +15,32 @@ import (
 )
 
 // The shop's side of cards: a card is found by its code (internal/people,
-// through the HMAC) or, in a command queued on a device, by its id, which
+// through the HMAC) or, in a command queued on a device, by a card
+// reference (people.CardRef: the card's id sealed with a fresh nonce), which
 // is all a device keeps; every checkout is a use of the card (people.Touch,
 // the retention clock).
 
-// CommandType is the offline checkout: target "card:ID", payload Request.
+// CommandType is the offline checkout: target "shop", payload
+// commandPayload (the card reference, the lines, an override). The older
+// form, target "card:ID" with the lines and override, still applies, but
+// names the card in the commands table and the ledger.
 const CommandType = "shop.checkout"
+
+// CommandTarget is the target of the offline checkout.
+const CommandTarget = "shop"
+
+// commandPayload is what an offline checkout carries.
+type commandPayload struct {
+	Card     string `json:"card,omitempty"`
+	Lines    []Line `json:"lines"`
+	Override string `json:"override,omitempty"`
+}
 
 func init() {
 	command.Register(CommandType, applyCommand)
 	people.RegisterEraser(people.Eraser{
 		Name:   "shop",
-		Tables: []string{"shop_checkouts", "shop_checkout_lines"},
+		Tables: []string{"shop_checkouts", "shop_checkout_lines", "shop_weeks", "shop_week_items", "review_items"},
 		Erase:  eraseCard,
 	})
 }
@@ -72,6 +86,10 @@ func ForCard(ctx context.Context, d *db.DB, actor access.Actor, cardID int64) (E
 type Sent struct {
 	CommandID string
 	MadeAt    time.Time
+	// CardRef is the card reference the queued command would carry (the
+	// shop screen's); empty, the command would be the older form that
+	// names the card's id.
+	CardRef string
 }
 
 // Checkout checks out for the card a code names (POST /api/v1/checkouts
@@ -89,7 +107,7 @@ func Checkout(ctx context.Context, d *db.DB, actor access.Actor, code string, re
 			return err
 		}
 		if sent.CommandID == "" {
-			out, err = checkoutCard(ctx, tx, actor, cardOf(c), req, tx.Now, "")
+			out, err = CheckoutTx(ctx, tx, actor, cardOf(c), req, tx.Now, "")
 			return err
 		}
 		out, err = checkoutOnce(ctx, tx, actor, cardOf(c), req, sent)
@@ -114,15 +132,23 @@ type commandResult struct {
 // finds it applied (command.Once).
 func checkoutOnce(ctx context.Context, tx *db.Tx, actor access.Actor, c Card, req Request, sent Sent) (Receipt, error) {
 	req.Override = strings.TrimSpace(req.Override)
-	payload, err := json.Marshal(req)
+	target := command.Target("card", c.ID)
+	if sent.CardRef != "" {
+		id, err := people.OpenCardRef(actor, sent.CardRef)
+		if err != nil || id != c.ID {
+			return Receipt{}, apperr.New(apperr.Invalid, "shop.error.card_ref").At("card_ref")
+		}
+		target = CommandTarget
+	}
+	payload, err := json.Marshal(commandPayload{Card: sent.CardRef, Lines: req.Lines, Override: req.Override})
 	if err != nil {
 		return Receipt{}, fmt.Errorf("shop checkout command: %w", err)
 	}
-	cmd := command.Command{ID: sent.CommandID, Type: CommandType, Target: command.Target("card", c.ID), Payload: payload, MadeAt: sent.MadeAt}
+	cmd := command.Command{ID: sent.CommandID, Type: CommandType, Target: target, Payload: payload, MadeAt: sent.MadeAt}
 	var rec Receipt
 	o, err := command.Once(ctx, tx, actor, cmd, func() (any, error) {
 		var err error
-		rec, err = checkoutCard(ctx, tx, actor, c, req, sent.MadeAt, strings.ToLower(sent.CommandID))
+		rec, err = CheckoutTx(ctx, tx, actor, c, req, sent.MadeAt, strings.ToLower(sent.CommandID))
 		return commandResult{CheckoutID: rec.ID}, err
 	})
 	if err != nil {
@@ -169,17 +195,6 @@ func receiptOf(ctx context.Context, tx *db.Tx, actor access.Actor, c Card, id in
 	return rec, err
 }
 
-// checkoutCard records the card's use first: people.Touch locks the card's
-// row (FOR UPDATE on PostgreSQL), so two shops checking out one card at the
-// same moment take turns and the second counts the first's checkout
-// against the rules. SQLite has one writer anyway.
-func checkoutCard(ctx context.Context, tx *db.Tx, actor access.Actor, c Card, req Request, madeAt time.Time, commandID string) (Receipt, error) {
-	if err := people.Touch(ctx, tx, c.ID, tx.Now); err != nil {
-		return Receipt{}, err
-	}
-	return CheckoutTx(ctx, tx, actor, c, req, madeAt, commandID)
-}
-
 // applyCommand is the offline checkout's handler: a card an erased or
 // unknown id names, or a checkout a rule refuses now (two shops served one
 // card while the network was away), cannot apply and becomes a review item;
@@ -189,38 +204,108 @@ func applyCommand(ctx context.Context, tx *db.Tx, actor access.Actor, cmd comman
 	if err := require(actor, access.UseShop); err != nil {
 		return nil, err
 	}
-	id, err := command.ParseTarget(cmd.Target, "card")
+	var p commandPayload
+	if err := json.Unmarshal(cmd.Payload, &p); err != nil {
+		return nil, apperr.Wrap(err, apperr.Invalid, "shop.error.payload").At("payload")
+	}
+	var id int64
+	var err error
+	if cmd.Target == CommandTarget {
+		id, err = people.OpenCardRef(actor, p.Card)
+	} else {
+		id, err = command.ParseTarget(cmd.Target, "card")
+	}
 	if err != nil {
 		return nil, err
 	}
-	var req Request
-	if err := json.Unmarshal(cmd.Payload, &req); err != nil {
-		return nil, apperr.Wrap(err, apperr.Invalid, "shop.error.payload").At("payload")
-	}
+	req := Request{Lines: p.Lines, Override: p.Override}
 	pc, err := people.Get(ctx, tx, actor, id)
 	if err != nil {
 		return nil, err
 	}
-	r, err := checkoutCard(ctx, tx, actor, cardOf(pc), req, cmd.MadeAt, cmd.ID)
+	r, err := CheckoutTx(ctx, tx, actor, cardOf(pc), req, cmd.MadeAt, cmd.ID)
 	if err != nil {
 		return nil, err
 	}
 	return commandResult{CheckoutID: r.ID}, nil
 }
 
-// eraseCard detaches a card's checkouts from it when the card is erased:
-// what was taken stays, as anonymous counts per product and week.
+// eraseCard folds a card's checkouts into the weekly aggregates when the
+// card is erased, and deletes them: what stays is how many items of each
+// product were taken each week, and how many checkouts and cards each week
+// counted, with no row per checkout, no time finer than the week and no
+// link between the card's checkouts. Rows an earlier erasure left with
+// card id 0 are folded the same way.
 func eraseCard(ctx context.Context, tx *db.Tx, c people.Card) (people.Coverage, error) {
-	res, err := tx.Exec(ctx, `UPDATE shop_checkouts SET card_id = 0, override_reason = '' WHERE org_id = ? AND base_id = ? AND card_id = ?`, c.OrgID, c.BaseID, c.ID)
-	if err != nil {
+	fail := func(err error) (people.Coverage, error) {
 		return people.Coverage{}, fmt.Errorf("shop erase card: %w", err)
+	}
+	type weekKey struct {
+		week    string
+		product int64
+	}
+	weeks := map[string][2]int64{}  // checkouts, cards
+	items := map[weekKey][2]int64{} // category, items
+	err := eachRow(ctx, tx, "erase", `SELECT week, first_in_week FROM shop_checkouts WHERE org_id = ? AND base_id = ? AND card_id IN (?, 0)`,
+		[]any{c.OrgID, c.BaseID, c.ID}, func(scan func(...any) error) error {
+			var w string
+			var first bool
+			if err := scan(&w, &first); err != nil {
+				return err
+			}
+			n := weeks[w]
+			n[0]++
+			if first {
+				n[1]++
+			}
+			weeks[w] = n
+			return nil
+		})
+	if err != nil {
+		return fail(err)
+	}
+	err = eachRow(ctx, tx, "erase", `SELECT k.week, l.product_id, l.category_id, l.quantity FROM shop_checkout_lines l JOIN shop_checkouts k ON k.id = l.checkout_id
+		WHERE k.org_id = ? AND k.base_id = ? AND k.card_id IN (?, 0)`, []any{c.OrgID, c.BaseID, c.ID}, func(scan func(...any) error) error {
+		var k weekKey
+		var cat, n int64
+		if err := scan(&k.week, &k.product, &cat, &n); err != nil {
+			return err
+		}
+		v := items[k]
+		v[0], v[1] = cat, v[1]+n
+		items[k] = v
+		return nil
+	})
+	if err != nil {
+		return fail(err)
+	}
+	for w, n := range weeks {
+		if _, err := tx.Exec(ctx, `INSERT INTO shop_weeks (org_id, base_id, week, checkouts, cards) VALUES (?, ?, ?, ?, ?)
+			ON CONFLICT (org_id, base_id, week) DO UPDATE SET checkouts = shop_weeks.checkouts + excluded.checkouts, cards = shop_weeks.cards + excluded.cards`,
+			c.OrgID, c.BaseID, w, n[0], n[1]); err != nil {
+			return fail(err)
+		}
+	}
+	for k, v := range items {
+		if _, err := tx.Exec(ctx, `INSERT INTO shop_week_items (org_id, base_id, week, product_id, category_id, items) VALUES (?, ?, ?, ?, ?, ?)
+			ON CONFLICT (org_id, base_id, week, product_id) DO UPDATE SET items = shop_week_items.items + excluded.items`,
+			c.OrgID, c.BaseID, k.week, k.product, v[0], v[1]); err != nil {
+			return fail(err)
+		}
+	}
+	res, err := tx.Exec(ctx, `DELETE FROM shop_checkout_lines WHERE checkout_id IN
+		(SELECT id FROM shop_checkouts WHERE org_id = ? AND base_id = ? AND card_id IN (?, 0))`, c.OrgID, c.BaseID, c.ID)
+	if err != nil {
+		return fail(err)
+	}
+	lines, _ := res.RowsAffected()
+	res, err = tx.Exec(ctx, `DELETE FROM shop_checkouts WHERE org_id = ? AND base_id = ? AND card_id IN (?, 0)`, c.OrgID, c.BaseID, c.ID)
+	if err != nil {
+		return fail(err)
 	}
 	n, _ := res.RowsAffected()
-	if _, err := tx.Exec(ctx, `UPDATE shop_checkout_lines SET card_id = 0 WHERE org_id = ? AND base_id = ? AND card_id = ?`, c.OrgID, c.BaseID, c.ID); err != nil {
-		return people.Coverage{}, fmt.Errorf("shop erase card: %w", err)
-	}
 	return people.Coverage{
-		Anonymised: []people.CoverageLine{{What: "shop_checkouts", Count: n}},
-		Aggregate:  []people.CoverageLine{{What: "shop_weekly"}},
+		Deleted:   []people.CoverageLine{{What: "shop_checkouts", Count: n}, {What: "shop_checkout_lines", Count: lines}},
+		Aggregate: []people.CoverageLine{{What: "shop_weekly"}},
 	}, nil
 }

@@ -14,6 +14,7 @@ import (
 	"abri/internal/db"
 	"abri/internal/i18n"
 	"abri/internal/ledger"
+	"abri/internal/people"
 	"abri/internal/place"
 	"abri/internal/stock"
 )
@@ -167,6 +168,13 @@ func CheckoutTx(ctx context.Context, tx *db.Tx, actor access.Actor, card Card, r
 	if err != nil {
 		return Receipt{}, err
 	}
+	// The card's use first: people.Touch locks its row, so two shops
+	// checking out one card at once take turns and the second counts the
+	// first's checkout against the rules.
+	secret, err := people.Touch(ctx, tx, actor, card.ID, tx.Now)
+	if err != nil {
+		return Receipt{}, err
+	}
 	held, err := stock.HeldAt(ctx, tx, actor, place.LocationShop)
 	if err != nil {
 		return Receipt{}, err
@@ -264,7 +272,7 @@ func CheckoutTx(ctx context.Context, tx *db.Tx, actor access.Actor, card Card, r
 			return Receipt{}, fmt.Errorf("shop checkout line: %w", err)
 		}
 	}
-	if _, err := ledger.Append(ctx, tx, actor, "shop_checkout", id, CheckedOut{CardID: card.ID, Week: week, FirstInWeek: seen == 0,
+	if _, err := ledger.Append(ctx, tx, actor, "shop_checkout", id, CheckedOut{Commitment: commitment(secret, id), Week: week, FirstInWeek: seen == 0,
 		Overridden: overridden, CommandID: commandID, MadeAt: db.Micros(madeAt), Lines: lines}); err != nil {
 		return Receipt{}, err
 	}

@@ -6,13 +6,21 @@ import (
 
 	"abri/internal/db"
 	"abri/internal/ledger"
+	"abri/internal/people"
 )
 
 // The projection of the shop's rows for `abri verify`: rules from
 // shop.rule_set, checkouts and their lines from shop.checkout, refusal
 // counts from shop.refused. An override's reason is not in the ledger. A
-// checkout whose card was erased keeps card id 0 (internal/people), which
-// the events cannot know, so 0 is accepted for any card.
+// checkout event names its card by a commitment (HMAC under the card's
+// secret of the checkout's id), checked against the card's secret while the
+// card lives; version 1 events name the card's id. An erased card's
+// checkouts are folded into weekly counts and deleted (eraseCard), and no
+// event says which (it would link them): a checkout event without its row
+// is accepted when the weekly counts hold it, that is when, per base and
+// week, the events without rows add up to shop_weeks and, per product, to
+// shop_week_items. Rows an older erasure left with card id 0 are accepted
+// for any card.
 
 func init() {
 	ledger.RegisterProjection("shop", func() ledger.Projection {
@@ -99,6 +107,10 @@ func (p *replay) Compare(ctx context.Context, q ledger.Reader, org int64) ([]led
 		}
 	}
 
+	secrets, err := people.Secrets(ctx, q, org)
+	if err != nil {
+		return nil, fmt.Errorf("verify shop checkouts: %w", err)
+	}
 	seen = map[int64]bool{}
 	err = ledger.ScanRows(ctx, q, func(scan func(...any) error) error {
 		var id, base, card, made, by, at int64
@@ -116,7 +128,11 @@ func (p *replay) Compare(ctx context.Context, q ledger.Reader, org int64) ([]led
 		}
 		col := func(c string, want, got any) { ds.Col("shop_checkouts", row, w.last, c, want, got) }
 		col("base_id", w.base, base)
-		if card != 0 {
+		switch {
+		case card == 0:
+		case w.c.Commitment != "":
+			col("card_id (commitment)", w.c.Commitment, commitment(secrets[card], id))
+		default:
 			col("card_id", w.c.CardID, card)
 		}
 		col("week", w.c.Week, week)
@@ -131,10 +147,64 @@ func (p *replay) Compare(ctx context.Context, q ledger.Reader, org int64) ([]led
 	if err != nil {
 		return nil, fmt.Errorf("verify shop checkouts: %w", err)
 	}
+	// The events without rows: folded into the weekly counts.
+	type weekKey struct {
+		base int64
+		week string
+	}
+	type itemKey struct {
+		base, product int64
+		week          string
+	}
+	foldedWeeks := map[weekKey][2]int64{}
+	foldedItems := map[itemKey]int64{}
 	for id, w := range p.checkouts {
-		if !seen[id] {
-			ds.Missing("shop_checkouts", fmt.Sprintf("checkout %d", id), w.last)
+		if seen[id] {
+			continue
 		}
+		k := weekKey{w.base, w.c.Week}
+		n := foldedWeeks[k]
+		n[0]++
+		if w.c.FirstInWeek {
+			n[1]++
+		}
+		foldedWeeks[k] = n
+		for _, l := range w.c.Lines {
+			foldedItems[itemKey{w.base, l.ProductID, w.c.Week}] += l.Quantity
+		}
+		delete(p.checkouts, id) // its lines are folded too
+	}
+	err = ledger.ScanRows(ctx, q, func(scan func(...any) error) error {
+		var k weekKey
+		var n [2]int64
+		if err := scan(&k.base, &k.week, &n[0], &n[1]); err != nil {
+			return err
+		}
+		ds.Col("shop_weeks", fmt.Sprintf("week %s", k.week), ledger.Touch{}, "checkouts, cards", foldedWeeks[k], n)
+		delete(foldedWeeks, k)
+		return nil
+	}, `SELECT base_id, week, checkouts, cards FROM shop_weeks WHERE org_id = ?`, org)
+	if err != nil {
+		return nil, fmt.Errorf("verify shop weeks: %w", err)
+	}
+	for k, n := range foldedWeeks {
+		ds.Col("shop_weeks", fmt.Sprintf("week %s", k.week), ledger.Touch{}, "checkouts, cards", n, [2]int64{})
+	}
+	err = ledger.ScanRows(ctx, q, func(scan func(...any) error) error {
+		var k itemKey
+		var n int64
+		if err := scan(&k.base, &k.product, &k.week, &n); err != nil {
+			return err
+		}
+		ds.Col("shop_week_items", fmt.Sprintf("week %s product %d", k.week, k.product), ledger.Touch{}, "items", foldedItems[k], n)
+		delete(foldedItems, k)
+		return nil
+	}, `SELECT base_id, product_id, week, items FROM shop_week_items WHERE org_id = ?`, org)
+	if err != nil {
+		return nil, fmt.Errorf("verify shop week items: %w", err)
+	}
+	for k, n := range foldedItems {
+		ds.Col("shop_week_items", fmt.Sprintf("week %s product %d", k.week, k.product), ledger.Touch{}, "items", n, int64(0))
 	}
 
 	// Lines: what each checkout took from which box, in order.

@@ -92,8 +92,12 @@ func Reports(ctx context.Context, q db.Queryer, actor access.Actor, weeks int, n
 		}
 		return byWeek[w]
 	}
-	if err := eachRow(ctx, q, "weeks", `SELECT week, COUNT(*), SUM(CASE WHEN first_in_week THEN 1 ELSE 0 END) FROM shop_checkouts
-		WHERE org_id = ? AND base_id = ? AND week >= ? GROUP BY week`, []any{actor.OrgID, actor.BaseID, rep.From},
+	// Checkouts of live cards are rows; those of erased cards, weekly
+	// counts (shop_weeks, shop_week_items).
+	if err := eachRow(ctx, q, "weeks", `SELECT week, SUM(n), SUM(cards) FROM (
+		SELECT week, 1 AS n, CASE WHEN first_in_week THEN 1 ELSE 0 END AS cards FROM shop_checkouts WHERE org_id = ? AND base_id = ? AND week >= ?
+		UNION ALL SELECT week, checkouts, cards FROM shop_weeks WHERE org_id = ? AND base_id = ? AND week >= ?) w GROUP BY week`,
+		[]any{actor.OrgID, actor.BaseID, rep.From, actor.OrgID, actor.BaseID, rep.From},
 		func(scan func(...any) error) error {
 			var w string
 			var n, cards int64
@@ -106,8 +110,10 @@ func Reports(ctx context.Context, q db.Queryer, actor access.Actor, weeks int, n
 		}); err != nil {
 		return rep, err
 	}
-	if err := eachRow(ctx, q, "items", `SELECT c.week, SUM(l.quantity) FROM shop_checkout_lines l JOIN shop_checkouts c ON c.id = l.checkout_id
-		WHERE c.org_id = ? AND c.base_id = ? AND c.week >= ? GROUP BY c.week`, []any{actor.OrgID, actor.BaseID, rep.From},
+	if err := eachRow(ctx, q, "items", `SELECT week, SUM(n) FROM (
+		SELECT c.week, l.quantity AS n FROM shop_checkout_lines l JOIN shop_checkouts c ON c.id = l.checkout_id WHERE c.org_id = ? AND c.base_id = ? AND c.week >= ?
+		UNION ALL SELECT week, items FROM shop_week_items WHERE org_id = ? AND base_id = ? AND week >= ?) w GROUP BY week`,
+		[]any{actor.OrgID, actor.BaseID, rep.From, actor.OrgID, actor.BaseID, rep.From},
 		func(scan func(...any) error) error {
 			var w string
 			var n int64
@@ -122,10 +128,14 @@ func Reports(ctx context.Context, q db.Queryer, actor access.Actor, weeks int, n
 	for w := first; w.Format(time.DateOnly) <= rep.To; w = w.AddDate(0, 0, 7) {
 		rep.Weeks = append(rep.Weeks, *week(w.Format(time.DateOnly)))
 	}
-	lineArgs := []any{actor.OrgID, actor.BaseID, db.Micros(first)}
+	// Items per product and category: the rows' lines since the first
+	// week's Monday, and the weekly counts from that week on.
+	lineArgs := []any{actor.OrgID, actor.BaseID, db.Micros(first), actor.OrgID, actor.BaseID, rep.From}
+	const taken = `(SELECT product_id, category_id, quantity FROM shop_checkout_lines WHERE org_id = ? AND base_id = ? AND at >= ?
+		UNION ALL SELECT product_id, category_id, items FROM shop_week_items WHERE org_id = ? AND base_id = ? AND week >= ?) l`
 	if err := eachRow(ctx, q, "products", `SELECT p.id, p.name, p.gender, p.base_id IS NULL, c.name, SUM(l.quantity)
-		FROM shop_checkout_lines l JOIN products p ON p.id = l.product_id JOIN categories c ON c.id = p.category_id
-		WHERE l.org_id = ? AND l.base_id = ? AND l.at >= ? GROUP BY p.id, p.name, p.gender, p.base_id, c.name ORDER BY SUM(l.quantity) DESC, p.name`, lineArgs,
+		FROM `+taken+` JOIN products p ON p.id = l.product_id JOIN categories c ON c.id = p.category_id
+		GROUP BY p.id, p.name, p.gender, p.base_id, c.name ORDER BY SUM(l.quantity) DESC, p.name`, lineArgs,
 		func(scan func(...any) error) error {
 			var r ProductRow
 			if err := scan(&r.ProductID, &r.Name, &r.Gender, &r.Standard, &r.Category, &r.Items); err != nil {
@@ -137,8 +147,8 @@ func Reports(ctx context.Context, q db.Queryer, actor access.Actor, weeks int, n
 		return rep, err
 	}
 	if err := eachRow(ctx, q, "categories", `SELECT c.id, c.name, SUM(l.quantity)
-		FROM shop_checkout_lines l JOIN categories c ON c.id = l.category_id
-		WHERE l.org_id = ? AND l.base_id = ? AND l.at >= ? GROUP BY c.id, c.name ORDER BY SUM(l.quantity) DESC, c.name`, lineArgs,
+		FROM `+taken+` JOIN categories c ON c.id = l.category_id
+		GROUP BY c.id, c.name ORDER BY SUM(l.quantity) DESC, c.name`, lineArgs,
 		func(scan func(...any) error) error {
 			var r CategoryRow
 			if err := scan(&r.CategoryID, &r.Name, &r.Items); err != nil {

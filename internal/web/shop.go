@@ -12,6 +12,7 @@ import (
 	"abri/internal/catalog"
 	"abri/internal/export"
 	"abri/internal/i18n"
+	"abri/internal/people"
 	"abri/internal/place"
 	"abri/internal/shop"
 	"abri/internal/stock"
@@ -88,7 +89,7 @@ type shopOption struct {
 
 type cardPage struct {
 	Code        string
-	CardID      int64
+	CardRef     string // the card as the screen's queued commands name it (people.CardRef)
 	Household   int64
 	Shares      []shopShare
 	Products    []shopOption
@@ -142,7 +143,10 @@ func (s *server) renderCard(w http.ResponseWriter, r *http.Request, c *reqCtx, s
 	if err != nil {
 		return err
 	}
-	p.CardID, p.Household, p.Shares = e.CardID, e.Household, s.shopShares(c, e)
+	p.Household, p.Shares = e.Household, s.shopShares(c, e)
+	if p.CardRef, err = people.CardRef(c.P.Actor, e.CardID); err != nil {
+		return err
+	}
 	p.CanOverride = c.P.Actor.Can(access.OverrideShop)
 	for _, h := range held {
 		p.Products = append(p.Products, shopOption{ProductID: h.ProductID, CategoryID: h.CategoryID, Items: h.Items,
@@ -196,7 +200,7 @@ func sentOf(r *http.Request) (shop.Sent, error) {
 	if err != nil {
 		return shop.Sent{}, apperr.New(apperr.Invalid, "shop.error.made_at").At("made_at")
 	}
-	return shop.Sent{CommandID: id, MadeAt: at}, nil
+	return shop.Sent{CommandID: id, MadeAt: at, CardRef: r.PostForm.Get("card_ref")}, nil
 }
 
 // shopCheckout answers POST /shop/checkout: one product and a quantity for

@@ -3,7 +3,8 @@
 // day is refused at once, naming the rule and the day it allows again, with
 // or without a network. Then it goes to the server; when the network is
 // away it goes into the offline queue (queue.js) as a shop.checkout command
-// for the card's id (never its code), and the shares shown here go down.
+// naming the card by the reference the page carries (never its code, nor
+// its id: a sealed reference, different on every page), and the shares shown here go down.
 // Once synced, a checkout a rule refuses then (two shops, one card) becomes
 // a review item for a coordinator. The post and the queued command carry
 // one command id, so a checkout whose answer was lost, sent again by the
@@ -58,7 +59,7 @@ function abriShop() {
     var q = window.abri && window.abri.queue;
     var sent = q && q.newCommand ? q.newCommand() : null;
     var body = new URLSearchParams(new FormData(form));
-    if (sent) { body.set('command_id', sent.id); body.set('made_at', sent.made_at); }
+    if (sent) { body.set('command_id', sent.id); body.set('made_at', sent.made_at); body.set('card_ref', box.dataset.cardRef); }
     var taken = function () {
       hit.forEach(function (li) {
         var left = Math.max(0, parseInt(li.dataset.left, 10) - qty);
@@ -92,9 +93,9 @@ function abriShop() {
     }).catch(function () {
       // No network (or no answer): keep it on the phone, by the card's id.
       if (!q || !sent) { say(box.dataset.tChoose, 'error'); return; }
-      var payload = { lines: [{ product_id: parseInt(sel.value, 10), quantity: qty }] };
+      var payload = { card: box.dataset.cardRef, lines: [{ product_id: parseInt(sel.value, 10), quantity: qty }] };
       if (override) payload.override = override;
-      q.enqueue({ id: sent.id, made_at: sent.made_at, type: 'shop.checkout', target: 'card:' + box.dataset.card, payload: payload });
+      q.enqueue({ id: sent.id, made_at: sent.made_at, type: 'shop.checkout', target: 'shop', payload: payload });
       taken();
       say(fmt(box.dataset.tQueued, qty, opt.textContent.replace(/\s*\(\d+\)$/, '')), 'flash');
     });
