@@ -11,6 +11,7 @@ import (
 	"fmt"
 	"slices"
 	"strings"
+	"sync"
 
 	"abri/internal/access"
 	"abri/internal/apperr"
@@ -521,16 +522,57 @@ func newReviewItem(ctx context.Context, tx *db.Tx, actor access.Actor, c Command
 	return id, nil
 }
 
-// encodeArgs keeps a reason's arguments as JSON: numbers and text only.
+// An Arg is a reason argument kept as data rather than text (a shop rule):
+// stored as {"arg": kind, "v": value} and read back by the decoder its
+// package registered (RegisterArg), so that a review item's reason says
+// itself in the reader's language, not the sender's.
+type Arg interface {
+	ArgKind() string
+	ArgValue() any
+}
+
+var argDecoders sync.Map // kind → func(json.RawMessage) (any, error)
+
+// RegisterArg makes decode read back the arguments of a kind; call it from
+// the domain package's init.
+func RegisterArg(kind string, decode func(json.RawMessage) (any, error)) {
+	argDecoders.Store(kind, decode)
+}
+
+// decodeArg reads an argument stored as an Arg back, or answers it as it is.
+func decodeArg(a any) any {
+	m, ok := a.(map[string]any)
+	if !ok {
+		return a
+	}
+	kind, _ := m["arg"].(string)
+	dec, ok := argDecoders.Load(kind)
+	if !ok {
+		return a
+	}
+	raw, err := json.Marshal(m["v"])
+	if err != nil {
+		return a
+	}
+	v, err := dec.(func(json.RawMessage) (any, error))(raw)
+	if err != nil {
+		return a
+	}
+	return v
+}
+
+// encodeArgs keeps a reason's arguments as JSON: numbers, text, and Args.
 func encodeArgs(args []any) string {
 	if len(args) == 0 {
 		return "[]"
 	}
 	out := make([]any, len(args))
 	for i, a := range args {
-		switch a.(type) {
+		switch v := a.(type) {
 		case int, int64, int32, uint, uint64, uint32, float64, float32, string, bool:
 			out[i] = a
+		case Arg:
+			out[i] = map[string]any{"arg": v.ArgKind(), "v": v.ArgValue()}
 		default:
 			out[i] = fmt.Sprint(a)
 		}
@@ -561,7 +603,7 @@ func reasonOf(key, args string) *apperr.Error {
 					a = f
 				}
 			}
-			e.Args = append(e.Args, a)
+			e.Args = append(e.Args, decodeArg(a))
 		}
 	}
 	return e

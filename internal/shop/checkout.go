@@ -11,6 +11,7 @@ import (
 
 	"abri/internal/access"
 	"abri/internal/apperr"
+	"abri/internal/command"
 	"abri/internal/db"
 	"abri/internal/i18n"
 	"abri/internal/ledger"
@@ -71,13 +72,50 @@ func (r *Refusal) Error() string {
 }
 
 // ruleArg is a rule as an error argument: it says itself in the reader's
-// language (i18n.Localizer) and is stored as its English text (a review
-// item keeps its reason's arguments as JSON).
+// language (i18n.Localizer), and a review item keeps it as the rule's data
+// (command.Arg), read back as a ruleArg, so that a coordinator reads the
+// rule in their own language.
 type ruleArg struct{ r Rule }
+
+// storedRule is what a review item keeps of a rule: what its text needs.
+type storedRule struct {
+	ID           int64  `json:"id"`
+	ProductID    int64  `json:"product_id,omitempty"`
+	CategoryID   int64  `json:"category_id,omitempty"`
+	ProductName  string `json:"product_name,omitempty"`
+	Gender       string `json:"gender,omitempty"`
+	Standard     bool   `json:"standard,omitempty"`
+	CategoryName string `json:"category_name,omitempty"`
+	Quantity     int64  `json:"quantity"`
+	Per          string `json:"per"`
+	PeriodDays   int64  `json:"period_days"`
+}
 
 func (a ruleArg) Localize(lang string) string  { return a.r.Text(lang) }
 func (a ruleArg) String() string               { return a.r.Text(i18n.Default) }
 func (a ruleArg) MarshalJSON() ([]byte, error) { return []byte(fmt.Sprintf("%q", a.String())), nil }
+func (a ruleArg) ArgKind() string              { return "shop.rule" }
+func (a ruleArg) ArgValue() any {
+	r := a.r
+	return storedRule{ID: r.ID, ProductID: r.ProductID, CategoryID: r.CategoryID, ProductName: r.ProductName, Gender: r.Gender,
+		Standard: r.Standard, CategoryName: r.CategoryName, Quantity: r.Quantity, Per: r.Per, PeriodDays: r.PeriodDays}
+}
+
+func init() {
+	command.RegisterArg("shop.rule", func(raw json.RawMessage) (any, error) {
+		var s storedRule
+		if err := json.Unmarshal(raw, &s); err != nil {
+			return nil, err
+		}
+		return ruleArg{Rule{ID: s.ID, ProductID: s.ProductID, CategoryID: s.CategoryID, ProductName: s.ProductName, Gender: s.Gender,
+			Standard: s.Standard, CategoryName: s.CategoryName, Quantity: s.Quantity, Per: s.Per, PeriodDays: s.PeriodDays}}, nil
+	})
+	command.RegisterArg("shop.day", func(raw json.RawMessage) (any, error) {
+		var s string
+		err := json.Unmarshal(raw, &s)
+		return dayArg(s), err
+	})
+}
 
 // refusedError is the error a refused checkout answers: 409, naming the
 // rule and the day (in the base's zone) it allows the checkout again.
@@ -106,6 +144,8 @@ type dayArg string
 
 func (a dayArg) Localize(lang string) string  { return Isolate(lang, string(a)) }
 func (a dayArg) MarshalJSON() ([]byte, error) { return json.Marshal(string(a)) }
+func (a dayArg) ArgKind() string              { return "shop.day" }
+func (a dayArg) ArgValue() any                { return string(a) }
 
 // RefusalOf returns the refusal inside a checkout's error, if a rule
 // refused it.

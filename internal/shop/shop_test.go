@@ -16,6 +16,7 @@ import (
 	"abri/internal/command"
 	"abri/internal/db"
 	"abri/internal/dbtest"
+	"abri/internal/i18n"
 	"abri/internal/ledger"
 	"abri/internal/people"
 	"abri/internal/place"
@@ -269,6 +270,14 @@ func TestOfflineCheckoutsOfOneCard(t *testing.T) {
 		}
 		if w.items(w.bagBox) != 4 {
 			t.Errorf("box holds %d, want 4", w.items(w.bagBox))
+		}
+		// The review item keeps the rule, not its English text: read back
+		// (the same command sent again), it says itself in French.
+		again, err := command.Apply(ctx, d, w.shopper, []command.Command{cmd(2)})
+		w.must(err)
+		fr := i18n.Message("fr", again[0].Err)
+		if again[0].Status != command.NeedsReview || !strings.Contains(fr, w.bagRule.Text("fr")) || strings.Contains(fr, w.bagRule.Text("en")) {
+			t.Errorf("the review item's reason in French: %q (%+v)", fr, again[0])
 		}
 		items, err := command.ListReviewItems(ctx, d, w.coord, false)
 		w.must(err)
