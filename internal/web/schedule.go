@@ -125,7 +125,10 @@ func (s *server) schedulePoster(w http.ResponseWriter, r *http.Request, c *reqCt
 			if rd.Note != "" {
 				detail += " — " + rd.Note
 			}
-			sec.Entries = append(sec.Entries, label.PosterEntry{Main: rd.Window + " · " + rd.Kind, Detail: detail})
+			// The times are isolated left to right (LRI … PDI), as the
+			// page's <span dir="ltr"> does: on an Arabic, Pashto, Dari or
+			// Sorani poster "12:00–13:00" would otherwise read 13:00–12:00.
+			sec.Entries = append(sec.Entries, label.PosterEntry{Main: "\u2066" + rd.Window + "\u2069 · " + rd.Kind, Detail: detail})
 		}
 		p.Sections = append(p.Sections, sec)
 	}
