@@ -60,14 +60,10 @@ var cardsByRole = map[access.Role][]card{
 	},
 	access.Viewer: {
 		{Title: "web.card.stock", Desc: "web.card.stock_desc", Href: "/stock", Action: access.ViewStock},
-		{Title: "web.card.schedule", Desc: "web.card.schedule_desc", Href: scheduleHref},
+		{Title: "web.card.schedule", Desc: "web.card.schedule_desc", Href: "/rounds", Action: access.ViewRounds},
 		{Title: "web.card.reports", Desc: "web.card.reports_desc", Href: "/rounds/weekly", Action: access.ViewRounds},
 	},
 }
-
-// scheduleHref stands for the organisation's public schedule, whose address
-// holds the organisation's short name.
-const scheduleHref = "/schedule/{org}"
 
 // everyoneCards close every start page.
 var everyoneCards = []card{
@@ -86,9 +82,6 @@ func (s *server) dashboard(w http.ResponseWriter, r *http.Request, c *reqCtx) er
 	for _, list := range [][]card{cardsByRole[c.P.Actor.Role], everyoneCards} {
 		for _, cd := range list {
 			if cd.Action == "" || access.Allowed(c.P.Actor.Role, cd.Action) {
-				if cd.Href == scheduleHref {
-					cd.Href = "/schedule/" + c.P.OrgSlug
-				}
 				cards = append(cards, cd)
 			}
 		}

@@ -176,6 +176,8 @@ var navItems = []navItem{
 	// and admins reach it and the card desk from the start page, so that a
 	// phone's header keeps five tabs.
 	{Path: "/shop", Key: "shop.web.nav", Action: access.UseShop, Only: access.Shop},
+	// Incidents likewise are an observer's work: a tab for them.
+	{Path: "/incidents", Key: "incident.web.title", Action: access.ViewIncidents, Only: access.Observer},
 	{Path: "/admin/users", Key: "web.nav.users", Action: access.ManageUsers},
 	{Path: "/settings", Key: "web.nav.settings"},
 }
