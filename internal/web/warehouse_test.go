@@ -4,6 +4,7 @@ import (
 	"compress/gzip"
 	"context"
 	"encoding/json"
+	"fmt"
 	"io"
 	"net/http"
 	"net/url"
@@ -866,6 +867,9 @@ func TestPageWeight(t *testing.T) {
 				t.Fatalf("%s: %v", path, err)
 			}
 			html, _ := io.ReadAll(zr)
+			for _, e := range idProblems(string(html)) {
+				t.Errorf("%s: %s", path, e)
+			}
 			total, parts := len(page.body), []string{"html " + strconv.Itoa(len(page.body)) + " of " + strconv.Itoa(len(html))}
 			seen := map[string]bool{}
 			for _, m := range assets.FindAllStringSubmatch(string(html), -1) {
@@ -883,6 +887,50 @@ func TestPageWeight(t *testing.T) {
 			}
 		}
 	})
+}
+
+var (
+	startTagRE = regexp.MustCompile(`<([a-zA-Z][a-zA-Z0-9-]*)(\s[^>]*)?>`)
+	attrRE     = regexp.MustCompile(`\s([a-zA-Z_:][a-zA-Z0-9_:.-]*)(?:\s*=\s*("[^"]*"|'[^']*'|[^\s"'>]+))?`)
+)
+
+// idProblems lists what a screen reader or the HTML checker would trip on in
+// a page: an attribute given twice in one element (the browser keeps the
+// first, so a field's error or hint is lost), an id used twice, and a label
+// or aria-describedby/labelledby pointing at an id the page does not have.
+func idProblems(page string) []string {
+	var out []string
+	ids := map[string]int{}
+	var refs [][2]string // attribute, id
+	for _, tag := range startTagRE.FindAllStringSubmatch(page, -1) {
+		seen := map[string]bool{}
+		for _, a := range attrRE.FindAllStringSubmatch(tag[2], -1) {
+			name, val := strings.ToLower(a[1]), strings.Trim(a[2], `"'`)
+			if seen[name] {
+				out = append(out, "<"+tag[1]+"> has "+name+" twice")
+			}
+			seen[name] = true
+			switch name {
+			case "id":
+				ids[val]++
+			case "for", "aria-describedby", "aria-labelledby", "aria-controls":
+				for _, ref := range strings.Fields(val) {
+					refs = append(refs, [2]string{name, ref})
+				}
+			}
+		}
+	}
+	for id, n := range ids {
+		if n > 1 {
+			out = append(out, fmt.Sprintf("id %q is used %d times", id, n))
+		}
+	}
+	for _, r := range refs {
+		if ids[r[1]] == 0 {
+			out = append(out, r[0]+"="+strconv.Quote(r[1])+" names no element of the page")
+		}
+	}
+	return out
 }
 
 var whAlertRE = regexp.MustCompile(`(?s)role="alert"[^>]*>(.*?)</(?:p|div)>`)
@@ -979,5 +1027,43 @@ func TestBoxHistoryPages(t *testing.T) {
 			t.Errorf("the older page shows %d changes, want 6", n)
 		}
 		expectStatus(t, c.get("/b/"+b.Code+"?history=%21"), http.StatusBadRequest)
+	})
+}
+
+// TestStartPageLinksOpen: for every role, each link of the start page and
+// of the header opens a page (200), none says "forbidden" or "not found".
+// Observers and shop volunteers find their own work as a tab.
+func TestStartPageLinksOpen(t *testing.T) {
+	dbtest.Each(t, func(t *testing.T, d *db.DB) {
+		f := whSetup(t, d)
+		ctx := context.Background()
+		emails := map[access.Role]string{access.Admin: "ada@example.org", access.Coordinator: "cleo@example.org",
+			access.Warehouse: "wim@example.org", access.Viewer: "vic@example.org"}
+		for _, role := range []access.Role{access.Distribution, access.Observer, access.Shop} {
+			email := string(role) + "@example.org"
+			if _, err := f.acc.AddUser(ctx, f.sys, account.NewUser{Email: email, Name: string(role), Password: password,
+				BaseID: f.base.ID, Role: role}); err != nil {
+				t.Fatal(err)
+			}
+			emails[role] = email
+		}
+		href := regexp.MustCompile(`<a href="(/[^"]*)"`)
+		for _, role := range access.Roles {
+			c := f.client(t)
+			c.mustLogin(emails[role])
+			home := c.get("/")
+			expectStatus(t, home, http.StatusOK)
+			for _, m := range href.FindAllStringSubmatch(home.body, -1) {
+				if p := m[1]; p != "/" && !strings.HasPrefix(p, "/static/") {
+					if r := c.get(p); r.status != http.StatusOK {
+						t.Errorf("%s: the start page links %s, which answers %d", role, p, r.status)
+					}
+				}
+			}
+			tab := map[access.Role]string{access.Observer: "/incidents", access.Shop: "/shop"}[role]
+			if tab != "" && !strings.Contains(home.body, `<li><a href="`+tab+`">`) {
+				t.Errorf("%s: no %s tab in the header", role, tab)
+			}
+		}
 	})
 }
