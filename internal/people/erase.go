@@ -74,7 +74,7 @@ const (
 // Scrub after the transaction commits, so that the deleted bytes leave the
 // database files.
 func EraseTx(ctx context.Context, tx *db.Tx, actor access.Actor, cardID int64) (Coverage, error) {
-	c, err := Get(ctx, tx, actor, cardID)
+	c, err := get(ctx, tx, actor, cardID)
 	if err != nil {
 		return Coverage{}, err
 	}

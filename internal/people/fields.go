@@ -77,7 +77,7 @@ func storeFields(ctx context.Context, tx *db.Tx, k *Keys, cardID, orgID int64, f
 // log in the same transaction first. A card without fields answers empty
 // Fields (and the read is still logged: someone asked).
 func ReadFields(ctx context.Context, tx *db.Tx, actor access.Actor, cardID int64) (Fields, error) {
-	if _, err := Get(ctx, tx, actor, cardID); err != nil {
+	if _, err := get(ctx, tx, actor, cardID); err != nil {
 		return Fields{}, err
 	}
 	if err := logAccess(ctx, tx, actor, cardID, AccessFieldsRead); err != nil {
@@ -108,7 +108,7 @@ func ReadFields(ctx context.Context, tx *db.Tx, actor access.Actor, cardID int64
 // SetFields replaces a card's personal fields; empty Fields removes them.
 // The base must have them on to set any.
 func SetFields(ctx context.Context, tx *db.Tx, actor access.Actor, cardID int64, f Fields) error {
-	c, err := Get(ctx, tx, actor, cardID)
+	c, err := get(ctx, tx, actor, cardID)
 	if err != nil {
 		return err
 	}

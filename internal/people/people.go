@@ -336,6 +336,20 @@ func logAdminLookup(ctx context.Context, q db.Queryer, actor access.Actor, cardI
 // issuing); another base's card is not found. A lookup by an administrator
 // is written to the access log, as Find's is.
 func Get(ctx context.Context, q db.Queryer, actor access.Actor, id int64) (Card, error) {
+	card, err := get(ctx, q, actor, id)
+	if err != nil {
+		return Card{}, err
+	}
+	if err := logAdminLookup(ctx, q, actor, card.ID); err != nil {
+		return Card{}, err
+	}
+	return card, nil
+}
+
+// get is Get without the access log: for an action on a card the caller
+// has just looked up (and logged), so that an administrator's one action
+// is one lookup in the log, not two.
+func get(ctx context.Context, q db.Queryer, actor access.Actor, id int64) (Card, error) {
 	if err := require(actor, access.UseCards); err != nil {
 		return Card{}, err
 	}
@@ -345,9 +359,6 @@ func Get(ctx context.Context, q db.Queryer, actor access.Actor, id int64) (Card,
 	}
 	if err != nil {
 		return Card{}, fmt.Errorf("read card: %w", err)
-	}
-	if err := logAdminLookup(ctx, q, actor, card.ID); err != nil {
-		return Card{}, err
 	}
 	return card, nil
 }
@@ -418,7 +429,7 @@ func Secrets(ctx context.Context, q ledger.Reader, org int64) (map[int64][]byte,
 // entitlements, answers to the new code only. It returns the new code,
 // shown this once.
 func Replace(ctx context.Context, tx *db.Tx, actor access.Actor, cardID int64) (string, error) {
-	if _, err := Get(ctx, tx, actor, cardID); err != nil {
+	if _, err := get(ctx, tx, actor, cardID); err != nil {
 		return "", err
 	}
 	k, err := keys()

@@ -273,3 +273,19 @@ func TestCodeClashDrawsAnother(t *testing.T) {
 		}
 	})
 }
+
+// An administrator's action on a card (the card screen looks it up, then
+// replaces its code) is one lookup in the access log, not one per read.
+func TestAdminActionLogsOneLookup(t *testing.T) {
+	dbtest.Each(t, func(t *testing.T, d *db.DB) {
+		w := newWorld(t, d)
+		c, _ := w.issue(w.shop, people.NewCard{HouseholdSize: 1})
+		_, err := people.Get(ctx, d, w.admin, c.ID)
+		w.must(err)
+		_, err = people.ReplaceCard(ctx, d, w.admin, c.ID)
+		w.must(err)
+		if n := w.count("SELECT COUNT(*) FROM card_access_log WHERE what = ?", people.AccessLookup); n != 1 {
+			t.Errorf("%d lookups logged, want 1", n)
+		}
+	})
+}

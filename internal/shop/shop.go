@@ -15,6 +15,7 @@ import (
 	"abri/internal/access"
 	"abri/internal/account"
 	"abri/internal/apperr"
+	"abri/internal/clock"
 	"abri/internal/db"
 )
 
@@ -41,13 +42,13 @@ func baseLocation(ctx context.Context, q db.Queryer, actor access.Actor) (*time.
 	return account.Location(zone), nil
 }
 
-// Week is the Monday (YYYY-MM-DD) of t's week in loc: the shop counts cards
-// served and refusals by such weeks.
+// Week is the Monday (YYYY-MM-DD) of t's ISO week in loc, the base's zone:
+// the shop counts checkouts, cards served and refusals by such weeks, and
+// keeps an erased card's checkouts as counts per such week. It is the one
+// definition (clock.WeekOf).
 func Week(t time.Time, loc *time.Location) string {
 	if loc == nil {
 		loc = time.UTC
 	}
-	t = t.In(loc)
-	d := (int(t.Weekday()) + 6) % 7
-	return time.Date(t.Year(), t.Month(), t.Day()-d, 0, 0, 0, 0, loc).Format(time.DateOnly)
+	return clock.WeekOf(t, loc).Format(time.DateOnly)
 }

@@ -508,3 +508,47 @@ func TestOnlineCheckoutThenQueuedOnce(t *testing.T) {
 		}
 	})
 }
+
+// Cards served per week are counted in the base's zone, in ISO weeks, in
+// one place: a card served late on Sunday evening and again just after
+// midnight (in Paris; still Sunday in UTC) counts in two weeks, before its
+// erasure and after.
+func TestCardsServedPerWeekInTheBaseZone(t *testing.T) {
+	dbtest.Each(t, func(t *testing.T, d *db.DB) {
+		ctx := context.Background()
+		w := newWorld(t, d)
+		w.must(account.New(d).SetTimeZone(ctx, access.SystemActor(w.shopper.OrgID, w.shopper.BaseID), "Europe/Paris"))
+		sunday := t0
+		for sunday.Weekday() != time.Sunday {
+			sunday = sunday.AddDate(0, 0, 1)
+		}
+		sunday = time.Date(sunday.Year(), sunday.Month(), sunday.Day(), 22, 30, 0, 0, time.UTC) // 23:30 in Paris
+		one := shop.Request{Lines: []shop.Line{{ProductID: w.socks.ID, Quantity: 1}}}
+		w.clk.Advance(sunday.Sub(w.clk.Now()))
+		_, err := shop.Checkout(ctx, d, w.shopper, w.code, one, shop.Sent{})
+		w.must(err)
+		w.clk.Advance(time.Hour) // 00:30 on Monday in Paris, 23:30 on Sunday in UTC
+		_, err = shop.Checkout(ctx, d, w.shopper, w.code, one, shop.Sent{})
+		w.must(err)
+		monday := sunday.AddDate(0, 0, 1).Format(time.DateOnly)
+		lastMonday := sunday.AddDate(0, 0, -6).Format(time.DateOnly)
+		served := func() map[string]int64 {
+			rep, err := shop.Reports(ctx, d, w.coord, 2, w.clk.Now())
+			w.must(err)
+			out := map[string]int64{}
+			for _, wk := range rep.Weeks {
+				out[wk.Week] = wk.Cards
+			}
+			return out
+		}
+		want := fmt.Sprint(map[string]int64{lastMonday: 1, monday: 1})
+		if got := fmt.Sprint(served()); got != want {
+			t.Errorf("cards served per week %s, want %s", got, want)
+		}
+		_, err = people.Erase(ctx, d, w.coord, w.code)
+		w.must(err)
+		if got := fmt.Sprint(served()); got != want {
+			t.Errorf("after erasure, cards served per week %s, want %s", got, want)
+		}
+	})
+}

@@ -12,6 +12,7 @@ import (
 	"time"
 
 	"abri/internal/access"
+	"abri/internal/account"
 	"abri/internal/command"
 	"abri/internal/db"
 	"abri/internal/dbtest"
@@ -55,7 +56,12 @@ func TestShopScreens(t *testing.T) {
 		if r.status != http.StatusOK || !strings.Contains(r.body, "Checked out: 1 item.") || !strings.Contains(r.body, "Sleeping Bags: 0 available") {
 			t.Fatalf("checkout: %d", r.status)
 		}
-		again := time.Now().UTC().Add(14 * 24 * time.Hour).Format(time.DateOnly)
+		// The day it allows again is the base's day, not UTC's.
+		var zone string
+		if err := d.QueryRow(ctx, "SELECT time_zone FROM bases WHERE id = ?", f.base.ID).Scan(&zone); err != nil {
+			t.Fatal(err)
+		}
+		again := time.Now().In(account.Location(zone)).Add(14 * 24 * time.Hour).Format(time.DateOnly)
 		r = c.post("/shop/checkout", url.Values{"code": {code}, "product": {bag}, "quantity": {"1"}})
 		if r.status != http.StatusConflict || !strings.Contains(r.body, "Refused by the rule “Sleeping Bags: 1 per card every 14 days”. It allows this again on "+again) {
 			t.Fatalf("second checkout: %d", r.status)
