@@ -88,15 +88,19 @@ type ExportEntries struct {
 
 // ManifestFile is one member: its hash and size, and for an evidence file
 // the incident and the times it was captured (when the device said so)
-// and uploaded.
+// and uploaded. CapturedFrom says what the capture time is: "file_time",
+// the file's own time on the phone (which its camera sets when it takes
+// the photo), or "chosen", when the file was chosen in the form; both by
+// the phone's clock, and neither read from the file's EXIF tags.
 type ManifestFile struct {
-	Path       string     `json:"path"`
-	SHA256     string     `json:"sha256"`
-	Size       int64      `json:"size"`
-	IncidentID int64      `json:"incident_id,omitempty"`
-	MediaType  string     `json:"media_type,omitempty"`
-	CapturedAt *time.Time `json:"captured_at,omitempty"`
-	UploadedAt *time.Time `json:"uploaded_at,omitempty"`
+	Path         string     `json:"path"`
+	SHA256       string     `json:"sha256"`
+	Size         int64      `json:"size"`
+	IncidentID   int64      `json:"incident_id,omitempty"`
+	MediaType    string     `json:"media_type,omitempty"`
+	CapturedAt   *time.Time `json:"captured_at,omitempty"`
+	CapturedFrom string     `json:"captured_from,omitempty"`
+	UploadedAt   *time.Time `json:"uploaded_at,omitempty"`
 }
 
 // Custody is one line of a file's custody log.
@@ -387,7 +391,12 @@ func (s *Service) writeBundle(actor access.Actor, st *EvidenceStore, key *ledger
 				return err
 			}
 			up := e.CreatedAt.UTC()
-			if err := z.add(ManifestFile{Path: names[e.ID], IncidentID: in.ID, MediaType: e.MediaType, UploadedAt: &up}, b); err != nil {
+			mf := ManifestFile{Path: names[e.ID], IncidentID: in.ID, MediaType: e.MediaType, UploadedAt: &up}
+			if !e.CapturedAt.IsZero() {
+				at := e.CapturedAt.UTC()
+				mf.CapturedAt, mf.CapturedFrom = &at, e.CapturedFrom
+			}
+			if err := z.add(mf, b); err != nil {
 				return fmt.Errorf("write bundle: %w", err)
 			}
 		}
@@ -432,7 +441,11 @@ evidence/                 the original files, byte for byte as uploaded
 custody.json, .csv        every upload, view, download and export of each file, in order
 ledger/entries.json       the ledger entries recording them, with their chain links
 ledger/checkpoint.json    the chain head signed at this export (it names the last entry)
-manifest.json             every file above: SHA-256, size, times
+manifest.json             every file above: SHA-256, size, times. An evidence file's
+                          captured_at is the phone's clock, never the photo's EXIF date;
+                          captured_from says what it is: "file_time", the file's own
+                          time on the phone (set by its camera when the photo is taken),
+                          or "chosen", when the file was chosen in the form
 manifest.json.sig         Ed25519 signature over manifest.json
 public-key.pem            the key that signed; compare its id with the one your organisation publishes
 

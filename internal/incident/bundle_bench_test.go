@@ -79,3 +79,55 @@ func BenchmarkExportBundle(b *testing.B) {
 		})
 	}
 }
+
+// BenchmarkExportRead: what the export reads of the incidents themselves,
+// 200 of them (the most a bundle holds), each with two forces, two items
+// and two files. "get-each" is how the export read them before, one Get
+// per incident outside its transaction (four queries each, 800 in all);
+// "set-wise" is how it reads them now, inside its transaction, four
+// queries whatever their number.
+func BenchmarkExportRead(b *testing.B) {
+	for _, c := range []struct {
+		name string
+		open func(testing.TB) *db.DB
+	}{{"sqlite", dbtest.SQLite}, {"postgres", dbtest.Postgres}} {
+		b.Run(c.name, func(b *testing.B) {
+			if c.name == "postgres" && os.Getenv("ABRI_TEST_POSTGRES") == "" {
+				b.Skip("ABRI_TEST_POSTGRES is not set")
+			}
+			d := c.open(b)
+			w := newWorld(b, d)
+			st, err := incident.OpenEvidenceStore(b.TempDir(), 1<<20)
+			w.must(err)
+			var ids []int64
+			for range incident.MaxExport {
+				id, err := w.s.Report(ctx, w.obs, w.eviction())
+				w.must(err)
+				ids = append(ids, id)
+				for range 2 {
+					f := make([]byte, 1<<10)
+					rand.Read(f)
+					_, err := w.s.Upload(ctx, w.obs, st, id, bytes.NewReader(f), "")
+					w.must(err)
+				}
+			}
+			b.Run("get-each", func(b *testing.B) {
+				for b.Loop() {
+					for _, id := range ids {
+						if _, err := w.s.Get(ctx, w.coord, id); err != nil {
+							b.Fatal(err)
+						}
+					}
+				}
+			})
+			b.Run("set-wise", func(b *testing.B) {
+				for b.Loop() {
+					is, err := incident.ReadIncidentsForTest(ctx, d, w.coord, ids)
+					if err != nil || len(is) != len(ids) || len(is[0].Evidence) != 2 || len(is[0].Forces) != 2 {
+						b.Fatal(err, len(is))
+					}
+				}
+			})
+		})
+	}
+}

@@ -56,11 +56,15 @@ type EvidenceUploaded struct {
 	SharedSHA256   string `json:"shared_sha256,omitempty"`
 	DeviceMismatch bool   `json:"device_mismatch,omitempty"`
 	// What the device said: its id for the file, the hash it computed and
-	// when the file was taken (µs, its clock). Absent from uploads that
-	// said nothing.
+	// when the file was taken (µs, its clock), with what that time is
+	// (captured_from: "file_time", the file's own time on the device, or
+	// "chosen", when it was chosen in the form; absent from the first
+	// uploads, all of which were "chosen"). Absent from uploads that said
+	// nothing.
 	ClientID     string `json:"client_id,omitempty"`
 	DeviceSHA256 string `json:"device_sha256,omitempty"`
 	CapturedAt   int64  `json:"captured_at,omitempty"`
+	CapturedFrom string `json:"captured_from,omitempty"`
 }
 
 // EvidenceOpened is the custody log: someone viewed or downloaded a file,

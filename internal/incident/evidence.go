@@ -105,8 +105,10 @@ type Evidence struct {
 	SharedSHA256 string // the copy without tags; "" when not an image
 	CreatedAt    time.Time
 	// CapturedAt is when the device says the file was taken (its clock,
-	// often wrong); zero when it did not say.
-	CapturedAt time.Time
+	// often wrong); zero when it did not say. CapturedFrom says what that
+	// time is: CapturedFileTime or CapturedChosen.
+	CapturedAt   time.Time
+	CapturedFrom string
 	// DeviceSHA256 is the hash the device computed at capture ("" when
 	// none came); DeviceMismatch says it differs from the bytes that
 	// arrived, which makes a review item.
@@ -146,7 +148,23 @@ type Capture struct {
 	SHA256   string
 	ClientID string
 	At       time.Time
+	// From says what At is: CapturedFileTime or CapturedChosen; "" when
+	// the device said nothing.
+	From string
 }
+
+// What a file's capture time is, as the device said. Neither is read
+// from the file's bytes: abri never reads a photo's GPS tags, and takes
+// no date from its EXIF tags either, which any editor can set.
+const (
+	// CapturedFileTime is the file's own time on the device
+	// (File.lastModified), which a phone's camera sets when it takes the
+	// photo, by the phone's clock.
+	CapturedFileTime = "file_time"
+	// CapturedChosen is when the file was chosen in the form, by the
+	// phone's clock (files queued before the file's own time was sent).
+	CapturedChosen = "chosen"
+)
 
 // validClientID is a device's id for a file: a UUID-like token, no more.
 func validClientID(s string) bool {
@@ -187,6 +205,14 @@ func (s *Service) UploadCaptured(ctx context.Context, actor access.Actor, st *Ev
 	if cp.ClientID != "" && !validClientID(cp.ClientID) {
 		return Evidence{}, apperr.New(apperr.Invalid, "incident.error.evidence_client_id").At("client_id")
 	}
+	switch {
+	case cp.At.IsZero():
+		cp.From = "" // no time, nothing to say of it
+	case cp.From == "":
+		cp.From = CapturedChosen // phones queued before the file's own time was sent
+	case cp.From != CapturedFileTime && cp.From != CapturedChosen:
+		return Evidence{}, apperr.New(apperr.Invalid, "incident.error.choice").At("captured_from")
+	}
 	b, err := io.ReadAll(io.LimitReader(r, st.Limit+1))
 	if err != nil {
 		return Evidence{}, fmt.Errorf("upload evidence: %w", err)
@@ -198,7 +224,7 @@ func (s *Service) UploadCaptured(ctx context.Context, actor access.Actor, st *Ev
 		return Evidence{}, apperr.New(apperr.Invalid, "incident.error.evidence_empty").At("file")
 	}
 	ev := Evidence{IncidentID: incidentID, SHA256: hashHex(b), Size: int64(len(b)), MediaType: http.DetectContentType(b),
-		DeviceSHA256: cp.SHA256, CapturedAt: cp.At}
+		DeviceSHA256: cp.SHA256, CapturedAt: cp.At, CapturedFrom: cp.From}
 	ev.DeviceMismatch = cp.SHA256 != "" && cp.SHA256 != ev.SHA256
 	var shared []byte
 	if ev.MediaType == "image/jpeg" || ev.MediaType == "image/png" {
@@ -245,15 +271,15 @@ func (s *Service) UploadCaptured(ctx context.Context, actor access.Actor, st *Ev
 		}
 		ev.CreatedAt = tx.Now
 		ev.ID, err = tx.InsertID(ctx, `INSERT INTO incident_evidence (org_id, base_id, incident_id, sha256, size, media_type, shared_sha256, created_at,
-			client_id, device_sha256, captured_at)
-			VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)`, actor.OrgID, actor.BaseID, incidentID, ev.SHA256, ev.Size, ev.MediaType, ev.SharedSHA256, db.Micros(tx.Now),
-			clientID, ev.DeviceSHA256, captured)
+			client_id, device_sha256, captured_at, captured_from)
+			VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)`, actor.OrgID, actor.BaseID, incidentID, ev.SHA256, ev.Size, ev.MediaType, ev.SharedSHA256, db.Micros(tx.Now),
+			clientID, ev.DeviceSHA256, captured, cp.From)
 		if err != nil {
 			return fmt.Errorf("upload evidence: %w", err)
 		}
 		if _, err = ledger.Append(ctx, tx, actor, "evidence", ev.ID, EvidenceUploaded{IncidentID: incidentID, SHA256: ev.SHA256, Size: ev.Size,
 			MediaType: ev.MediaType, SharedSHA256: ev.SharedSHA256, DeviceMismatch: ev.DeviceMismatch,
-			ClientID: cp.ClientID, DeviceSHA256: ev.DeviceSHA256, CapturedAt: captured}); err != nil {
+			ClientID: cp.ClientID, DeviceSHA256: ev.DeviceSHA256, CapturedAt: captured, CapturedFrom: cp.From}); err != nil {
 			return err
 		}
 		if !ev.DeviceMismatch {
@@ -292,7 +318,7 @@ func validSHA256(s string) bool {
 	return err == nil
 }
 
-const evidenceCols = "id, base_id, incident_id, sha256, size, media_type, shared_sha256, created_at, device_sha256, captured_at"
+const evidenceCols = "id, base_id, incident_id, sha256, size, media_type, shared_sha256, created_at, device_sha256, captured_at, captured_from"
 
 type evidenceRow struct {
 	Evidence
@@ -302,7 +328,7 @@ type evidenceRow struct {
 func scanEvidence(sc interface{ Scan(...any) error }) (evidenceRow, error) {
 	var e evidenceRow
 	var at, captured int64
-	err := sc.Scan(&e.ID, &e.BaseID, &e.IncidentID, &e.SHA256, &e.Size, &e.MediaType, &e.SharedSHA256, &at, &e.DeviceSHA256, &captured)
+	err := sc.Scan(&e.ID, &e.BaseID, &e.IncidentID, &e.SHA256, &e.Size, &e.MediaType, &e.SharedSHA256, &at, &e.DeviceSHA256, &captured, &e.CapturedFrom)
 	e.CreatedAt = db.FromMicros(at)
 	if captured != 0 {
 		e.CapturedAt = db.FromMicros(captured)

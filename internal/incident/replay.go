@@ -229,9 +229,9 @@ func (r *incidentReplay) compareEvidence(ctx context.Context, q ledger.Reader, o
 	seen := map[int64]bool{}
 	err := ledger.ScanRows(ctx, q, func(scan func(...any) error) error {
 		var id, base, incident, size, created, captured int64
-		var sum, media, shared, device string
+		var sum, media, shared, device, from string
 		var client *string
-		if err := scan(&id, &base, &incident, &sum, &size, &media, &shared, &created, &client, &device, &captured); err != nil {
+		if err := scan(&id, &base, &incident, &sum, &size, &media, &shared, &created, &client, &device, &captured, &from); err != nil {
 			return err
 		}
 		seen[id] = true
@@ -256,8 +256,13 @@ func (r *incidentReplay) compareEvidence(ctx context.Context, q ledger.Reader, o
 		col("client_id", x.u.ClientID, c)
 		col("device_sha256", x.u.DeviceSHA256, device)
 		col("captured_at", x.u.CapturedAt, captured)
+		wantFrom := x.u.CapturedFrom
+		if wantFrom == "" && x.u.CapturedAt != 0 {
+			wantFrom = CapturedChosen // the first uploads timed files when chosen
+		}
+		col("captured_from", wantFrom, from)
 		return nil
-	}, `SELECT id, base_id, incident_id, sha256, size, media_type, shared_sha256, created_at, client_id, device_sha256, captured_at
+	}, `SELECT id, base_id, incident_id, sha256, size, media_type, shared_sha256, created_at, client_id, device_sha256, captured_at, captured_from
 		FROM incident_evidence WHERE org_id = ?`, org)
 	if err != nil {
 		return fmt.Errorf("verify incident evidence: %w", err)

@@ -55,9 +55,12 @@ var incidentRows = []check{
 	// nothing changes for the next rows.
 	{"GET", "/incidents/forces", "", "", "303>/login 200 200 404 404 200 404 404 200"},
 	{"POST", "/incidents/forces", "", "name=", "303>/login 400 400 404 404 403 404 404 400"},
-	{"POST", "/incidents/forces/{id}", "/incidents/forces/{force}", "name=", "303>/login 400 400 404 404 403 404 404 404"},
+	{"POST", "/incidents/forces/{id}/rename", "/incidents/forces/{force}/rename", "name=", "303>/login 400 400 404 404 403 404 404 404"},
 	{"POST", "/incidents/forces/{id}/retire", "/incidents/forces/{force}/retire", "retired=x", "303>/login 400 400 404 404 403 404 404 400"},
 	{"GET", "/api/v1/incidents/forces", "", "", "401 200 200 404 404 200 404 404 200"},
+	// The incident page's file form: a body that is not multipart is
+	// refused at the file, nothing kept.
+	{"POST", "/incidents/{id}/evidence", "/incidents/{incident}/evidence", "x=1", "303>/login 400 400 404 404 400 404 404 404"},
 	// The queue's photo endpoint: a body that is not multipart is refused
 	// at the file; a missing session is JSON too.
 	{"POST", "/sync/evidence", "", "command=x", "401 400 400 404 404 400 404 404 400"},

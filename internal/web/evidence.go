@@ -4,6 +4,7 @@ import (
 	"errors"
 	"io"
 	"net/http"
+	"strconv"
 	"strings"
 	"time"
 
@@ -72,7 +73,7 @@ func (s *server) syncEvidence(w http.ResponseWriter, r *http.Request, c *reqCtx)
 		s.syncFailed(w, r, c, apperr.New(apperr.Unauthorized, "error.unauthorized"))
 		return nil
 	}
-	ev, err := s.receiveEvidence(r, c)
+	ev, err := s.receiveEvidence(r, c, 0)
 	if err != nil {
 		s.syncFailed(w, r, c, err)
 		return nil
@@ -92,7 +93,12 @@ type evidenceJSON struct {
 	DeviceMismatch bool   `json:"device_mismatch"`
 }
 
-func (s *server) receiveEvidence(r *http.Request, c *reqCtx) (incident.Evidence, error) {
+// receiveEvidence reads a multipart upload: the fields the device may
+// send about the file ("sha256", "client_id", "captured_at",
+// "captured_from"), then the file ("file"). The file goes to the incident
+// given, or, when that is 0, to the one the offline command named in
+// "command" made.
+func (s *server) receiveEvidence(r *http.Request, c *reqCtx, incidentID int64) (incident.Evidence, error) {
 	if err := incident.MayView(c.P.Actor); err != nil {
 		return incident.Evidence{}, err
 	}
@@ -134,13 +140,17 @@ func (s *server) receiveEvidence(r *http.Request, c *reqCtx) (incident.Evidence,
 				}
 				cp.At = t
 			}
+		case "captured_from":
+			cp.From = field()
 		case "file":
-			if cmd == "" {
-				return incident.Evidence{}, apperr.New(apperr.Invalid, "incident.error.evidence_command").At("command")
-			}
-			id, err := s.incidentSvc.ReportedBy(r.Context(), c.P.Actor, cmd)
-			if err != nil {
-				return incident.Evidence{}, err
+			id := incidentID
+			if id == 0 {
+				if cmd == "" {
+					return incident.Evidence{}, apperr.New(apperr.Invalid, "incident.error.evidence_command").At("command")
+				}
+				if id, err = s.incidentSvc.ReportedBy(r.Context(), c.P.Actor, cmd); err != nil {
+					return incident.Evidence{}, err
+				}
 			}
 			ev, err := s.incidentSvc.UploadCaptured(r.Context(), c.P.Actor, s.evidence, id, part, cp)
 			var big *http.MaxBytesError
@@ -150,4 +160,30 @@ func (s *server) receiveEvidence(r *http.Request, c *reqCtx) (incident.Evidence,
 			return ev, err
 		}
 	}
+}
+
+// uploadEvidence answers POST /incidents/{id}/evidence: the incident
+// page's file form, a plain multipart post that works without JavaScript.
+// Then the server alone computes the file's SHA-256 (the page says so);
+// with JavaScript the page also sends the hash the phone computed and the
+// file's own time, as the offline form does.
+func (s *server) uploadEvidence(w http.ResponseWriter, r *http.Request, c *reqCtx) error {
+	id, err := pathID(r, "id")
+	if err != nil {
+		return err
+	}
+	ev, err := s.receiveEvidence(r, c, id)
+	if err != nil {
+		if msg, status := formError(c, err); msg != "" {
+			return s.renderIncident(w, r, c, status, id, fieldError{ID: "evidence-file", Msg: msg})
+		}
+		return err
+	}
+	if ev.DeviceSHA256 == "" {
+		s.setFlash(w, r, "incident.evidence.flash_server_hash")
+	} else {
+		s.setFlash(w, r, "incident.evidence.flash_device_hash")
+	}
+	redirect(w, r, "/incidents/"+strconv.FormatInt(id, 10)+"#incident-evidence")
+	return nil
 }

@@ -165,6 +165,10 @@ func TestJourneyOfflineEvidence(t *testing.T) {
 		if err := w.d.QueryRow(ctx, "SELECT MAX(id) FROM incidents").Scan(&id); err != nil {
 			t.Fatal(err)
 		}
+		// Each photo's time is the file's own on the phone, and says so.
+		if n := w.count(t, "SELECT COUNT(*) FROM incident_evidence WHERE captured_from = 'file_time' AND captured_at <> 0"); n != 2*(round+1) {
+			t.Errorf("%s: %d files timed by the file's own time, want %d", lang, n, 2*(round+1))
+		}
 
 		// The coordinator.
 		co := &tab{t: t, ctx: browsertest.New(t, 3*time.Minute), w: w}
@@ -222,4 +226,62 @@ func sorted(a, b string) []string {
 		a, b = b, a
 	}
 	return []string{a, b}
+}
+
+// TestJourneyDiscardRefusedFile: a file the server refused for good stays
+// in the phone's queue, listed above the incident form with the reason and
+// a word that it is still on the phone; Discard asks first (saying what
+// stays), then the queue's copy goes. On a 390 × 844 phone, in English and
+// in Arabic.
+func TestJourneyDiscardRefusedFile(t *testing.T) {
+	ctx := context.Background()
+	w := newFieldWorld(t)
+	sys := w.system(t)
+	acc := account.New(w.d)
+	for _, lang := range []string{"en", "ar"} {
+		email := "obs-" + lang + "@example.org"
+		nu, err := acc.AddUser(ctx, sys, account.NewUser{Email: email, Name: "obs " + lang, Password: fieldPassword, BaseID: sys.BaseID, Role: access.Observer})
+		if err != nil {
+			t.Fatal(err)
+		}
+		if err := acc.SetLanguage(ctx, access.Actor{UserID: nu.ID, OrgID: sys.OrgID, BaseID: sys.BaseID, Role: access.Observer}, lang); err != nil {
+			t.Fatal(err)
+		}
+		obs := &tab{t: t, ctx: browsertest.New(t, 2*time.Minute), w: w}
+		obs.signIn(email)
+		obs.open("/incidents/new", "#incident-form")
+		// A file the server refused: as the queue keeps one.
+		obs.eval("a refused file", `new Promise((ok, bad) => {
+			const req = indexedDB.open("abri-queue", 2);
+			req.onsuccess = () => {
+				const t = req.result.transaction("files", "readwrite");
+				t.objectStore("files").put({id: "5d1e9f2a-8b7f-4a6e-9d5c-1b2a3f4e5d6c", command: "c", user: abri.queue.currentUser(),
+					blob: new Blob(["bytes"]), sha256: "ab".repeat(32), captured_at: "", added: Date.now(), refused: "The file is over 50 MB: nothing was kept."});
+				t.oncomplete = () => ok("ok"); t.onerror = () => bad(t.error);
+			};
+			req.onerror = () => bad(req.error);
+		})`)
+		obs.do("reload", chromedp.Reload(), chromedp.WaitVisible(chromedp.CSS(`#incident-refused-list li`)))
+		if got := obs.eval("listed", `document.querySelector("#incident-refused-list li").textContent`); !strings.Contains(got, "50 MB") {
+			t.Errorf("%s: the refused file reads %q", lang, got)
+		}
+		small := obs.eval("target", `(() => { const r = document.querySelector("#incident-refused-list button").getBoundingClientRect();
+			return r.height < 44 || r.right > 390.5 || r.left < -0.5 ? JSON.stringify(r) : ""; })()`)
+		if small != "" {
+			t.Errorf("%s: the Discard button is small or off the screen: %s", lang, small)
+		}
+		browsertest.Screenshot(t, obs.ctx, "evidence-refused-"+lang)
+		// Cancelled, nothing goes; confirmed, the queue's copy goes.
+		obs.eval("say no", `(window.confirm = m => (window.asked = m, false), "ok")`)
+		obs.do("discard, cancelled", chromedp.Click(chromedp.CSS(`#incident-refused-list button`)))
+		if left := obs.eval("still there", `abri.queue.files().then(fs => String(fs.length))`); left != "1" {
+			t.Errorf("%s: %s files after a cancelled discard", lang, left)
+		}
+		obs.eval("say yes", `(window.confirm = m => (window.asked = m, true), "ok")`)
+		obs.do("discard", chromedp.Click(chromedp.CSS(`#incident-refused-list button`)))
+		obs.until("gone", `abri.queue.files().then(fs => String(fs.length) + "/" + document.getElementById("incident-refused").hidden)`, "0/true", 10*time.Second)
+		if asked := obs.eval("asked", `window.asked`); asked == "" || !strings.Contains(asked, map[string]string{"en": "gallery", "ar": "معرض"}[lang]) {
+			t.Errorf("%s: the confirmation read %q", lang, asked)
+		}
+	}
 }

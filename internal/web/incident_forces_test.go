@@ -61,7 +61,7 @@ func TestIncidentForcesScreen(t *testing.T) {
 
 		// Renamed, then retired: the form no longer offers it, the
 		// incident still shows it under its new name.
-		expectStatus(t, c.post("/incidents/forces/"+key, url.Values{"name": {"Prefecture"}}), http.StatusSeeOther)
+		expectStatus(t, c.post("/incidents/forces/"+key+"/rename", url.Values{"name": {"Prefecture"}}), http.StatusSeeOther)
 		expectStatus(t, c.post("/incidents/forces/"+key+"/retire", url.Values{"retired": {"1"}}), http.StatusSeeOther)
 		expectNotBody(t, c.get("/incidents/new"), `name="force_`+key+`"`)
 		expectBody(t, c.get(page), "<bdi>Prefecture</bdi>")
@@ -77,6 +77,6 @@ func TestIncidentForcesScreen(t *testing.T) {
 		// Another organisation's admin does not find the force.
 		o := f.client(t)
 		o.mustLogin("olga@example.org")
-		expectStatus(t, o.post("/incidents/forces/"+key, url.Values{"name": {"Mine"}}), http.StatusNotFound)
+		expectStatus(t, o.post("/incidents/forces/"+key+"/rename", url.Values{"name": {"Mine"}}), http.StatusNotFound)
 	})
 }

@@ -238,6 +238,9 @@ type incidentPage struct {
 	Lost, Replaced, Owed int64
 	Zone                 *time.Location
 	Lang                 string
+	CanUpload            bool  // the server keeps evidence files
+	LimitMB              int64 // the largest file taken
+	Err                  fieldError
 }
 
 func (s *server) incidentShow(w http.ResponseWriter, r *http.Request, c *reqCtx) error {
@@ -245,11 +248,20 @@ func (s *server) incidentShow(w http.ResponseWriter, r *http.Request, c *reqCtx)
 	if err != nil {
 		return err
 	}
+	return s.renderIncident(w, r, c, http.StatusOK, id, fieldError{})
+}
+
+// renderIncident draws an incident's page; e is a refused upload's
+// message at the file form.
+func (s *server) renderIncident(w http.ResponseWriter, r *http.Request, c *reqCtx, status int, id int64, e fieldError) error {
 	in, err := s.incidentSvc.Get(r.Context(), c.P.Actor, id)
 	if err != nil {
 		return err
 	}
-	p := incidentPage{Incident: in, Zone: c.zone(), Lang: c.Lang}
+	p := incidentPage{Incident: in, Zone: c.zone(), Lang: c.Lang, CanUpload: s.evidence != nil, Err: e}
+	if s.evidence != nil {
+		p.LimitMB = s.evidence.Limit >> 20
+	}
 	log, err := s.incidentSvc.CustodyOf(r.Context(), c.P.Actor, in)
 	if err != nil {
 		return err
@@ -262,6 +274,6 @@ func (s *server) incidentShow(w http.ResponseWriter, r *http.Request, c *reqCtx)
 		p.Custody = append(p.Custody, custodyRow{CustodyEntry: e, Label: label})
 	}
 	p.Lost, p.Replaced, p.Owed = in.Lost()
-	s.render(w, r, c, http.StatusOK, "incident", "incident.web.title", p)
+	s.render(w, r, c, status, "incident", "incident.web.title", p)
 	return nil
 }

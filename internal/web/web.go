@@ -258,11 +258,12 @@ func (s *server) routes() []route {
 		r("POST", "/incidents/export", session, "", s.exportIncidents),
 		r("GET", "/incidents/{id}/evidence/{file}", session, "", s.evidenceFile(false)),
 		r("GET", "/incidents/{id}/evidence/{file}/original", session, "", s.evidenceFile(true)),
+		upload(r("POST", "/incidents/{id}/evidence", session, "", s.uploadEvidence)),
 		// The organisation's forces: observers see the list, coordinators
 		// and admins change it (the domain answers 404, then 403).
 		r("GET", "/incidents/forces", session, "", s.incidentForces),
 		r("POST", "/incidents/forces", session, "", s.addIncidentForce),
-		r("POST", "/incidents/forces/{id}", session, "", s.renameIncidentForce),
+		r("POST", "/incidents/forces/{id}/rename", session, "", s.renameIncidentForce),
 		r("POST", "/incidents/forces/{id}/retire", session, "", s.retireIncidentForce),
 		// Free-shop cards: the people package answers 404 to anyone who
 		// may not use them, so the routes check no action of their own.

@@ -6,6 +6,28 @@
 // hashed here at once (SHA-256, crypto.subtle), kept with the command and
 // sent after it; the server hashes them again and a difference goes to a
 // coordinator. Without the queue the form posts (without its files).
+// capturedOf is when a file was taken, as this phone says: the file's own
+// time (File.lastModified, which the camera sets when it takes the photo,
+// by the phone's clock), or else the moment it was chosen. Nothing is read
+// from the file's bytes: no GPS tag, and no EXIF date either.
+function capturedOf(file) {
+  'use strict';
+  if (file && typeof file.lastModified === 'number' && file.lastModified > 0) {
+    return { at: new Date(file.lastModified).toISOString(), from: 'file_time' };
+  }
+  return { at: new Date().toISOString(), from: 'chosen' };
+}
+
+// hashCode is the line a file's SHA-256 shows as.
+function hashCode(sha256) {
+  'use strict';
+  var code = document.createElement('code');
+  code.dir = 'ltr';
+  code.className = 'hash';
+  code.textContent = 'SHA-256 ' + sha256;
+  return code;
+}
+
 function abriIncident() {
   'use strict';
   var form = document.getElementById('incident-form');
@@ -28,11 +50,7 @@ function abriIncident() {
     captured.forEach(function (f) {
       var li = document.createElement('li');
       li.className = 'row';
-      var code = document.createElement('code');
-      code.dir = 'ltr';
-      code.className = 'hash';
-      code.textContent = 'SHA-256 ' + f.sha256;
-      li.appendChild(code);
+      li.appendChild(hashCode(f.sha256));
       list.appendChild(li);
     });
   }
@@ -42,7 +60,6 @@ function abriIncident() {
   if (input && window.crypto && crypto.subtle) {
     input.addEventListener('change', function () {
       var chosen = Array.prototype.slice.call(input.files || []);
-      var at = new Date().toISOString();
       if (box && chosen.length) said.textContent = box.dataset.tHashing;
       hashing = hashing.then(function () {
         return Promise.all(chosen.map(function (file) {
@@ -50,7 +67,8 @@ function abriIncident() {
             return crypto.subtle.digest('SHA-256', buf).then(function (d) {
               // The bytes hashed are the bytes kept, whatever happens to
               // the file on the phone afterwards.
-              return { blob: new Blob([buf], { type: file.type }), sha256: hex(d), captured_at: at };
+              var c = capturedOf(file);
+              return { blob: new Blob([buf], { type: file.type }), sha256: hex(d), captured_at: c.at, captured_from: c.from };
             });
           });
         }));
@@ -111,5 +129,97 @@ function abriIncident() {
     });
   });
 }
-if (window.abri && window.abri.queue) abriIncident();
-else document.addEventListener('DOMContentLoaded', abriIncident);
+// The incident page's file form posts as a plain multipart form, and
+// without JavaScript the server alone hashes the file. With it, the file
+// is hashed here as it is chosen and the hash, with the file's own time,
+// goes in the form's hidden fields before the file; the page says which.
+function abriEvidenceUpload() {
+  'use strict';
+  var form = document.getElementById('evidence-upload');
+  if (!form || !window.crypto || !crypto.subtle) return;
+  var input = form.elements.file;
+  var hint = document.getElementById('evidence-file-hash');
+  var button = form.querySelector('button[type="submit"]');
+  function hex(buf) {
+    return Array.prototype.map.call(new Uint8Array(buf), function (b) { return (b + 0x100).toString(16).slice(1); }).join('');
+  }
+  input.addEventListener('change', function () {
+    var file = input.files && input.files[0];
+    form.elements.sha256.value = '';
+    form.elements.captured_at.value = '';
+    form.elements.captured_from.value = '';
+    if (!file) return;
+    button.disabled = true;
+    hint.textContent = hint.dataset.tHashing;
+    file.arrayBuffer().then(function (buf) {
+      return crypto.subtle.digest('SHA-256', buf);
+    }).then(function (d) {
+      var c = capturedOf(file);
+      form.elements.sha256.value = hex(d);
+      form.elements.captured_at.value = c.at;
+      form.elements.captured_from.value = c.from;
+      hint.textContent = hint.dataset.tDevice;
+    }).catch(function () {
+      hint.textContent = '';
+    }).then(function () {
+      button.disabled = false;
+    });
+  });
+}
+
+// abriRefusedFiles lists, above the incident form, the files the server
+// refused for good (too large, their report set aside): each stays on the
+// phone, in the queue, until the person discards it, after a confirmation
+// that says only the queue's copy goes.
+function abriRefusedFiles() {
+  'use strict';
+  var box = document.getElementById('incident-refused');
+  var list = document.getElementById('incident-refused-list');
+  if (!box || !list || !window.abri || !window.abri.queue || !window.abri.queue.discardFile) return;
+  var q = window.abri.queue;
+  function fmt(s, a) { return s.replace('%s', a); }
+  function show() {
+    q.files().then(function (fs) {
+      var refused = fs.filter(function (f) { return f.refused; });
+      list.textContent = '';
+      box.hidden = !refused.length;
+      refused.forEach(function (f) {
+        var li = document.createElement('li');
+        li.className = 'row';
+        li.setAttribute('data-file', f.id);
+        var div = document.createElement('div');
+        var why = document.createElement('p');
+        why.className = 'name';
+        why.textContent = fmt(box.dataset.tReason, f.refused);
+        var still = document.createElement('p');
+        still.className = 'meta';
+        still.textContent = box.dataset.tStill;
+        div.appendChild(why);
+        div.appendChild(still);
+        div.appendChild(hashCode(f.sha256));
+        var b = document.createElement('button');
+        b.type = 'button';
+        b.className = 'danger';
+        b.textContent = box.dataset.tDiscard;
+        b.addEventListener('click', function () {
+          if (!window.confirm(box.dataset.tConfirm)) return;
+          q.discardFile(f.id).then(show);
+        });
+        li.appendChild(div);
+        li.appendChild(b);
+        list.appendChild(li);
+      });
+    }).catch(function () {});
+  }
+  show();
+  window.addEventListener('focus', show);
+  setInterval(show, 15000);
+}
+
+function abriIncidentStart() {
+  abriIncident();
+  abriEvidenceUpload();
+  abriRefusedFiles();
+}
+if (window.abri && window.abri.queue) abriIncidentStart();
+else document.addEventListener('DOMContentLoaded', abriIncidentStart);

@@ -131,7 +131,7 @@
   }
 
   // enqueue stores a command, and the files it carries (c.files: each
-  // {blob, sha256, captured_at}), and returns it (with its id) once it is
+  // {blob, sha256, captured_at, captured_from}), and returns it (with its id) once it is
   // on the phone; sending starts in the background. A screen that first
   // sent the command online passes the id and made_at it sent (c.id,
   // c.made_at, from newCommand), so the server applies it once.
@@ -140,7 +140,7 @@
     if (!user) return Promise.reject(new Error('not signed in'));
     var rec = { id: c.id || uuid(), type: c.type, target: c.target, payload: c.payload || {}, made_at: c.made_at || new Date().toISOString(), user: user };
     var files = (c.files || []).map(function (f, i) {
-      return { id: uuid(), command: rec.id, user: user, blob: f.blob, sha256: f.sha256, captured_at: f.captured_at || '', added: Date.now() + i };
+      return { id: uuid(), command: rec.id, user: user, blob: f.blob, sha256: f.sha256, captured_at: f.captured_at || '', captured_from: f.captured_from || '', added: Date.now() + i };
     });
     askPersist();
     return txOn(files.length ? [STORE, FILES] : STORE, 'readwrite', function (t) {
@@ -164,6 +164,17 @@
   function pendingFiles() {
     var user = currentUser();
     return user ? filesOf(user) : Promise.resolve([]);
+  }
+
+  // discardFile deletes a file the server refused for good from the
+  // signed-in person's queue: it will not be sent. Only a refused file may
+  // go; the screen asks first.
+  function discardFile(id) {
+    return pendingFiles().then(function (fs) {
+      var f = fs.filter(function (x) { return x.id === id && x.refused; })[0];
+      if (!f) return false;
+      return removeFile(id).then(function () { changed(); return true; });
+    });
   }
 
   function removeAcked(ids) {
@@ -252,6 +263,7 @@
       fd.append('client_id', f.id);
       fd.append('sha256', f.sha256);
       if (f.captured_at) fd.append('captured_at', f.captured_at);
+      if (f.captured_from) fd.append('captured_from', f.captured_from);
       fd.append('file', f.blob, 'file');
       setState('sending');
       var ctl = 'AbortController' in window ? new AbortController() : null;
@@ -486,7 +498,7 @@
     // newCommand gives the id and clock of a command a screen sends online
     // first and queues only if the answer is lost.
     newCommand: function () { return { id: uuid(), made_at: new Date().toISOString() }; }, send: function () { backoff = 0; return run(); }, currentUser: currentUser,
-    files: pendingFiles
+    files: pendingFiles, discardFile: discardFile
   };
 
   if ('serviceWorker' in navigator) {
