@@ -28,7 +28,8 @@ import (
 // Custom metrics: p50-ms, p95-ms, p99-ms (per call), cpu-ms/op (processor
 // time of the whole process per call: on a busy machine, what the call costs
 // apart from waiting), queries/op (statements the call sends, counted on a
-// second handle), and rates per second.
+// second handle), roundtrips/op (on PostgreSQL, how many times the call
+// waited for the server; MoveBox), and rates per second.
 func BenchmarkStock(b *testing.B) {
 	for _, dialect := range []string{"sqlite", "postgres"} {
 		b.Run(dialect, func(b *testing.B) {
@@ -167,8 +168,12 @@ func BenchmarkStock(b *testing.B) {
 					}
 					return err
 				})
+				trips := e.trips
 				e.timed(b, func() error { return move(e.movable[rng.IntN(len(e.movable))]) })
 				b.ReportMetric(q, "queries/op")
+				if dialect == "postgres" {
+					b.ReportMetric(trips, "roundtrips/op")
+				}
 				b.ReportMetric(float64(b.N)/b.Elapsed().Seconds(), "moves/s")
 			})
 			// 32 at once, as 32 volunteers scanning (16 per CPU on 2 CPUs).
@@ -246,5 +251,6 @@ func (e *benchEnv) countQueries(b *testing.B, fn func(*stock.Service) error) flo
 			b.Fatal(err)
 		}
 	}
+	e.trips = float64(e.counter.roundTrips()) / runs
 	return float64(e.counter.count()) / runs
 }

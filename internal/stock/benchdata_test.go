@@ -51,6 +51,7 @@ type benchEnv struct {
 	d       *db.DB // timed calls
 	counted *db.DB // the same database, its statements counted
 	counter *queryCounter
+	trips   float64 // round trips a call, on PostgreSQL, as countQueries last counted them
 	s       *stock.Service
 	actor   access.Actor // the warehouse volunteer of the base
 	codes   []string     // every box's code
