@@ -78,6 +78,9 @@ const (
 	UseCards          Action = "cards.use"
 	ManageCards       Action = "cards.manage"
 	ViewCardAccessLog Action = "cards.access_log"
+	// ExportCard: an administrator exports what abri holds on one card, at
+	// the request of its holder, who shows the card (the right of access).
+	ExportCard Action = "cards.export"
 	// The free shop: shop volunteers check out against the base's
 	// entitlement rules; coordinators and admins set the rules, override a
 	// refusal with a reason and read the shop's reports. To anyone else the
@@ -130,6 +133,7 @@ var policy = map[Action][]Role{
 	UseCards:          {Admin, Coordinator, Shop},
 	ManageCards:       {Admin, Coordinator},
 	ViewCardAccessLog: {Admin},
+	ExportCard:        {Admin},
 	// Checking out takes items out of shop boxes (through internal/stock)
 	// without the warehouse's stock.edit.
 	UseShop:      {Admin, Coordinator, Shop},

@@ -42,6 +42,7 @@ var expected = map[string]string{
 	"cards.use":        "X   X   .   .   .   X   .",
 	"cards.manage":     "X   X   .   .   .   .   .",
 	"cards.access_log": "X   .   .   .   .   .   .",
+	"cards.export":     "X   .   .   .   .   .   .",
 	"shop.use":         "X   X   .   .   .   X   .",
 	"shop.manage":      "X   X   .   .   .   .   .",
 	"shop.override":    "X   X   .   .   .   .   .",

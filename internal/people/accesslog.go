@@ -2,10 +2,12 @@ package people
 
 import (
 	"context"
+	"crypto/hmac"
 	"fmt"
 	"time"
 
 	"abri/internal/access"
+	"abri/internal/apperr"
 	"abri/internal/db"
 )
 
@@ -79,4 +81,49 @@ func AccessLog(ctx context.Context, q db.Queryer, actor access.Actor, limit int)
 		out = append(out, e)
 	}
 	return out, rows.Err()
+}
+
+// Export is what abri holds on one card, for its holder (the right of
+// access): the card, its household, its optional fields. The shop adds the
+// checkouts still linked to it (shop.History).
+type Export struct {
+	Card   Card
+	Fields Fields
+}
+
+// ExportTx reads what abri holds on a card of the actor's base for its
+// holder, who shows the card: the code must be the card's. Only an
+// administrator exports; the export is written to the access log, once
+// (reading the fields for it is part of the export, not a second entry).
+func ExportTx(ctx context.Context, tx *db.Tx, actor access.Actor, cardID int64, code string) (Export, error) {
+	if err := require(actor, access.ExportCard); err != nil {
+		return Export{}, err
+	}
+	c, err := get(ctx, tx, actor, cardID)
+	if err != nil {
+		return Export{}, err
+	}
+	parsed, err := ParseCode(code)
+	if err != nil {
+		return Export{}, err
+	}
+	k, err := keys()
+	if err != nil {
+		return Export{}, err
+	}
+	var mac []byte
+	if err := tx.QueryRow(ctx, "SELECT code_hmac FROM cards WHERE id = ?", c.ID).Scan(&mac); err != nil {
+		return Export{}, fmt.Errorf("export card: %w", err)
+	}
+	if !hmac.Equal(mac, k.codeMAC(actor.BaseID, parsed)) {
+		return Export{}, apperr.New(apperr.Invalid, "people.error.export_code").At("code")
+	}
+	f, err := readFields(ctx, tx, k, actor, c.ID)
+	if err != nil {
+		return Export{}, err
+	}
+	if err := logAccess(ctx, tx, actor, c.ID, AccessExport); err != nil {
+		return Export{}, err
+	}
+	return Export{Card: c, Fields: f}, nil
 }

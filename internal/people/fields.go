@@ -83,6 +83,16 @@ func ReadFields(ctx context.Context, tx *db.Tx, actor access.Actor, cardID int64
 	if err := logAccess(ctx, tx, actor, cardID, AccessFieldsRead); err != nil {
 		return Fields{}, err
 	}
+	k, err := keys()
+	if err != nil {
+		return Fields{}, err
+	}
+	return readFields(ctx, tx, k, actor, cardID)
+}
+
+// readFields opens a card's fields; the caller has checked the card and
+// logged the read.
+func readFields(ctx context.Context, tx *db.Tx, k *Keys, actor access.Actor, cardID int64) (Fields, error) {
 	var sealed []byte
 	err := tx.QueryRow(ctx, "SELECT sealed FROM card_fields WHERE card_id = ? AND org_id = ?", cardID, actor.OrgID).Scan(&sealed)
 	if db.IsNoRows(err) {
@@ -90,10 +100,6 @@ func ReadFields(ctx context.Context, tx *db.Tx, actor access.Actor, cardID int64
 	}
 	if err != nil {
 		return Fields{}, fmt.Errorf("read card fields: %w", err)
-	}
-	k, err := keys()
-	if err != nil {
-		return Fields{}, err
 	}
 	plain, err := k.open(cardID, sealed)
 	if err != nil {

@@ -29,6 +29,7 @@ var cardRows = []check{
 	{"POST", "/cards/{id}/erase", "/cards/{card_id}/erase", "", "303>/login 400 400 404 404 404 400 404 404"},
 	{"POST", "/cards/{id}/fields", "/cards/{card_id}/fields", "", "303>/login 200 200 404 404 404 200 404 404"},
 	{"POST", "/cards/{id}/fields/save", "/cards/{card_id}/fields/save", "phone=call+me", "303>/login 400 400 404 404 404 400 404 404"},
+	{"POST", "/cards/{id}/export", "/cards/{card_id}/export", "code=NOTACODE", "303>/login 400 404 404 404 404 404 404 404"},
 	{"POST", "/api/v1/cards", "", `{"household_size":-1}`, "401 400 400 404 404 404 400 404 400"},
 	{"DELETE", "/api/v1/cards/{code}", "/api/v1/cards/NOTACODE", "", "401 400 400 404 404 404 400 404 400"},
 }

@@ -9,6 +9,7 @@ import (
 
 	"abri/internal/access"
 	"abri/internal/apperr"
+	"abri/internal/catalog"
 	"abri/internal/command"
 	"abri/internal/db"
 	"abri/internal/people"
@@ -308,4 +309,48 @@ func eraseCard(ctx context.Context, tx *db.Tx, c people.Card) (people.Coverage, 
 		Deleted:   []people.CoverageLine{{What: "shop_checkouts", Count: n}, {What: "shop_checkout_lines", Count: lines}},
 		Aggregate: []people.CoverageLine{{What: "shop_weekly"}},
 	}, nil
+}
+
+// HistoryCheckout is one checkout of a card, as its holder's export shows
+// it: when, and how many of which product.
+type HistoryCheckout struct {
+	At    time.Time     `json:"at"`
+	Lines []HistoryLine `json:"lines"`
+}
+
+// HistoryLine is a product and how many items a checkout took of it.
+type HistoryLine struct {
+	Product  string `json:"product"`
+	Quantity int64  `json:"quantity"`
+}
+
+// History lists a card's checkouts, oldest first, for the export of what
+// abri holds on a card (people.ExportTx, which checks the actor and the
+// card): only while the card lives are its checkouts linked to it.
+func History(ctx context.Context, tx *db.Tx, actor access.Actor, cardID int64, lang string) ([]HistoryCheckout, error) {
+	if err := actor.Require(access.ExportCard); err != nil {
+		return nil, apperr.ErrNotFound()
+	}
+	out := []HistoryCheckout{}
+	at := map[int64]int{}
+	err := eachRow(ctx, tx, "history", `SELECT k.id, k.created_at, p.name, p.base_id IS NULL, l.quantity
+		FROM shop_checkouts k JOIN shop_checkout_lines l ON l.checkout_id = k.id JOIN products p ON p.id = l.product_id
+		WHERE k.org_id = ? AND k.base_id = ? AND k.card_id = ? ORDER BY k.created_at, k.id, l.id`, []any{actor.OrgID, actor.BaseID, cardID},
+		func(scan func(...any) error) error {
+			var id, when, qty int64
+			var name string
+			var standard bool
+			if err := scan(&id, &when, &name, &standard, &qty); err != nil {
+				return err
+			}
+			i, ok := at[id]
+			if !ok {
+				i = len(out)
+				at[id] = i
+				out = append(out, HistoryCheckout{At: db.FromMicros(when)})
+			}
+			out[i].Lines = append(out[i].Lines, HistoryLine{Product: catalog.ProductName(lang, name, standard), Quantity: qty})
+			return nil
+		})
+	return out, err
 }

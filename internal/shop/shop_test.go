@@ -362,6 +362,20 @@ func TestErasedCardLeavesCounts(t *testing.T) {
 			t.Fatalf("commitments %v: want two, different", commitments)
 		}
 
+		// While the card lives its holder may see its checkouts (the right
+		// of access, an administrator's export).
+		admin := w.coord
+		admin.Role = access.Admin
+		w.must(d.InTx(ctx, func(tx *db.Tx) error {
+			if _, err := people.ExportTx(ctx, tx, admin, card, w.code); err != nil {
+				return err
+			}
+			h, err := shop.History(ctx, tx, admin, card, "en")
+			if len(h) != 2 || len(h[1].Lines) != 2 || h[0].Lines[0].Product != "Sleeping Bags" {
+				t.Errorf("history %+v", h)
+			}
+			return err
+		}))
 		cov, err := people.Erase(ctx, d, w.coord, w.code)
 		w.must(err)
 		if !strings.Contains(fmt.Sprint(cov.Deleted), "shop_checkouts 2") {

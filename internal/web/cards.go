@@ -2,6 +2,7 @@ package web
 
 import (
 	"bytes"
+	"encoding/json"
 	"net/http"
 	"strconv"
 	"strings"
@@ -9,7 +10,9 @@ import (
 
 	"abri/internal/access"
 	"abri/internal/apperr"
+	"abri/internal/db"
 	"abri/internal/people"
+	"abri/internal/shop"
 )
 
 // The card desk of the free shop: issue a card and print it, find a card by
@@ -170,6 +173,7 @@ type cardDeskCard struct {
 	AgeBands  []option
 	Genders   []option
 	Zone      *time.Location
+	CanExport bool
 }
 
 func (s *server) renderDeskCard(w http.ResponseWriter, r *http.Request, c *reqCtx, status int, p cardDeskCard) error {
@@ -179,6 +183,7 @@ func (s *server) renderDeskCard(w http.ResponseWriter, r *http.Request, c *reqCt
 	}
 	p.FieldsOn, p.Zone = st.PersonalFields, c.zone()
 	p.AgeBands, p.Genders = c.cardChoices()
+	p.CanExport = c.P.Actor.Can(access.ExportCard)
 	s.render(w, r, c, status, "card", "people.web.card_title", p)
 	return nil
 }
@@ -314,5 +319,62 @@ func (s *server) cardLog(w http.ResponseWriter, r *http.Request, c *reqCtx) erro
 		return err
 	}
 	s.render(w, r, c, http.StatusOK, "card_log", "people.web.log_title", cardLogPage{Entries: es, Zone: c.zone()})
+	return nil
+}
+
+// cardExport is what abri holds on one card, as its holder receives it.
+type cardExport struct {
+	Card       int64                  `json:"card"`
+	Household  int                    `json:"household_size"`
+	AgeBands   map[string]int         `json:"age_bands,omitempty"`
+	Genders    map[string]int         `json:"genders,omitempty"`
+	Languages  []string               `json:"languages,omitempty"`
+	IssuedAt   time.Time              `json:"issued_at"`
+	LastUsedAt *time.Time             `json:"last_used_at,omitempty"`
+	Name       string                 `json:"name,omitempty"`
+	Phone      string                 `json:"phone,omitempty"`
+	Checkouts  []shop.HistoryCheckout `json:"checkouts"`
+	Zone       *time.Location         `json:"-"`
+}
+
+// exportCard answers POST /cards/{id}/export: an administrator gives the
+// holder of a card, who shows it (its code is posted), what abri holds on
+// it, as JSON (format=json) or a page to print. The export is logged once.
+func (s *server) exportCard(w http.ResponseWriter, r *http.Request, c *reqCtx) error {
+	id, err := pathID(r, "id")
+	if err != nil {
+		return err
+	}
+	if err := parseForm(r); err != nil {
+		return err
+	}
+	var out cardExport
+	err = s.db.InTx(r.Context(), func(tx *db.Tx) error {
+		e, err := people.ExportTx(r.Context(), tx, c.P.Actor, id, r.PostForm.Get("code"))
+		if err != nil {
+			return err
+		}
+		k := e.Card
+		out = cardExport{Card: k.ID, Household: k.HouseholdSize, AgeBands: k.AgeBands, Genders: k.Genders, Languages: k.Languages,
+			IssuedAt: k.CreatedAt, Name: e.Fields.Name, Phone: e.Fields.Phone, Zone: c.zone()}
+		if !k.LastUsedAt.IsZero() {
+			out.LastUsedAt = &k.LastUsedAt
+		}
+		out.Checkouts, err = shop.History(r.Context(), tx, c.P.Actor, k.ID, c.Lang)
+		return err
+	})
+	if err != nil {
+		return err
+	}
+	h := w.Header()
+	h.Set("Cache-Control", "no-store")
+	if r.PostForm.Get("format") == "json" {
+		h.Set("Content-Type", "application/json")
+		h.Set("Content-Disposition", `attachment; filename="abri-card.json"`)
+		enc := json.NewEncoder(w)
+		enc.SetIndent("", "  ")
+		return enc.Encode(out)
+	}
+	s.render(w, r, c, http.StatusOK, "card_export", "people.web.export_title", out)
 	return nil
 }

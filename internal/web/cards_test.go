@@ -1,6 +1,8 @@
 package web_test
 
 import (
+	"context"
+	"encoding/json"
 	"net/http"
 	"net/url"
 	"regexp"
@@ -9,6 +11,7 @@ import (
 
 	"abri/internal/db"
 	"abri/internal/dbtest"
+	"abri/internal/people"
 )
 
 // The card desk over HTTP: a coordinator turns names on, issues a card with
@@ -82,6 +85,30 @@ func TestCardDesk(t *testing.T) {
 		}
 		if r = c.get("/cards/log"); r.status != http.StatusNotFound {
 			t.Fatalf("coordinator reads the access log: %d", r.status)
+		}
+		// Right of access: the administrator exports what abri holds on the
+		// card, once its holder shows it; the export is logged once.
+		if r = c.post(cardPath+"/export", url.Values{"code": {code}, "format": {"json"}}); r.status != http.StatusNotFound {
+			t.Fatalf("coordinator exports: %d", r.status)
+		}
+		if r = admin.post(cardPath+"/export", url.Values{"code": {"NOTACODE"}}); r.status != http.StatusBadRequest {
+			t.Fatalf("export with a bad code: %d", r.status)
+		}
+		r = admin.post(cardPath+"/export", url.Values{"code": {code}, "format": {"json"}})
+		var ex struct {
+			Household int               `json:"household_size"`
+			Name      string            `json:"name"`
+			Checkouts []json.RawMessage `json:"checkouts"`
+		}
+		if r.status != http.StatusOK || json.Unmarshal([]byte(r.body), &ex) != nil || !strings.Contains(ex.Name, "Quartzfeather") || ex.Household < 1 || ex.Checkouts == nil {
+			t.Fatalf("export as JSON: %d %s", r.status, r.body)
+		}
+		if r = admin.post(cardPath+"/export", url.Values{"code": {code}}); r.status != http.StatusOK || !strings.Contains(r.body, "What abri holds on this card") || !strings.Contains(r.body, "Quartzfeather") {
+			t.Fatalf("export as a page: %d", r.status)
+		}
+		var exports int
+		if err := d.QueryRow(context.Background(), "SELECT COUNT(*) FROM card_access_log WHERE what = ?", people.AccessExport).Scan(&exports); err != nil || exports != 2 {
+			t.Fatalf("%d exports logged, want 2 (%v)", exports, err)
 		}
 		// Lost: a new code; the old one is unknown now.
 		r = c.post(cardPath+"/replace", nil)

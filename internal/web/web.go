@@ -278,6 +278,7 @@ func (s *server) routes() []route {
 		r("POST", "/cards/{id}/erase", session, "", s.cardAction(s.eraseCard)),
 		r("POST", "/cards/{id}/fields", session, "", s.cardAction(s.showCardFields)),
 		r("POST", "/cards/{id}/fields/save", session, "", s.cardAction(s.saveCardFields)),
+		r("POST", "/cards/{id}/export", session, "", s.exportCard),
 		// The offline field mode: the queue's endpoint (it answers JSON,
 		// a missing session too), the service worker, the review of
 		// what could not apply, and the quick count.
