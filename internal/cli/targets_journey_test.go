@@ -6,6 +6,9 @@ import (
 	"strconv"
 	"strings"
 	"testing"
+	"time"
+
+	"abri/internal/browsertest"
 )
 
 // measureTargets is JavaScript that opens every <details> of the page and
@@ -26,18 +29,35 @@ const measureTargets = `((min) => {
 	return out.join("\n");
 })`
 
+// runAxe is JavaScript that runs axe-core (already injected) on the page and
+// returns one line per rule the page breaks, with up to three of its nodes.
+const runAxe = `axe.run(document, {resultTypes: ["violations"]}).then(r => r.violations.map(v =>
+	v.impact + " " + v.id + ": " + v.nodes.slice(0, 3).map(n => n.target.join(" ")).join(", ")).join("\n"))`
+
 // TestJourneyTargetsBigEnough measures every control on a 390 × 844 phone,
 // in English and Arabic, as the demo's administrator (who sees every
 // control): on the field screens (sorting, scan, multi-scan, a box, the box
-// list, the overview) each must be at least 44 × 44 px (WCAG 2.5.5), on
-// every other screen at least 24 × 24 px (WCAG 2.5.8). It names any below.
+// list, the overview, the shop's counter, logging an incident, the quick
+// count) each must be at least 44 × 44 px (WCAG 2.5.5), on every other screen
+// at least 24 × 24 px (WCAG 2.5.8). It names any below. With ABRI_AXE naming
+// axe-core's axe.min.js (npm install axe-core), it also runs axe on each
+// page and names every rule broken.
 func TestJourneyTargetsBigEnough(t *testing.T) {
 	base, users := startDemo(t, "--data", seededData(t))
-	b := newBrowser(t, base, "targets")
+	// About 60 pages, twice: more than newBrowser's 4 minutes on a busy machine.
+	b := &browser{t: t, ctx: browsertest.New(t, 12*time.Minute), base: base, tag: "targets"}
 	b.open("/login", `input[name="email"]`)
 	// ABRI_HTML_DIR keeps each page's HTML as the server sent it, for an
 	// HTML checker (docs/architecture.md: vnu).
 	dump := os.Getenv("ABRI_HTML_DIR")
+	var axeJS string
+	if p := os.Getenv("ABRI_AXE"); p != "" {
+		b, err := os.ReadFile(p)
+		if err != nil {
+			t.Fatal(err)
+		}
+		axeJS = string(b) + `;"ok"`
+	}
 	check := func(lang, path string, min int) {
 		t.Helper()
 		if dump != "" {
@@ -50,20 +70,32 @@ func TestJourneyTargetsBigEnough(t *testing.T) {
 		if small := b.eval("measure "+path, measureTargets+"("+strconv.Itoa(min)+")"); small != "" {
 			t.Errorf("%s %s: targets under %d × %d px:\n%s", lang, path, min, min, small)
 		}
+		if axeJS != "" {
+			b.eval("inject axe", axeJS)
+			if broken := b.eval("axe "+path, runAxe); broken != "" {
+				t.Errorf("%s %s: axe finds\n%s", lang, path, broken)
+			}
+		}
 	}
 	check("en", "/login", 24)
 	b.signIn(users["admin"])
 	b.open("/stock/boxes", ".boxes")
 	code := strings.TrimPrefix(b.eval("a box", `document.querySelector('.boxes a[href^="/b/"]').getAttribute("href")`), "/b/")
 	user := b.eval("a user", `fetch("/admin/users").then(r => r.text()).then(h => (h.match(/href="(\/admin\/users\/\d+)"/) || ["", "/admin/users"])[1])`)
-	field := []string{"/stock/sort", "/scan", "/scan?mode=multi", "/b/" + code, "/stock/boxes", "/stock"}
+	field := []string{"/stock/sort", "/scan", "/scan?mode=multi", "/b/" + code, "/stock/boxes", "/stock",
+		"/shop", "/incidents/new", "/count"}
 	kit := b.eval("a kit", `fetch("/stock/products").then(r => r.text()).then(h => (h.match(/<option value="(\d+)">[^<]*<\/option>\s*<\/select>\s*<button type="submit">/) || ["", ""])[1])`)
+	incident := b.eval("an incident", `fetch("/incidents").then(r => r.text()).then(h => (h.match(/href="(\/incidents\/\d+)"/) || ["", "/incidents"])[1])`)
+	schedule := b.eval("the schedule", `fetch("/rounds").then(r => r.text()).then(h => (h.match(/href="(\/schedule\/[a-z0-9-]+)"/) || ["", "/schedule/none"])[1])`)
 	round := b.eval("a round", `fetch("/rounds").then(r => r.text()).then(h => (h.match(/href="(\/rounds\/\d+)"/) || ["", "/rounds"])[1])`)
 	other := []string{"/", "/settings", "/settings/tokens", "/admin/users", user, "/stock/labels/blank",
 		"/stock/locations", "/stock/products", "/stock/products?kit=" + kit, "/stock/sorted?codes=" + code, "/stock/sorted",
-		"/b/" + code + "?edit=1", "/rounds", "/rounds/weekly", round, round + "/tally", "/needs"}
+		"/b/" + code + "?edit=1", "/rounds", "/rounds/weekly", round, round + "/tally", "/needs",
+		"/sites", "/review", "/shop/rules", "/shop/reports", "/cards", "/cards/log",
+		"/incidents", incident, "/incidents/losses", "/incidents/weekly", schedule}
 	for _, lang := range []string{"en", "ar"} {
 		if lang != "en" {
+			b.open("/", "main h1") // the public schedule has no menu
 			b.language(lang)
 		}
 		for _, p := range field {
