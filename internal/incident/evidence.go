@@ -300,6 +300,25 @@ func (s *Service) UploadCaptured(ctx context.Context, actor access.Actor, st *Ev
 	return ev, nil
 }
 
+// Mismatch is what a hash-mismatch review item says, for a coordinator to
+// read: which file of which incident, the hash the device computed at
+// capture and the one of the bytes that arrived.
+type Mismatch struct {
+	IncidentID, EvidenceID int64
+	Expected, Received     string
+	Size                   int64
+}
+
+// MismatchOf reads a hash-mismatch review item's payload; false when it
+// is not one.
+func MismatchOf(payload []byte) (Mismatch, bool) {
+	var p mismatchPayload
+	if err := json.Unmarshal(payload, &p); err != nil || p.EvidenceID <= 0 || p.DeviceSHA256 == "" || p.ServerSHA256 == "" {
+		return Mismatch{}, false
+	}
+	return Mismatch{IncidentID: p.IncidentID, EvidenceID: p.EvidenceID, Expected: p.DeviceSHA256, Received: p.ServerSHA256, Size: p.Size}, true
+}
+
 // mismatchPayload is what a hash-mismatch review item holds: ids and
 // hashes, never the file or its name.
 type mismatchPayload struct {

@@ -1,14 +1,17 @@
 package web_test
 
 import (
+	"archive/zip"
 	"bytes"
 	"context"
 	"crypto/sha256"
 	"encoding/hex"
 	"fmt"
+	"io"
 	"mime/multipart"
 	"net/http"
 	"net/http/httptest"
+	"net/url"
 	"strings"
 	"testing"
 	"time"
@@ -17,6 +20,7 @@ import (
 	"abri/internal/db"
 	"abri/internal/dbtest"
 	"abri/internal/incident"
+	"abri/internal/ledger"
 	"abri/internal/place"
 	"abri/internal/web"
 )
@@ -36,14 +40,19 @@ func (c *client) postFile(path string, fields [][2]string, file []byte) response
 	return c.do(http.MethodPost, path, &b, "Origin", c.f.srv.URL, "Sec-Fetch-Site", "same-origin", "Content-Type", mw.FormDataContentType())
 }
 
-// evidenceServer is the fixture's server with an evidence store.
+// evidenceServer is the fixture's server with an evidence store and a
+// key that signs export bundles.
 func evidenceServer(t *testing.T, d *db.DB, f *fixture, limit int64) *incident.EvidenceStore {
 	t.Helper()
 	st, err := incident.OpenEvidenceStore(t.TempDir(), limit)
 	if err != nil {
 		t.Fatal(err)
 	}
-	h, err := web.New(web.Config{DB: d, Accounts: f.acc, Evidence: st})
+	key, err := ledger.NewKey()
+	if err != nil {
+		t.Fatal(err)
+	}
+	h, err := web.New(web.Config{DB: d, Accounts: f.acc, Evidence: st, BundleKey: key})
 	if err != nil {
 		t.Fatal(err)
 	}
@@ -135,5 +144,121 @@ func TestEvidenceUploadWithoutScript(t *testing.T) {
 		if n := rows(); n != 2 {
 			t.Errorf("%d files after the warehouse's try; want 2", n)
 		}
+	})
+}
+
+// A hash-mismatch review item reads as a sentence, in the reader's
+// language: who sent which file of which incident and when, with the hash
+// the phone computed and the one that arrived, and no JSON.
+func TestReviewMismatchReads(t *testing.T) {
+	dbtest.Each(t, func(t *testing.T, d *db.DB) {
+		ctx := context.Background()
+		f := setup(t, d)
+		st := evidenceServer(t, d, f, 64<<10)
+		coord := access.Actor{UserID: f.coord.ID, OrgID: f.org.ID, BaseID: f.base.ID, Role: access.Coordinator}
+		site, err := place.New(d).CreateSite(ctx, coord, place.SiteInput{Name: "Canal", Kind: place.SiteLiving})
+		if err != nil {
+			t.Fatal(err)
+		}
+		id, err := incident.New(d).Report(ctx, coord, incident.Input{SiteID: site.ID, Kind: "eviction", StartsAt: time.Date(2026, 12, 1, 7, 30, 0, 0, time.UTC)})
+		if err != nil {
+			t.Fatal(err)
+		}
+		photo := []byte("\xff\xd8\xff\xe0 cut short on the way")
+		sum := sha256.Sum256(photo)
+		expected := strings.Repeat("ab", 32)
+		ev, err := incident.New(d).Upload(ctx, coord, st, id, bytes.NewReader(photo), expected)
+		if err != nil || !ev.DeviceMismatch {
+			t.Fatalf("upload: %+v %v", ev, err)
+		}
+		c := f.client(t)
+		c.mustLogin("cleo@example.org")
+		for _, want := range []struct{ lang, words string }{{"en", "sent file"}, {"fr", "a envoyé le fichier"}, {"ar", "أرسل"}} {
+			if err := f.acc.SetLanguage(ctx, coord, want.lang); err != nil {
+				t.Fatal(err)
+			}
+			r := c.get("/review")
+			expectStatus(t, r, http.StatusOK)
+			expectBody(t, r, "data-mismatch", want.words, fmt.Sprintf("%d", ev.ID), expected, hex.EncodeToString(sum[:]), "Cleo",
+				fmt.Sprintf(`href="/incidents/%d#incident-evidence"`, id))
+			expectNotBody(t, r, "device_sha256", "server_sha256", "{&#34;")
+			for _, e := range idProblems(r.body) {
+				t.Errorf("%s: %s", want.lang, e)
+			}
+		}
+	})
+}
+
+// The bundle as a coordinator downloads it from the incident list (the
+// web route, not the API) verifies as abri verify-bundle checks it; one
+// byte changed in its evidence fails, naming the file; the download is in
+// the file's custody log.
+func TestExportBundleFromTheList(t *testing.T) {
+	dbtest.Each(t, func(t *testing.T, d *db.DB) {
+		ctx := context.Background()
+		f := setup(t, d)
+		st := evidenceServer(t, d, f, 64<<10)
+		coord := access.Actor{UserID: f.coord.ID, OrgID: f.org.ID, BaseID: f.base.ID, Role: access.Coordinator}
+		site, err := place.New(d).CreateSite(ctx, coord, place.SiteInput{Name: "Canal", Kind: place.SiteLiving})
+		if err != nil {
+			t.Fatal(err)
+		}
+		id, err := incident.New(d).Report(ctx, coord, incident.Input{SiteID: site.ID, Kind: "eviction", StartsAt: time.Date(2026, 12, 1, 7, 30, 0, 0, time.UTC)})
+		if err != nil {
+			t.Fatal(err)
+		}
+		photo := []byte("\xff\xd8\xff\xe0 the camp after the convoy")
+		ev, err := incident.New(d).Upload(ctx, coord, st, id, bytes.NewReader(photo), "")
+		if err != nil {
+			t.Fatal(err)
+		}
+		c := f.client(t)
+		c.mustLogin("cleo@example.org")
+		r := c.post("/incidents/export", url.Values{"ids": {fmt.Sprint(id)}})
+		expectStatus(t, r, http.StatusOK)
+		if ct := r.header.Get("Content-Type"); ct != "application/zip" {
+			t.Fatalf("the bundle came as %q", ct)
+		}
+		b := []byte(r.body)
+		m, probs := incident.CheckBundle(bytes.NewReader(b), int64(len(b)))
+		if len(probs) != 0 {
+			t.Fatalf("the downloaded bundle does not verify: %v", probs)
+		}
+		var member string
+		for _, mf := range m.Files {
+			if mf.SHA256 == ev.SHA256 {
+				member = mf.Path
+			}
+		}
+		if member == "" {
+			t.Fatalf("the file is not in the manifest: %+v", m.Files)
+		}
+		// One byte of the photo changed: caught, and named.
+		zr, err := zip.NewReader(bytes.NewReader(b), int64(len(b)))
+		if err != nil {
+			t.Fatal(err)
+		}
+		var changed bytes.Buffer
+		zw := zip.NewWriter(&changed)
+		for _, zf := range zr.File {
+			rc, _ := zf.Open()
+			data, _ := io.ReadAll(rc)
+			rc.Close()
+			if zf.Name == member {
+				data[len(data)/2] ^= 1
+			}
+			w, _ := zw.Create(zf.Name)
+			w.Write(data)
+		}
+		zw.Close()
+		_, probs = incident.CheckBundle(bytes.NewReader(changed.Bytes()), int64(changed.Len()))
+		named := false
+		for _, p := range probs {
+			named = named || p.File == member
+		}
+		if !named {
+			t.Errorf("one byte changed in %s: the check says %v", member, probs)
+		}
+		expectBody(t, c.get(fmt.Sprintf("/incidents/%d", id)), `data-action="exported"`)
 	})
 }

@@ -11,6 +11,7 @@ import (
 	"abri/internal/command"
 	"abri/internal/db"
 	"abri/internal/i18n"
+	"abri/internal/incident"
 )
 
 // The review screen: a coordinator's list of the commands that could not
@@ -30,6 +31,9 @@ type reviewRow struct {
 	MadeAt     string // the device's clock
 	ReceivedAt string
 	Open       bool
+	// Mismatch is a hash-mismatch item's payload, read for a person
+	// rather than shown as JSON.
+	Mismatch *incident.Mismatch
 }
 
 type reviewPage struct {
@@ -46,6 +50,11 @@ func reviewRowOf(c *reqCtx, it command.ReviewItem) reviewRow {
 		ReceivedAt: c.when(it.CreatedAt), Open: it.State == command.StateOpen}
 	if it.Reason != nil {
 		row.Reason = i18n.Message(c.Lang, it.Reason)
+	}
+	if it.Kind == command.KindHashMismatch {
+		if m, ok := incident.MismatchOf(it.Payload); ok {
+			row.Mismatch = &m
+		}
 	}
 	return row
 }
