@@ -29,6 +29,8 @@ type AccessEntry struct {
 }
 
 func logAccess(ctx context.Context, q db.Queryer, actor access.Actor, cardID int64, what string) error {
+	// The time is the transaction's (or, for a read outside one, the
+	// database's clock), never the process's own.
 	var at time.Time
 	switch q := q.(type) {
 	case *db.Tx:
@@ -36,7 +38,7 @@ func logAccess(ctx context.Context, q db.Queryer, actor access.Actor, cardID int
 	case *db.DB:
 		at = q.Clock.Now()
 	default:
-		at = time.Now()
+		return fmt.Errorf("log card access: %T has no clock", q)
 	}
 	if _, err := q.Exec(ctx, "INSERT INTO card_access_log (org_id, base_id, user_id, card_id, what, at) VALUES (?, ?, ?, ?, ?, ?)",
 		actor.OrgID, actor.BaseID, actor.UserID, cardID, what, db.Micros(at)); err != nil {
