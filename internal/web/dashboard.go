@@ -22,6 +22,10 @@ var cardsByRole = map[access.Role][]card{
 	access.Admin: {
 		{Title: "web.card.users", Desc: "web.card.users_desc", Href: "/admin/users", Action: access.ManageUsers},
 		{Title: "web.card.places", Desc: "web.card.places_desc", Href: "/sites", Action: access.ViewSites},
+		// An admin may do a coordinator's work too, and has no other way to it.
+		{Title: "web.card.plan", Desc: "web.card.plan_desc", Href: "/rounds", Action: access.ViewRounds},
+		{Title: "web.card.losses", Desc: "web.card.losses_desc", Href: "/incidents", Action: access.ViewIncidents},
+		{Title: "web.card.review", Desc: "web.card.review_desc", Href: "/review", Action: access.ReviewCommands},
 		{Title: "web.card.retention", Desc: "web.card.retention_desc", Soon: true},
 		{Title: "web.card.journal", Desc: "web.card.journal_desc", Soon: true},
 		{Title: "web.card.shop", Desc: "web.card.shop_desc", Href: "/shop", Action: access.UseShop},
