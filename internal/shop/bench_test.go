@@ -2,6 +2,7 @@ package shop_test
 
 import (
 	"context"
+	"fmt"
 	"testing"
 
 	"abri/internal/access"
@@ -108,6 +109,19 @@ func BenchmarkCheckout(b *testing.B) {
 				for b.Loop() {
 					i++
 					if _, err := shop.Checkout(ctx, d, actor, codes[i%len(codes)], req, shop.Sent{}); err != nil {
+						b.Fatal(err)
+					}
+				}
+			})
+			// As the shop screen sends it: with the id of the command it
+			// would queue, recorded in the checkout's transaction.
+			b.Run("checkout-with-command-id", func(b *testing.B) {
+				i := 0
+				req := shop.Request{Lines: []shop.Line{{ProductID: socks.ID, Quantity: 1}}}
+				for b.Loop() {
+					i++
+					sent := shop.Sent{CommandID: fmt.Sprintf("0b0b0b0b-0000-4000-8000-%012d", i), MadeAt: d.Clock.Now()}
+					if _, err := shop.Checkout(ctx, d, actor, codes[i%len(codes)], req, sent); err != nil {
 						b.Fatal(err)
 					}
 				}
