@@ -138,6 +138,10 @@ func TestJourneyOfflineEvidence(t *testing.T) {
 			chromedp.SetValue(chromedp.CSS(`#incident-seized_0`), "4"),
 			chromedp.SetValue(chromedp.CSS(`#incident-product_1`), strconv.FormatInt(bags, 10)),
 			chromedp.SetValue(chromedp.CSS(`#incident-seized_1`), "2"),
+			// The first of the organisation's forces, which the page
+			// brought with it.
+			chromedp.Click(chromedp.CSS(`#incident-forces input[type="checkbox"]`)),
+			chromedp.SetValue(chromedp.CSS(`#incident-forces input[name^="vehicles_"]`), "3"),
 			chromedp.SetUploadFiles(chromedp.CSS(`#incident-photos`), []string{photo1, photo2}))
 		obs.until("photos hashed on the phone", `Array.from(document.querySelectorAll("#incident-photo-list code")).map(c => c.textContent.replace("SHA-256 ", "")).sort().join(",")`,
 			strings.Join(sorted(sum1, sum2), ","), 20*time.Second)
@@ -164,6 +168,10 @@ func TestJourneyOfflineEvidence(t *testing.T) {
 		var id int64
 		if err := w.d.QueryRow(ctx, "SELECT MAX(id) FROM incidents").Scan(&id); err != nil {
 			t.Fatal(err)
+		}
+		// The force ticked offline is the organisation's, by its id.
+		if n := w.count(t, "SELECT COUNT(*) FROM incident_force_lines fl JOIN incident_force_list l ON l.id = fl.force_id WHERE l.code = 'national_police' AND fl.vehicles = 3"); n != round+1 {
+			t.Errorf("%s: %d incidents with the force ticked offline, want %d", lang, n, round+1)
 		}
 		// Each photo's time is the file's own on the phone, and says so.
 		if n := w.count(t, "SELECT COUNT(*) FROM incident_evidence WHERE captured_from = 'file_time' AND captured_at <> 0"); n != 2*(round+1) {
