@@ -7,6 +7,7 @@ import (
 	"abri/internal/account"
 	"abri/internal/apperr"
 	"abri/internal/catalog"
+	"abri/internal/people"
 	"abri/internal/shop"
 )
 
@@ -44,7 +45,11 @@ type shareBody struct {
 }
 
 type entitlementBody struct {
-	CardID        int64       `json:"card_id"`
+	CardID int64 `json:"card_id"`
+	// CardRef names the card in a shop.checkout command queued offline
+	// (target "shop", payload {card, lines, override}) without its id: a
+	// sealed reference, different in every answer.
+	CardRef       string      `json:"card_ref"`
 	HouseholdSize int64       `json:"household_size"`
 	Shares        []shareBody `json:"shares"`
 }
@@ -106,7 +111,11 @@ func (a *api) cardShares(w http.ResponseWriter, r *http.Request, p account.Princ
 	if err != nil {
 		return err
 	}
-	a.writeJSON(w, r, http.StatusOK, entitlementOf(e, langOf(r, p)))
+	out := entitlementOf(e, langOf(r, p))
+	if out.CardRef, err = people.CardRef(p.Actor, e.CardID); err != nil {
+		return err
+	}
+	a.writeJSON(w, r, http.StatusOK, out)
 	return nil
 }
 
@@ -121,6 +130,9 @@ type checkoutRequest struct {
 	// nothing more is taken.
 	CommandID string    `json:"command_id"`
 	MadeAt    time.Time `json:"made_at"`
+	// CardRef, with CommandID, is the card_ref GET /cards/{code} gave: the
+	// command is then the one that names the card by it (target "shop").
+	CardRef string `json:"card_ref"`
 }
 
 type takenBody struct {
@@ -148,11 +160,14 @@ func (a *api) createCheckout(w http.ResponseWriter, r *http.Request, p account.P
 		return apperr.New(apperr.Invalid, "command.made_at_missing").At("made_at")
 	}
 	rec, err := shop.Checkout(r.Context(), a.cfg.DB, p.Actor, in.Code, shop.Request{Lines: in.Lines, Override: in.Override},
-		shop.Sent{CommandID: in.CommandID, MadeAt: in.MadeAt})
+		shop.Sent{CommandID: in.CommandID, MadeAt: in.MadeAt, CardRef: in.CardRef})
 	if err != nil {
 		return err
 	}
 	out := receiptBody{ID: rec.ID, Lines: []takenBody{}, Overridden: append([]int64{}, rec.Overridden...), Card: entitlementOf(rec.Entitlement, langOf(r, p))}
+	if out.Card.CardRef, err = people.CardRef(p.Actor, rec.Entitlement.CardID); err != nil {
+		return err
+	}
 	for _, l := range rec.Lines {
 		out.Lines = append(out.Lines, takenBody{ProductID: l.ProductID, Box: l.Box, Quantity: l.Quantity})
 	}

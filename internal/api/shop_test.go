@@ -37,8 +37,17 @@ func TestShopAPI(t *testing.T) {
 			t.Fatalf("rule: %d %v", st, m)
 		}
 		w := call(f.h, "GET", "/api/v1/cards/"+code, f.token, nil)
-		if w.Code != 200 || !strings.Contains(w.Body.String(), `"left":1`) {
+		var got struct {
+			CardID  int64  `json:"card_id"`
+			CardRef string `json:"card_ref"`
+		}
+		if w.Code != 200 || !strings.Contains(w.Body.String(), `"left":1`) || json.Unmarshal(w.Body.Bytes(), &got) != nil || got.CardRef == "" ||
+			strings.Contains(got.CardRef, fmt.Sprint(got.CardID)) && len(got.CardRef) < 8 {
 			t.Fatalf("card: %d %s", w.Code, w.Body)
+		}
+		// A card reference that is not this card's is refused at its field.
+		if st, m := post("/api/v1/checkouts", fmt.Sprintf(`{"code":%q,"lines":[{"product_id":%d,"quantity":1}],"command_id":"3f1c2a9e-5b7d-4e8a-9c1f-2d6b8a4e7c11","made_at":"2026-12-07T09:30:00Z","card_ref":"bm90IGEgcmVm"}`, code, bag)); st != 400 || m["error"].(map[string]any)["field"] != "card_ref" {
+			t.Fatalf("a foreign card_ref: %d %v", st, m)
 		}
 		one := fmt.Sprintf(`{"code":%q,"lines":[{"product_id":%d,"quantity":1}],"override":""}`, code, bag)
 		if st, m := post("/api/v1/checkouts", one); st != 201 {
