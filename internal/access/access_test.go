@@ -39,6 +39,7 @@ var expected = map[string]string{
 	"headcount.record": "X   X   .   X   .   .   .",
 	"incidents.view":   "X   X   .   .   X   .   .",
 	"incidents.report": "X   X   .   .   X   .   .",
+	"incidents.forces": "X   X   .   .   .   .   .",
 	"cards.use":        "X   X   .   .   .   X   .",
 	"cards.manage":     "X   X   .   .   .   .   .",
 	"cards.access_log": "X   .   .   .   .   .   .",
