@@ -61,6 +61,7 @@ type evidenceBody struct {
 	DeviceMismatch bool       `json:"device_mismatch"`
 	DeviceSHA256   string     `json:"device_sha256"`
 	CapturedAt     *time.Time `json:"captured_at"`
+	CapturedFrom   string     `json:"captured_from"`
 	UploadedAt     time.Time  `json:"uploaded_at"`
 }
 
@@ -70,6 +71,7 @@ func evidenceOf(e incident.Evidence) evidenceBody {
 	if !e.CapturedAt.IsZero() {
 		t := e.CapturedAt.UTC()
 		b.CapturedAt = &t
+		b.CapturedFrom = e.CapturedFrom
 	}
 	return b
 }
