@@ -36,6 +36,18 @@ func TestRoundsAPI(t *testing.T) {
 		if w.Code != 201 {
 			t.Fatalf("create site: %d %s", w.Code, w.Body)
 		}
+		var living struct{ ID int64 }
+		json.Unmarshal(w.Body.Bytes(), &living)
+		// A living site's round cannot be public: 400 at the field, no round.
+		w = call(f.h, "POST", "/api/v1/rounds", f.token, strings.NewReader(fmt.Sprintf(
+			`{"site_id":%d,"kind":"goods","public":true,"starts_at":"2026-12-07T17:00:00Z","ends_at":"2026-12-07T18:00:00Z"}`, living.ID)))
+		if w.Code != 400 || !strings.Contains(w.Body.String(), `"field":"public"`) {
+			t.Errorf("a public round at a living site: %d %s, want 400 at public", w.Code, w.Body)
+		}
+		w = call(f.h, "POST", "/api/v1/sites", f.token, strings.NewReader(`{"name":"Quai","kind":"distribution","note":""}`))
+		if w.Code != 201 {
+			t.Fatalf("create site: %d %s", w.Code, w.Body)
+		}
 		var site struct{ ID int64 }
 		json.Unmarshal(w.Body.Bytes(), &site)
 		w = call(f.h, "POST", "/api/v1/rounds", f.token, strings.NewReader(fmt.Sprintf(

@@ -59,8 +59,13 @@ func seedRounds(ctx context.Context, d *db.DB, places *place.Service, c crew) er
 		return fmt.Errorf("rounds: %w", err)
 	}
 	site := map[string]int64{}
+	// A round goes on the public schedule only at a distribution point:
+	// never at a living site, where it would tell anyone when people who
+	// sleep there are gathered.
+	point := map[int64]bool{}
 	for _, s := range ss {
 		site[s.Name] = s.ID
+		point[s.ID] = s.Kind == place.SiteDistribution
 	}
 	ps, err := catalog.Products(ctx, d, a)
 	if err != nil {
@@ -88,7 +93,7 @@ func seedRounds(ctx context.Context, d *db.DB, places *place.Service, c crew) er
 		date := today.AddDate(0, 0, day)
 		for _, w := range mealWindows {
 			start := time.Date(date.Year(), date.Month(), date.Day(), w.hour, w.minute, 0, 0, loc)
-			if err := pastMealRound(ctx, s, c, site[w.site], start, rng); err != nil {
+			if err := pastMealRound(ctx, s, c, site[w.site], point[site[w.site]], start, rng); err != nil {
 				return err
 			}
 		}
@@ -104,7 +109,7 @@ func seedRounds(ctx context.Context, d *db.DB, places *place.Service, c crew) er
 		date := today.AddDate(0, 0, day)
 		for _, w := range mealWindows {
 			start := time.Date(date.Year(), date.Month(), date.Day(), w.hour, w.minute, 0, 0, loc)
-			if _, err := s.Plan(ctx, c.coordinator, dist.PlanInput{SiteID: site[w.site], Kind: dist.KindMeals, Public: true,
+			if _, err := s.Plan(ctx, c.coordinator, dist.PlanInput{SiteID: site[w.site], Kind: dist.KindMeals, Public: point[site[w.site]],
 				StartsAt: start, EndsAt: start.Add(time.Hour)}); err != nil {
 				return fmt.Errorf("rounds: planned: %w", err)
 			}
@@ -177,8 +182,8 @@ func run(ctx context.Context, s *dist.Service, c crew, r dist.Round, tallies []d
 
 // pastMealRound is one window of the kitchen: about 625 meals, most of
 // them standard, and the people served by age band and gender.
-func pastMealRound(ctx context.Context, s *dist.Service, c crew, siteID int64, start time.Time, rng *rand.Rand) error {
-	r, err := s.Plan(ctx, c.coordinator, dist.PlanInput{SiteID: siteID, Kind: dist.KindMeals, Public: true, StartsAt: start, EndsAt: start.Add(time.Hour)})
+func pastMealRound(ctx context.Context, s *dist.Service, c crew, siteID int64, public bool, start time.Time, rng *rand.Rand) error {
+	r, err := s.Plan(ctx, c.coordinator, dist.PlanInput{SiteID: siteID, Kind: dist.KindMeals, Public: public, StartsAt: start, EndsAt: start.Add(time.Hour)})
 	if err != nil {
 		return fmt.Errorf("rounds: meals: %w", err)
 	}

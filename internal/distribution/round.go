@@ -206,6 +206,9 @@ func (s *Service) Plan(ctx context.Context, actor access.Actor, in PlanInput) (R
 		if err != nil {
 			return err
 		}
+		if in.Public && !mayBePublic(site) {
+			return errLivingPublic()
+		}
 		st, en := db.Micros(in.StartsAt), db.Micros(in.EndsAt)
 		id, err := tx.InsertID(ctx, `INSERT INTO rounds (org_id, base_id, site_id, kind, public, starts_at, ends_at, state, created_at, updated_at)
 			VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?)`, actor.OrgID, actor.BaseID, site.ID, in.Kind, in.Public, st, en, Planned, db.Micros(tx.Now), db.Micros(tx.Now))

@@ -11,6 +11,7 @@ import (
 	"abri/internal/apperr"
 	"abri/internal/db"
 	"abri/internal/ledger"
+	"abri/internal/place"
 )
 
 // The public schedule: what an organisation tells the people it serves
@@ -22,7 +23,10 @@ import (
 // site's map pin or any coordinate, no counts of people or goods, no
 // volunteer, nothing that has ended, and nothing beyond ScheduleHorizon.
 // Only rounds a coordinator marked public appear, and a round is private
-// until one does.
+// until one does. A round at a living site — where people sleep — is never
+// public: the schedule is readable by anyone, police included, and would
+// tell them where people are gathered and when. Such a round cannot be made
+// public, and one whose site has since become a living site drops off.
 
 // ScheduleHorizon is how far ahead the public schedule looks.
 const ScheduleHorizon = 14 * 24 * time.Hour
@@ -62,11 +66,11 @@ func PublicSchedule(ctx context.Context, q db.Queryer, slug string, now time.Tim
 	rows, err := q.Query(ctx, `SELECT o.name, s.name, s.public_note, r.kind, r.starts_at, r.ends_at, b.time_zone
 		FROM organisations o
 		JOIN rounds r ON r.org_id = o.id
-		JOIN sites s ON s.id = r.site_id AND s.org_id = o.id
+		JOIN sites s ON s.id = r.site_id AND s.org_id = o.id AND s.kind <> ?
 		JOIN bases b ON b.id = r.base_id AND b.org_id = o.id
 		WHERE o.slug = ? AND r.public = ? AND r.state IN (?, ?, ?) AND r.ends_at > ? AND r.starts_at < ?
 		ORDER BY r.starts_at, r.id LIMIT `+fmt.Sprint(maxPublicRounds),
-		slug, true, Planned, Packing, Out, db.Micros(now), db.Micros(now.Add(ScheduleHorizon)))
+		place.SiteLiving, slug, true, Planned, Packing, Out, db.Micros(now), db.Micros(now.Add(ScheduleHorizon)))
 	if err != nil {
 		return sc, fmt.Errorf("public schedule: %w", err)
 	}
@@ -100,6 +104,15 @@ func (s *Service) SetPublic(ctx context.Context, actor access.Actor, id int64, p
 		if r.Public == public {
 			return nil
 		}
+		if public {
+			site, err := place.GetSite(ctx, tx, actor, r.SiteID)
+			if err != nil {
+				return err
+			}
+			if !mayBePublic(site) {
+				return errLivingPublic()
+			}
+		}
 		if _, err := tx.Exec(ctx, "UPDATE rounds SET public = ?, updated_at = ? WHERE id = ? AND org_id = ?", public, db.Micros(tx.Now), r.ID, actor.OrgID); err != nil {
 			return fmt.Errorf("round public: %w", err)
 		}
@@ -109,4 +122,12 @@ func (s *Service) SetPublic(ctx context.Context, actor access.Actor, id int64, p
 		r.Public, r.UpdatedAt = public, tx.Now
 		return nil
 	})
+}
+
+// mayBePublic says whether a round at the site may go on the public
+// schedule: not at a living site.
+func mayBePublic(site place.Site) bool { return site.Kind != place.SiteLiving }
+
+func errLivingPublic() error {
+	return apperr.New(apperr.Invalid, "distribution.error.public_living_site").At("public")
 }

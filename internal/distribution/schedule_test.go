@@ -8,6 +8,7 @@ import (
 	"abri/internal/db"
 	"abri/internal/dbtest"
 	"abri/internal/distribution"
+	"abri/internal/place"
 )
 
 // The public schedule holds the public rounds to come within 14 days that
@@ -20,7 +21,7 @@ func TestPublicSchedule(t *testing.T) {
 		w := newWorld(t, d)
 		now := t0 // the world's clock
 		at := func(h time.Duration, public bool) distribution.Round {
-			r, err := w.s.Plan(ctx, w.coord, distribution.PlanInput{SiteID: w.canal.ID, Kind: distribution.KindMeals, Public: public,
+			r, err := w.s.Plan(ctx, w.coord, distribution.PlanInput{SiteID: w.point.ID, Kind: distribution.KindMeals, Public: public,
 				StartsAt: now.Add(h), EndsAt: now.Add(h + time.Hour)})
 			w.must(err)
 			return r
@@ -39,7 +40,7 @@ func TestPublicSchedule(t *testing.T) {
 		if sc.OrgName != "Org A" || len(sc.Rounds) != 2 || !sc.Rounds[0].StartsAt.Equal(soon.StartsAt) || !sc.Rounds[1].StartsAt.Equal(later.StartsAt) {
 			t.Fatalf("schedule %+v; want the rounds in 2 and 48 hours", sc)
 		}
-		if sc.Rounds[0].SiteName != "Canal" || sc.Rounds[0].Kind != distribution.KindMeals || sc.Rounds[0].Zone == nil {
+		if sc.Rounds[0].SiteName != "Quai" || sc.Rounds[0].Kind != distribution.KindMeals || sc.Rounds[0].Zone == nil {
 			t.Errorf("round shown as %+v", sc.Rounds[0])
 		}
 
@@ -76,6 +77,27 @@ func TestPublicSchedule(t *testing.T) {
 		w.must(err)
 		if len(sc.Rounds) != 1 {
 			t.Errorf("%d rounds once the soon one is back, want 1", len(sc.Rounds))
+		}
+
+		// A living site's rounds are never public: planning one public and
+		// putting one on are refused, and nothing changes; a point that
+		// becomes a living site takes its public rounds off the schedule.
+		_, err = w.s.Plan(ctx, w.coord, distribution.PlanInput{SiteID: w.canal.ID, Kind: distribution.KindMeals, Public: true,
+			StartsAt: now.Add(5 * time.Hour), EndsAt: now.Add(6 * time.Hour)})
+		wantErr(t, err, apperr.Invalid, "public")
+		atCanal, err := w.s.Plan(ctx, w.coord, distribution.PlanInput{SiteID: w.canal.ID, Kind: distribution.KindMeals,
+			StartsAt: now.Add(5 * time.Hour), EndsAt: now.Add(6 * time.Hour)})
+		w.must(err)
+		_, err = w.s.SetPublic(ctx, w.coord, atCanal.ID, true)
+		wantErr(t, err, apperr.Invalid, "public")
+		if r, err := w.s.Round(ctx, w.coord, atCanal.ID); err != nil || r.Public {
+			t.Errorf("the canal's round after a refused SetPublic: public %v, %v", r.Public, err)
+		}
+		if _, err := place.New(d).UpdateSite(ctx, w.coord, w.point.ID, place.SiteInput{Name: "Quai", Kind: place.SiteLiving}); err != nil {
+			t.Fatal(err)
+		}
+		if sc, err := distribution.PublicSchedule(ctx, d, "org-a", now); !apperr.Is(err, apperr.NotFound) {
+			t.Errorf("schedule once its only site with public rounds became a living site: %+v, %v; want NotFound", sc, err)
 		}
 
 		// Nothing public, no such organisation, no name: the same answer.

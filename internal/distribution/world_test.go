@@ -35,6 +35,7 @@ type world struct {
 	foreign                        access.Actor // coordinator in organisation B
 
 	canal, dunes place.Site // living sites of base 1
+	point        place.Site // a distribution point of base 1
 	foreignSite  place.Site
 	shelf        place.Location
 	tent, bag    catalog.Product
@@ -59,6 +60,8 @@ func newWorld(t testing.TB, d *db.DB) *world {
 	w.canal, err = pl.CreateSite(ctx, w.coord, place.SiteInput{Name: "Canal", Kind: place.SiteLiving})
 	w.must(err)
 	w.dunes, err = pl.CreateSite(ctx, w.coord, place.SiteInput{Name: "Dunes", Kind: place.SiteLiving})
+	w.must(err)
+	w.point, err = pl.CreateSite(ctx, w.coord, place.SiteInput{Name: "Quai", Kind: place.SiteDistribution})
 	w.must(err)
 	w.foreignSite, err = pl.CreateSite(ctx, w.foreign, place.SiteInput{Name: "Harbour", Kind: place.SiteLiving})
 	w.must(err)
@@ -99,7 +102,7 @@ func (w *world) state(b stock.Box) stock.State {
 // plan plans a round at the canal today, 18:00 to 19:00.
 func (w *world) plan(kind string, lines ...distribution.LineInput) distribution.Round {
 	w.t.Helper()
-	r, err := w.s.Plan(ctx, w.coord, distribution.PlanInput{SiteID: w.canal.ID, Kind: kind, Public: true,
+	r, err := w.s.Plan(ctx, w.coord, distribution.PlanInput{SiteID: w.canal.ID, Kind: kind,
 		StartsAt: t0.Add(9 * time.Hour), EndsAt: t0.Add(10 * time.Hour), Lines: lines})
 	w.must(err)
 	return r

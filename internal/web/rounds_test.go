@@ -17,7 +17,7 @@ import (
 func weighRound(t *testing.T, d *db.DB, a access.Actor) string {
 	t.Helper()
 	ctx := context.Background()
-	site, err := place.New(d).CreateSite(ctx, a, place.SiteInput{Name: "Weighed canal", Kind: place.SiteLiving})
+	site, err := place.New(d).CreateSite(ctx, a, place.SiteInput{Name: "Weighed point", Kind: place.SiteDistribution})
 	if err != nil {
 		t.Fatal(err)
 	}

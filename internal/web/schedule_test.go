@@ -33,12 +33,12 @@ func planSchedule(t *testing.T, f *fixture) scheduleWorld {
 	ctx := context.Background()
 	a := access.Actor{UserID: f.coord.ID, OrgID: f.org.ID, BaseID: f.base.ID, Role: access.Coordinator}
 	places := place.New(f.d)
-	canal, err := places.CreateSite(ctx, a, place.SiteInput{Name: "Canal bridge", Kind: place.SiteLiving,
+	canal, err := places.CreateSite(ctx, a, place.SiteInput{Name: "Canal bridge", Kind: place.SiteDistribution,
 		Note: "Private: the police came twice this week", PublicNote: "Under the blue bridge, by the lock.", Pin: &place.Pin{Lat: 50.9513, Lon: 1.8587}})
 	if err != nil {
 		t.Fatal(err)
 	}
-	hidden, err := places.CreateSite(ctx, a, place.SiteInput{Name: "Hidden wood", Kind: place.SiteLiving, PublicNote: "Not to be shown"})
+	hidden, err := places.CreateSite(ctx, a, place.SiteInput{Name: "Hidden wood", Kind: place.SiteDistribution, PublicNote: "Not to be shown"})
 	if err != nil {
 		t.Fatal(err)
 	}
@@ -211,6 +211,23 @@ func TestRoundPublicSwitch(t *testing.T) {
 		r = c.post(path+"/public", url.Values{"public": {"0"}})
 		expectStatus(t, r, http.StatusSeeOther)
 		expectNotBody(t, f.client(t).get("/schedule/calais-aid"), "Hidden wood")
+
+		// A round at a living site: refused at the switch, with why, and
+		// the schedule does not name the site.
+		a := access.Actor{UserID: f.coord.ID, OrgID: f.org.ID, BaseID: f.base.ID, Role: access.Coordinator}
+		camp, err := place.New(d).CreateSite(context.Background(), a, place.SiteInput{Name: "Camp des dunes", Kind: place.SiteLiving})
+		if err != nil {
+			t.Fatal(err)
+		}
+		start := d.Clock.Now().Add(30 * time.Hour)
+		atCamp, err := distribution.New(d).Plan(context.Background(), a, distribution.PlanInput{SiteID: camp.ID, Kind: distribution.KindMeals, StartsAt: start, EndsAt: start.Add(time.Hour)})
+		if err != nil {
+			t.Fatal(err)
+		}
+		r = c.post("/rounds/"+id(atCamp.ID)+"/public", url.Values{"public": {"1"}})
+		expectStatus(t, r, http.StatusBadRequest)
+		expectBody(t, r, i18n.T("en", "distribution.error.public_living_site"))
+		expectNotBody(t, f.client(t).get("/schedule/calais-aid"), "Camp des dunes")
 
 		evs, err := ledger.Events(context.Background(), d, f.org.ID, "round", w.private.ID, 0, 100, false)
 		if err != nil {
