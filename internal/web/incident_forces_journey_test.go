@@ -48,7 +48,19 @@ func TestJourneyIncidentForces(t *testing.T) {
 			chromedp.SendKeys(chromedp.CSS(`#n-name`), c.typed),
 			chromedp.Click(chromedp.CSS(`form[action="/incidents/forces"] button[type="submit"]`)),
 			chromedp.WaitVisible(chromedp.CSS(`#incident-forces-list`)))
-		co.until("added", `String(document.getElementById("incident-forces-list").textContent.includes(`+jsString(c.typed)+`))`, "true", 10*time.Second)
+		// The click posts the form and the page is replaced: poll until the
+		// new page lists the force, taking an evaluation that fails while
+		// the old page goes (no element, no context) as "not yet".
+		added := `String(!!document.getElementById("incident-forces-list") && document.getElementById("incident-forces-list").textContent.includes(` + jsString(c.typed) + `))`
+		listed := false
+		for deadline := time.Now().Add(10 * time.Second); !listed && time.Now().Before(deadline); time.Sleep(100 * time.Millisecond) {
+			got, err := chromedp.Run(co.ctx, chromedp.Evaluate[string](added))
+			listed = err == nil && got == "true"
+		}
+		if !listed {
+			browsertest.Screenshot(t, co.ctx, "failed-incident-forces-"+c.lang)
+			t.Fatalf("%s: the list does not show the added force %q within 10 s", c.lang, c.typed)
+		}
 		browsertest.Screenshot(t, co.ctx, "incident-forces-"+c.lang)
 
 		obs := &tab{t: t, ctx: browsertest.New(t, 2*time.Minute), w: w}
