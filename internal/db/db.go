@@ -96,7 +96,7 @@ func Open(ctx context.Context, dsn string) (*DB, error) {
 			return nil, fmt.Errorf("open postgres: %w", err)
 		}
 		d.sql.SetMaxOpenConns(32)
-		d.sql.SetMaxIdleConns(16)
+		d.sql.SetMaxIdleConns(32)
 		d.sql.SetConnMaxIdleTime(5 * time.Minute)
 		d.w = d.sql
 	case SQLite:
