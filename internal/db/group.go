@@ -118,7 +118,8 @@ type group struct {
 type member struct {
 	ctx      context.Context
 	fn       func(*Tx) error
-	taken    bool // in a transaction (guarded by group.mu)
+	pf       Prefetcher // what fn will read (prefetch.go); nil: not said
+	taken    bool       // in a transaction (guarded by group.mu)
 	err      error
 	panicked bool
 	panicVal any
@@ -149,11 +150,15 @@ type member struct {
 // fn must do its work through tx and return; it must not begin another
 // transaction.
 func (d *DB) InTxGroup(ctx context.Context, key int64, fn func(*Tx) error) error {
+	return d.inTxGroup(ctx, key, nil, fn)
+}
+
+func (d *DB) inTxGroup(ctx context.Context, key int64, pf Prefetcher, fn func(*Tx) error) error {
 	if d.wq != nil {
 		key = 0
 	}
 	g := d.groups.get(key)
-	m := &member{ctx: ctx, fn: fn, done: make(chan struct{})}
+	m := &member{ctx: ctx, fn: fn, pf: pf, done: make(chan struct{})}
 	g.mu.Lock()
 	if !g.busy {
 		// Nobody in the way: begin now, with nobody to wait for.
@@ -281,6 +286,9 @@ func (d *DB) runShared(g *group, first *member) {
 		// PostgreSQL: writes are queued and sent together (pipe.go).
 		p = &pipe{conn: conn, shared: shared, sent: -1, snaps: map[int]map[any]any{}}
 		st.pipe = p
+		if shared {
+			d.prefetch(st, batch)
+		}
 	}
 	var ok []*member
 	end := func(commit bool) {
@@ -329,6 +337,9 @@ func (d *DB) runShared(g *group, first *member) {
 			continue
 		}
 		sp := savepointOf(i)
+		if m.pf == nil {
+			st.dropPrefetched() // its writes may touch what was read
+		}
 		if p != nil {
 			p.beginMember(st, i)
 		} else if shared {

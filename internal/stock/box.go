@@ -647,6 +647,9 @@ func boxToChange(ctx context.Context, tx *db.Tx, actor access.Actor, code string
 	if to != nil && actor.Require(access.ViewLocations) == nil {
 		toID = *to
 	}
+	if b, t, ok := prefetched(tx, actor, code, toID); ok {
+		return b, t, nil
+	}
 	var tags sql.NullString
 	var tID sql.NullInt64
 	var tName, tKind, tState sql.NullString

@@ -64,7 +64,13 @@ func (s *Service) UpdateBox(ctx context.Context, actor access.Actor, code string
 	// Concurrent changes of the organisation's boxes share a transaction,
 	// each in a savepoint of its own (db.InTxGroup): a stale version or a
 	// refused state change here undoes this change alone.
-	err = s.DB.InTxGroup(ctx, actor.OrgID, func(tx *db.Tx) error {
+	// On PostgreSQL the changes sharing a transaction read their boxes
+	// together before the first runs (boxFetch).
+	var pf db.Prefetcher
+	if s.DB.Dialect == db.Postgres {
+		pf = newBoxFetch(actor, c, ch.LocationID)
+	}
+	err = s.DB.InTxGroupPrefetch(ctx, actor.OrgID, pf, func(tx *db.Tx) error {
 		b, to, err := boxToChange(ctx, tx, actor, c, ch.LocationID)
 		if err != nil {
 			return err
