@@ -122,19 +122,14 @@ func (d *DB) prefetch(st *txState, batch []*member) {
 // QueryEach runs a query in the transaction and calls row once per row, to
 // scan it. With writes queued (ExecLater), they are sent with it in one
 // round trip.
-func (t *Tx) QueryEach(ctx context.Context, q string, args []any, row func(scan func(dest ...any) error) error) error {
+func (t *Tx) QueryEach(ctx context.Context, q string, args []any, row func(Row) error) error {
 	if !t.pending() {
 		rows, err := t.Query(ctx, q, args...)
 		if err != nil {
 			return err
 		}
 		defer rows.Close()
-		for rows.Next() {
-			if err := row(rows.Scan); err != nil {
-				return err
-			}
-		}
-		return rows.Err()
+		return eachRow(rows, row)
 	}
 	rq := t.db.Rebind(q)
 	return t.send(ctx, &rq, args, func(br pgx.BatchResults) error {
@@ -143,11 +138,20 @@ func (t *Tx) QueryEach(ctx context.Context, q string, args []any, row func(scan 
 			return err
 		}
 		defer rows.Close()
-		for rows.Next() {
-			if err := row(rows.Scan); err != nil {
-				return err
-			}
-		}
-		return rows.Err()
+		return eachRow(rows, row)
 	})
+}
+
+// eachRow calls row for each of rows (database/sql's or pgx's).
+func eachRow(rows interface {
+	Row
+	Next() bool
+	Err() error
+}, row func(Row) error) error {
+	for rows.Next() {
+		if err := row(rows); err != nil {
+			return err
+		}
+	}
+	return rows.Err()
 }

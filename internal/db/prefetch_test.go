@@ -24,16 +24,16 @@ func (f *rowFetch) Prefetch(ctx context.Context, tx *db.Tx, all []db.Prefetcher)
 	for _, p := range all {
 		ks = append(ks, p.(*rowFetch).k)
 	}
-	err := tx.QueryEach(ctx, "SELECT k, v FROM pf WHERE k = ANY(?) ORDER BY k FOR UPDATE", []any{ks}, func(scan func(...any) error) error {
+	err := tx.QueryEach(ctx, "SELECT k, v FROM pf WHERE k = ANY(?) ORDER BY k FOR UPDATE", []any{ks}, func(r db.Row) error {
 		var k, v int64
-		if err := scan(&k, &v); err != nil {
+		if err := r.Scan(&k, &v); err != nil {
 			return err
 		}
 		tx.Prefetched(k, v)
 		return nil
 	})
 	if err == nil && f.fail {
-		err = tx.QueryEach(ctx, "SELECT 1/0", nil, func(func(...any) error) error { return nil })
+		err = tx.QueryEach(ctx, "SELECT 1/0", nil, func(db.Row) error { return nil })
 	}
 	return err
 }
@@ -84,12 +84,7 @@ func queue(t *testing.T, d *db.DB, key int64, pfs []db.Prefetcher, fns []func(*d
 func TestPrefetch(t *testing.T) {
 	dbtest.Each(t, func(t *testing.T, d *db.DB) {
 		ctx := context.Background()
-		if _, err := d.Exec(ctx, "CREATE TABLE pf (k BIGINT PRIMARY KEY, v BIGINT NOT NULL)"); err != nil {
-			t.Fatal(err)
-		}
-		if _, err := d.Exec(ctx, "INSERT INTO pf (k, v) VALUES (1, 0), (2, 0), (3, 0)"); err != nil {
-			t.Fatal(err)
-		}
+		pfTable(t, d, "(1, 0), (2, 0), (3, 0)")
 		var calls atomic.Int64
 		pf := func(k int64) db.Prefetcher { return &rowFetch{k: k, calls: &calls} }
 		type seen struct {
@@ -161,12 +156,7 @@ func TestPrefetch(t *testing.T) {
 func TestPrefetchFailure(t *testing.T) {
 	dbtest.Each(t, func(t *testing.T, d *db.DB) {
 		ctx := context.Background()
-		if _, err := d.Exec(ctx, "CREATE TABLE pf (k BIGINT PRIMARY KEY, v BIGINT NOT NULL)"); err != nil {
-			t.Fatal(err)
-		}
-		if _, err := d.Exec(ctx, "INSERT INTO pf (k, v) VALUES (1, 0), (2, 0)"); err != nil {
-			t.Fatal(err)
-		}
+		pfTable(t, d, "(1, 0), (2, 0)")
 		var calls atomic.Int64
 		var fetched atomic.Int64
 		fn := func(k int64) func(*db.Tx) error {
@@ -209,4 +199,16 @@ func concatRows(d *db.DB) string {
 		return "string_agg(k || '=' || v, ' ' ORDER BY k)"
 	}
 	return "group_concat(k || '=' || v, ' ' ORDER BY k)"
+}
+
+// pfTable makes table pf with the given rows (k, v).
+func pfTable(t *testing.T, d *db.DB, rows string) {
+	t.Helper()
+	ctx := context.Background()
+	if _, err := d.Exec(ctx, "CREATE TABLE pf (k BIGINT PRIMARY KEY, v BIGINT NOT NULL)"); err != nil {
+		t.Fatal(err)
+	}
+	if _, err := d.Exec(ctx, "INSERT INTO pf (k, v) VALUES "+rows); err != nil {
+		t.Fatal(err)
+	}
 }

@@ -612,28 +612,11 @@ type moveTarget struct {
 	err error // liveLocation's answer: not found or archived
 }
 
-// boxToChangeQuery locks a box and reads it, its tags and the location a
-// change moves it to, in one statement. On PostgreSQL the lock is taken in
-// a CTE on the boxes table alone (see boxForUpdate for why); the row it
-// returns is the box as it is now, even when the lock had to wait for
-// another transaction's change, but the rest of the statement (product,
-// location, tags) reads the snapshot taken when the statement began. The
-// last condition drops the row when the two differ; the caller then reads
-// the box again with a statement of its own. On SQLite, one writer, it
-// always holds.
-const boxToChangeQuery = `WITH lb AS MATERIALIZED (SELECT id, code, product_id, size, measure, items, location_id, state, expires_on,
-	comment, donation_id, version, created_at, updated_at FROM boxes WHERE code = ? AND org_id = ? AND base_id = ?%s)
-SELECT ` + boxCols + `,
-	(SELECT string_agg(t.name, ? ORDER BY t.name) FROM box_tags bt JOIN tags t ON t.id = bt.tag_id WHERE bt.box_id = b.id),
-	tl.id, tl.name, tl.kind, tl.default_state, tl.archived
-FROM lb b` + boxJoins + `
-	LEFT JOIN locations tl ON tl.id = ? AND tl.base_id = ? AND tl.org_id = ?
-WHERE (SELECT version FROM boxes WHERE id = b.id) = b.version`
-
 // boxToChange reads a box to change it, locking it on PostgreSQL, and when
-// to is set the live location it is to be moved to, in one round trip
-// instead of three (lock, read, location). The target is nil when it was
-// not read here (liveLocation then reads it).
+// to is set the live location it is to be moved to: what the prefetch of a
+// shared transaction read for it, or else one statement of its own instead
+// of three (lock, read, location). The target is nil when it was not read
+// here (liveLocation then reads it).
 //
 // On SQLite, where a statement costs no round trip, the box and the location
 // are read as before, each by a statement of its own (the single statement
@@ -643,44 +626,23 @@ func boxToChange(ctx context.Context, tx *db.Tx, actor access.Actor, code string
 		b, err := boxForUpdate(ctx, tx, actor, code)
 		return b, nil, err
 	}
-	var toID int64
-	if to != nil && actor.Require(access.ViewLocations) == nil {
-		toID = *to
-	}
-	if b, t, ok := prefetched(tx, actor, code, toID); ok {
+	f := newBoxFetch(actor, code, to)
+	if b, t, ok := prefetched(tx, f); ok {
 		return b, t, nil
 	}
-	var tags sql.NullString
-	var tID sql.NullInt64
-	var tName, tKind, tState sql.NullString
-	var tArchived sql.NullBool
-	q := fmt.Sprintf(boxToChangeQuery, tx.ForUpdate())
-	b, err := scanBox(withTags{tx.Row(ctx, q, code, actor.OrgID, actor.BaseID, "\n", toID, actor.BaseID, actor.OrgID),
-		&tags, []any{&tID, &tName, &tKind, &tState, &tArchived}})
-	if db.IsNoRows(err) {
-		// No such box, or it changed while the lock waited: read it as
-		// it is now (the lock, if the box exists, is held).
-		b, err = boxByCode(ctx, tx, actor, code)
-		return b, nil, err
-	}
+	got, err := boxesToChange(ctx, tx, actor.OrgID, []*boxFetch{f})
 	if err != nil {
-		return b, nil, fmt.Errorf("read box: %w", err)
+		return Box{}, nil, err
 	}
-	if tags.Valid {
-		b.Tags = strings.Split(tags.String, "\n")
+	if fb := got[code]; fb != nil {
+		if b, t, ok := fb.target(f); ok {
+			return b, t, nil
+		}
 	}
-	if toID == 0 {
-		return b, nil, nil
-	}
-	t := &moveTarget{id: toID}
-	found := error(apperr.ErrNotFound())
-	if tID.Valid {
-		t.loc = place.Location{ID: tID.Int64, OrgID: actor.OrgID, BaseID: actor.BaseID, Name: tName.String, Kind: tKind.String,
-			DefaultState: tState.String, Archived: tArchived.Bool}
-		found = nil
-	}
-	t.loc, t.err = live(t.loc, found)
-	return b, t, nil
+	// No such box, or it changed while the lock waited: read it as it is
+	// now (the lock, if the box exists, is held).
+	b, err := boxByCode(ctx, tx, actor, code)
+	return b, nil, err
 }
 
 // boxByCode reads a box and its tags in one query (the tags joined by a

@@ -34,13 +34,6 @@ func TestSharedTransactionIsolation(t *testing.T) {
 		w.must(d.QueryRow(ctx, "SELECT MAX(seq) FROM ledger WHERE org_id = ?", w.wh.OrgID).Scan(&head))
 		org := w.wh.OrgID
 
-		// Hold the organisation's shared transaction open.
-		began, stop, held := make(chan struct{}), make(chan struct{}), make(chan error, 1)
-		go func() {
-			held <- d.InTxGroup(ctx, org, func(*db.Tx) error { close(began); <-stop; return nil })
-		}()
-		<-began
-
 		type answer struct {
 			box  stock.Box
 			bulk stock.BulkResult
@@ -83,28 +76,7 @@ func TestSharedTransactionIsolation(t *testing.T) {
 				return answer{box: bx, err: err}
 			},
 		)
-		answers := make([]chan answer, len(calls))
-		for i, call := range calls {
-			answers[i] = make(chan answer, 1)
-			go func() { answers[i] <- call() }()
-			deadline := time.Now().Add(10 * time.Second)
-			for d.GroupWaiting(org) != i+1 {
-				if time.Now().After(deadline) {
-					t.Fatalf("call %d did not queue", i)
-				}
-				time.Sleep(time.Millisecond)
-			}
-		}
-		before := d.GroupStats()
-		close(stop)
-		w.must(<-held)
-		got := make([]answer, len(calls))
-		for i := range calls {
-			got[i] = <-answers[i]
-		}
-		if st := d.GroupStats(); st.Transactions-before.Transactions != 2 {
-			t.Errorf("%d transactions, want the held one and one shared by the queued calls", st.Transactions-before.Transactions)
-		}
+		got := inOneTransaction(t, d, org, calls)
 
 		// Each is answered for itself.
 		if got[0].err != nil || got[0].box.LocationID != w.shelf2.ID || got[0].box.Version != 3 {
@@ -291,27 +263,27 @@ func TestSharedMovesOfOneBox(t *testing.T) {
 		other, err := w.s.CreateBox(ctx, w.base2, stock.NewBox{ProductID: w.tent.ID, Size: "Mixed", Items: 1, LocationID: w.base2Shelf.ID})
 		w.must(err)
 		org := w.wh.OrgID
-		began, stop, held := make(chan struct{}), make(chan struct{}), make(chan error, 1)
-		go func() {
-			held <- d.InTxGroup(ctx, org, func(*db.Tx) error { close(began); <-stop; return nil })
-		}()
-		<-began
-		move := func(a access.Actor, code string, version int64, to int64) func() (stock.Box, error) {
-			return func() (stock.Box, error) {
-				return w.s.UpdateBox(ctx, a, code, stock.Change{Version: version, LocationID: &to})
+		type answer struct {
+			box stock.Box
+			err error
+		}
+		move := func(a access.Actor, code string, version int64, to int64) func() answer {
+			return func() answer {
+				b, err := w.s.UpdateBox(ctx, a, code, stock.Change{Version: version, LocationID: &to})
+				return answer{b, err}
 			}
 		}
-		calls := []func() (stock.Box, error){
+		calls := []func() answer{
 			0: move(w.dist, x.Code, 1, w.shelf2.ID), // x: 1 → 2
 			1: move(w.dist, y.Code, 1, w.shelf2.ID), // y: 1 → 2
 			2: move(w.dist, x.Code, 2, w.shelf1.ID), // x again, the version 0 left: 2 → 3
 			3: move(w.dist, y.Code, 1, w.shelf1.ID), // y with the version before 1: stale
-			4: func() (stock.Box, error) { // a bulk move of x and z (no prefetch): 3 → 4, 1 → 2
+			4: func() answer { // a bulk move of x and z (no prefetch): 3 → 4, 1 → 2
 				r, err := w.s.MoveBoxes(ctx, w.dist, []string{x.Code, z.Code}, w.shelf2.ID)
 				if err == nil && r.Failed() > 0 {
 					err = fmt.Errorf("bulk move failed: %+v", r)
 				}
-				return stock.Box{}, err
+				return answer{err: err}
 			},
 			5:  move(w.dist, x.Code, 4, w.shelf1.ID),      // x after the bulk move: 4 → 5
 			6:  move(w.dist, y.Code, 2, w.archived.ID),    // an archived shelf: refused
@@ -320,26 +292,7 @@ func TestSharedMovesOfOneBox(t *testing.T) {
 			9:  move(w.dist, y.Code, 2, w.shelf1.ID),      // y: 2 → 3
 			10: move(w.dist, z.Code, 2, w.shelf1.ID),      // z, read before the bulk move moved it: 2 → 3
 		}
-		type answer struct {
-			box stock.Box
-			err error
-		}
-		answers := make([]chan answer, len(calls))
-		for i, call := range calls {
-			answers[i] = make(chan answer, 1)
-			go func() { b, err := call(); answers[i] <- answer{b, err} }()
-			waitFor(t, func() bool { return d.GroupWaiting(org) == i+1 })
-		}
-		before := d.GroupStats()
-		close(stop)
-		w.must(<-held)
-		got := make([]answer, len(calls))
-		for i := range calls {
-			got[i] = <-answers[i]
-		}
-		if st := d.GroupStats(); st.Transactions-before.Transactions != 2 {
-			t.Errorf("%d transactions, want the held one and one for the queued calls", st.Transactions-before.Transactions)
-		}
+		got := inOneTransaction(t, d, org, calls)
 		for i, want := range []struct {
 			code    apperr.Code // "" saved
 			loc     int64
@@ -369,4 +322,36 @@ func TestSharedMovesOfOneBox(t *testing.T) {
 			}
 		}
 	})
+}
+
+// inOneTransaction holds org's shared transaction open, starts the calls
+// one after another so that each queues for the next (in order), lets the
+// held one commit, and returns the calls' answers. It checks that the
+// queued calls shared one transaction.
+func inOneTransaction[A any](t *testing.T, d *db.DB, org int64, calls []func() A) []A {
+	t.Helper()
+	began, stop, held := make(chan struct{}), make(chan struct{}), make(chan error, 1)
+	go func() {
+		held <- d.InTxGroup(ctx, org, func(*db.Tx) error { close(began); <-stop; return nil })
+	}()
+	<-began
+	answers := make([]chan A, len(calls))
+	for i, call := range calls {
+		answers[i] = make(chan A, 1)
+		go func() { answers[i] <- call() }()
+		waitFor(t, func() bool { return d.GroupWaiting(org) == i+1 })
+	}
+	before := d.GroupStats()
+	close(stop)
+	if err := <-held; err != nil {
+		t.Fatal(err)
+	}
+	got := make([]A, len(calls))
+	for i := range calls {
+		got[i] = <-answers[i]
+	}
+	if st := d.GroupStats(); st.Transactions-before.Transactions != 2 {
+		t.Errorf("%d transactions, want the held one and one shared by the queued calls", st.Transactions-before.Transactions)
+	}
+	return got
 }

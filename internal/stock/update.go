@@ -66,11 +66,7 @@ func (s *Service) UpdateBox(ctx context.Context, actor access.Actor, code string
 	// refused state change here undoes this change alone.
 	// On PostgreSQL the changes sharing a transaction read their boxes
 	// together before the first runs (boxFetch).
-	var pf db.Prefetcher
-	if s.DB.Dialect == db.Postgres {
-		pf = newBoxFetch(actor, c, ch.LocationID)
-	}
-	err = s.DB.InTxGroupPrefetch(ctx, actor.OrgID, pf, func(tx *db.Tx) error {
+	err = s.DB.InTxGroupPrefetch(ctx, actor.OrgID, newBoxFetch(actor, c, ch.LocationID), func(tx *db.Tx) error {
 		b, to, err := boxToChange(ctx, tx, actor, c, ch.LocationID)
 		if err != nil {
 			return err
