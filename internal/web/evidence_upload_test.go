@@ -73,15 +73,7 @@ func TestEvidenceUploadWithoutScript(t *testing.T) {
 		ctx := context.Background()
 		f := setup(t, d)
 		evidenceServer(t, d, f, 64<<10)
-		coord := access.Actor{UserID: f.coord.ID, OrgID: f.org.ID, BaseID: f.base.ID, Role: access.Coordinator}
-		site, err := place.New(d).CreateSite(ctx, coord, place.SiteInput{Name: "Canal", Kind: place.SiteLiving})
-		if err != nil {
-			t.Fatal(err)
-		}
-		id, err := incident.New(d).Report(ctx, coord, incident.Input{SiteID: site.ID, Kind: "eviction", StartsAt: time.Date(2026, 12, 1, 7, 30, 0, 0, time.UTC)})
-		if err != nil {
-			t.Fatal(err)
-		}
+		coord, id := canalEviction(t, d, f)
 		path := fmt.Sprintf("/incidents/%d", id)
 		rows := func() int {
 			var n int
@@ -155,15 +147,7 @@ func TestReviewMismatchReads(t *testing.T) {
 		ctx := context.Background()
 		f := setup(t, d)
 		st := evidenceServer(t, d, f, 64<<10)
-		coord := access.Actor{UserID: f.coord.ID, OrgID: f.org.ID, BaseID: f.base.ID, Role: access.Coordinator}
-		site, err := place.New(d).CreateSite(ctx, coord, place.SiteInput{Name: "Canal", Kind: place.SiteLiving})
-		if err != nil {
-			t.Fatal(err)
-		}
-		id, err := incident.New(d).Report(ctx, coord, incident.Input{SiteID: site.ID, Kind: "eviction", StartsAt: time.Date(2026, 12, 1, 7, 30, 0, 0, time.UTC)})
-		if err != nil {
-			t.Fatal(err)
-		}
+		coord, id := canalEviction(t, d, f)
 		photo := []byte("\xff\xd8\xff\xe0 cut short on the way")
 		sum := sha256.Sum256(photo)
 		expected := strings.Repeat("ab", 32)
@@ -198,15 +182,7 @@ func TestExportBundleFromTheList(t *testing.T) {
 		ctx := context.Background()
 		f := setup(t, d)
 		st := evidenceServer(t, d, f, 64<<10)
-		coord := access.Actor{UserID: f.coord.ID, OrgID: f.org.ID, BaseID: f.base.ID, Role: access.Coordinator}
-		site, err := place.New(d).CreateSite(ctx, coord, place.SiteInput{Name: "Canal", Kind: place.SiteLiving})
-		if err != nil {
-			t.Fatal(err)
-		}
-		id, err := incident.New(d).Report(ctx, coord, incident.Input{SiteID: site.ID, Kind: "eviction", StartsAt: time.Date(2026, 12, 1, 7, 30, 0, 0, time.UTC)})
-		if err != nil {
-			t.Fatal(err)
-		}
+		coord, id := canalEviction(t, d, f)
 		photo := []byte("\xff\xd8\xff\xe0 the camp after the convoy")
 		ev, err := incident.New(d).Upload(ctx, coord, st, id, bytes.NewReader(photo), "")
 		if err != nil {
@@ -261,4 +237,21 @@ func TestExportBundleFromTheList(t *testing.T) {
 		}
 		expectBody(t, c.get(fmt.Sprintf("/incidents/%d", id)), `data-action="exported"`)
 	})
+}
+
+// canalEviction reports, as the fixture's coordinator, an eviction at a new
+// living site, and returns the coordinator and the incident's id.
+func canalEviction(t *testing.T, d *db.DB, f *fixture) (access.Actor, int64) {
+	t.Helper()
+	ctx := context.Background()
+	coord := access.Actor{UserID: f.coord.ID, OrgID: f.org.ID, BaseID: f.base.ID, Role: access.Coordinator}
+	site, err := place.New(d).CreateSite(ctx, coord, place.SiteInput{Name: "Canal", Kind: place.SiteLiving})
+	if err != nil {
+		t.Fatal(err)
+	}
+	id, err := incident.New(d).Report(ctx, coord, incident.Input{SiteID: site.ID, Kind: "eviction", StartsAt: time.Date(2026, 12, 1, 7, 30, 0, 0, time.UTC)})
+	if err != nil {
+		t.Fatal(err)
+	}
+	return coord, id
 }
